@@ -1,0 +1,52 @@
+#pragma once
+// The end-of-run view of one metric, in k6's terms (counter, gauge, rate, trend), independent of
+// where its samples came from. Outputs (text summary, summary export) render only this.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "inferload/metrics/histogram.hpp"
+
+namespace inferload::metrics {
+
+enum class MetricType : std::uint8_t { counter, gauge, rate, trend };
+
+// What a value means: `time` values are integer nanoseconds here and milliseconds in k6 outputs;
+// `data` values are bytes.
+enum class ValueKind : std::uint8_t { plain, time, data };
+
+struct ThresholdResult {
+  std::string expression;  // as the user wrote it, e.g. "p(95)<500"
+  bool failed = false;
+};
+
+struct MetricSummary {
+  std::string name;  // "http_req_duration" or a submetric "http_req_duration{scenario:default}"
+  MetricType type = MetricType::counter;
+  ValueKind contains = ValueKind::plain;
+
+  double count = 0;  // counter: sum of the samples
+
+  double value = 0;  // gauge: last sample
+  double min = 0;    // gauge: smallest sample
+  double max = 0;    // gauge: largest sample
+
+  std::uint64_t nonzero = 0;  // rate: samples that were non-zero ("passes" in k6's export)
+  std::uint64_t zero = 0;     // rate: samples that were zero ("fails")
+
+  std::shared_ptr<const Histogram> trend;  // trend: every sample (never null for a trend)
+
+  // A metric named in thresholds is reported even without samples; an empty list still
+  // registers the (sub)metric, but k6 then writes no "thresholds" key for it.
+  bool has_thresholds = false;
+  std::vector<ThresholdResult> thresholds;
+};
+
+struct CheckSummary {
+  std::string name;
+  std::uint64_t passes = 0;
+  std::uint64_t fails = 0;
+};
+
+}  // namespace inferload::metrics

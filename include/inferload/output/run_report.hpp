@@ -1,0 +1,39 @@
+#pragma once
+// Everything the end-of-run outputs render: k6's metrics and checks, plus what inferload
+// reports beyond k6 (which I/O backend ran, driver cost, the fate of every issued request).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "inferload/metrics/summary.hpp"
+
+namespace inferload::output {
+
+struct RequestAccounting {
+  // issued == ok + failed + timed_out + interrupted, always.
+  std::uint64_t issued = 0;
+  std::uint64_t ok = 0;           // a response that passed the protocol's success check
+  std::uint64_t failed = 0;       // any other response, or a connection/protocol error
+  std::uint64_t timed_out = 0;    // no complete response within --timeout
+  std::uint64_t interrupted = 0;  // cut off by a hard stop (end of graceful stop, signal)
+};
+
+struct RunInfo {
+  std::string version;          // inferload's version
+  std::string script;           // scenario name as given, e.g. "infer_constant_vu"
+  std::string io_backend;       // "io_uring" or "epoll"
+  std::string io_detail;        // ring flags in use, or why io_uring was not used
+  int workers = 0;
+  double driver_cpu_seconds = 0;  // user + system CPU of the whole process during the run
+  RequestAccounting requests;
+  std::uint64_t iterations_interrupted = 0;
+};
+
+struct RunReport {
+  std::vector<metrics::MetricSummary> metrics;  // any order; outputs sort as they need
+  std::vector<metrics::CheckSummary> checks;    // root group, in order of first appearance
+  double test_run_duration_s = 0;               // divisor of every counter's rate
+  RunInfo info;
+};
+
+}  // namespace inferload::output

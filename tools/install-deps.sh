@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, testing and benchmarking inferload needs.
+# Idempotent: when everything is present it changes nothing and does not touch the network.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config git
+  liburing-dev libboost1.81-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks: real peers and the tools that drive them
+  python3 curl procps util-linux nginx wrk nghttp2-client nghttp2-server
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+    echo "install-deps: missing packages (${missing[*]}) and not root; run as root" >&2
+    exit 1
+  fi
+else
+  SUDO=
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,104 @@
+#pragma once
+// The event loop of one worker thread. Two backends implement it: io_uring (preferred) and
+// epoll through Boost.Asio (for kernels and sandboxes that forbid io_uring). Everything that
+// runs on a reactor -- tasks, sockets, timers -- belongs to its thread; other threads talk to it
+// only through post().
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "inferload/runtime/clock.hpp"
+#include "inferload/runtime/socket.hpp"
+#include "inferload/runtime/task.hpp"
+#include "inferload/runtime/timer.hpp"
+
+namespace inferload::runtime {
+
+enum class IoBackend : std::uint8_t { uring, epoll };
+const char* to_string(IoBackend b) noexcept;
+
+class Reactor {
+ public:
+  Reactor(const Reactor&) = delete;
+  Reactor& operator=(const Reactor&) = delete;
+  virtual ~Reactor();
+
+  virtual IoBackend backend() const noexcept = 0;
+
+  // A new TCP socket (non-connected, TCP_NODELAY set) whose events go to `events`. On failure
+  // returns null and sets `error` (EMFILE when out of descriptors, for example).
+  virtual SocketPtr open_tcp(int family, SocketEvents& events, int& error) noexcept = 0;
+
+  // Runs `task` on this reactor until it finishes; run() returns once every spawned task has.
+  // Must be called on the reactor's thread.
+  void spawn(Task<void> task);
+  std::size_t live_tasks() const noexcept { return live_tasks_; }
+
+  // Runs the loop until no spawned task is left.
+  void run();
+
+  // When the event being handled was delivered (the loop's latest wake-up). Completions are
+  // stamped with it: it is the earliest moment the program could have known.
+  Nanos now() const noexcept { return now_; }
+  TimerQueue& timers() noexcept { return timers_; }
+
+  // Thread-safe: runs fn on the reactor's thread at its next turn.
+  void post(std::function<void()> fn);
+
+  // Called by SocketReleaser.
+  virtual void release(Socket* s) noexcept = 0;
+
+ protected:
+  Reactor() = default;
+  // Blocks until at least one I/O event arrived, post() woke the loop, or `deadline` (kNever:
+  // none) passed, and handles what arrived.
+  virtual void wait_and_dispatch(Nanos deadline) = 0;
+  // Thread-safe: makes a blocked wait_and_dispatch() return soon.
+  virtual void wake() noexcept = 0;
+  void set_now(Nanos t) noexcept { now_ = t; }
+
+ private:
+  void run_posted();
+  void task_finished() noexcept { --live_tasks_; }
+  friend struct SpawnedTask;
+
+  TimerQueue timers_;
+  Nanos now_ = now_ns();
+  std::size_t live_tasks_ = 0;
+
+  std::mutex posted_mutex_;
+  std::vector<std::function<void()>> posted_;
+  std::atomic<bool> has_posted_{false};
+};
+
+// Awaitable: suspends until `deadline` (or until the reactor is hard-stopped).
+class SleepUntil {
+ public:
+  SleepUntil(Reactor& r, Nanos deadline) noexcept
+      : reactor_(r), deadline_(deadline), timer_(&SleepUntil::fire, this) {}
+  bool await_ready() const noexcept { return deadline_ <= now_ns(); }
+  void await_suspend(std::coroutine_handle<> h) {
+    waiter_ = h;
+    reactor_.timers().arm(timer_, deadline_);
+  }
+  FireReason await_resume() const noexcept { return reason_; }
+
+ private:
+  static void fire(void* self, FireReason reason) noexcept {
+    auto* s = static_cast<SleepUntil*>(self);
+    s->reason_ = reason;
+    s->waiter_.resume();
+  }
+  Reactor& reactor_;
+  Nanos deadline_;
+  Timer timer_;
+  std::coroutine_handle<> waiter_;
+  FireReason reason_ = FireReason::expired;
+};
+
+inline SleepUntil sleep_until(Reactor& r, Nanos deadline) noexcept { return {r, deadline}; }
+
+}  // namespace inferload::runtime

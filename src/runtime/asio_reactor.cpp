@@ -1,0 +1,222 @@
+#include "asio_reactor.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+namespace inferload::runtime {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+class AsioSocket final : public Socket {
+ public:
+  static constexpr std::size_t kRecvBufferSize = 16384;
+
+  AsioSocket(AsioReactor& r, SocketEvents& ev, asio::ip::tcp::socket&& sock) noexcept
+      : r_(r), ev_(&ev), sock_(std::move(sock)) {}
+
+  int fd() const noexcept override { return open_ ? const_cast<AsioSocket*>(this)->sock_.native_handle() : -1; }
+  bool is_open() const noexcept override { return open_; }
+
+  IoStatus connect(const sockaddr* addr, socklen_t len) noexcept override {
+    if (!open_) return IoStatus::done(EBADF);
+    asio::ip::tcp::endpoint ep;
+    if (len > ep.capacity()) return IoStatus::done(EINVAL);
+    std::memcpy(ep.data(), addr, len);
+    ep.resize(len);
+    ++inflight_;
+    sock_.async_connect(ep, [this](const error_code& ec) {
+      r_.stamp();
+      --inflight_;
+      if (open_) ev_->on_connected(ec ? ec.value() : 0);
+      settle();
+    });
+    return IoStatus::later();
+  }
+
+  IoStatus send(const ConstBuffer* buffers, std::size_t count) noexcept override {
+    if (!open_) return IoStatus::done(EBADF);
+    if (count == 0 || count > kMaxSendBuffers) return IoStatus::done(EINVAL);
+    for (std::size_t i = 0; i < count; ++i) {
+      iov_[i].iov_base = const_cast<char*>(buffers[i].data);
+      iov_[i].iov_len = buffers[i].size;
+    }
+    iov_first_ = 0;
+    iov_count_ = count;
+    const int err = write_some();
+    if (err == 0 && iov_first_ == iov_count_) return IoStatus::done(0);
+    if (err != 0 && err != EAGAIN && err != EWOULDBLOCK) return IoStatus::done(err);
+    wait_writable();
+    return IoStatus::later();
+  }
+
+  void start_receive() noexcept override {
+    if (open_ && !receiving_) read_some();
+  }
+
+  void close() noexcept override {
+    if (!open_) return;
+    open_ = false;
+    error_code ec;
+    sock_.close(ec);  // pending handlers still run, with operation_aborted
+  }
+
+  bool settled() const noexcept { return inflight_ == 0; }
+  bool released_ = false;
+  bool buried_ = false;
+
+ private:
+  // Writes as much as the socket takes now; 0 or an errno value.
+  int write_some() noexcept {
+    while (iov_first_ < iov_count_) {
+      msghdr msg{};
+      msg.msg_iov = iov_ + iov_first_;
+      msg.msg_iovlen = iov_count_ - iov_first_;
+      const ssize_t n = ::sendmsg(sock_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return errno;
+      }
+      std::size_t written = static_cast<std::size_t>(n);
+      while (iov_first_ < iov_count_ && written >= iov_[iov_first_].iov_len) {
+        written -= iov_[iov_first_].iov_len;
+        ++iov_first_;
+      }
+      if (iov_first_ < iov_count_) {
+        iov_[iov_first_].iov_base = static_cast<char*>(iov_[iov_first_].iov_base) + written;
+        iov_[iov_first_].iov_len -= written;
+      }
+    }
+    return 0;
+  }
+
+  void wait_writable() noexcept {
+    ++inflight_;
+    sock_.async_wait(asio::ip::tcp::socket::wait_write, [this](const error_code& ec) {
+      r_.stamp();
+      --inflight_;
+      if (open_) {
+        int err = ec ? ec.value() : write_some();
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+          wait_writable();
+        } else if (err != 0 || iov_first_ == iov_count_) {
+          ev_->on_sent(err);
+        } else {
+          wait_writable();
+        }
+      }
+      settle();
+    });
+  }
+
+  void read_some() noexcept {
+    if (!rbuf_) rbuf_.reset(new char[kRecvBufferSize]);
+    receiving_ = true;
+    ++inflight_;
+    sock_.async_read_some(asio::buffer(rbuf_.get(), kRecvBufferSize), [this](const error_code& ec, std::size_t n) {
+      r_.stamp();
+      --inflight_;
+      receiving_ = false;
+      if (open_) {
+        if (!ec) {
+          ev_->on_received(rbuf_.get(), n);
+          if (open_ && !receiving_) read_some();
+        } else {
+          ev_->on_receive_end(ec == asio::error::eof ? 0 : ec.value());
+        }
+      }
+      settle();
+    });
+  }
+
+  void settle() noexcept {
+    if (released_ && inflight_ == 0) r_.bury(this);
+  }
+
+  AsioReactor& r_;
+  SocketEvents* ev_;
+  asio::ip::tcp::socket sock_;
+  std::unique_ptr<char[]> rbuf_;
+  bool open_ = true;
+  bool receiving_ = false;
+  std::uint32_t inflight_ = 0;
+  iovec iov_[kMaxSendBuffers]{};
+  std::size_t iov_first_ = 0;
+  std::size_t iov_count_ = 0;
+};
+
+AsioReactor::AsioReactor() : work_(asio::make_work_guard(io_)) {}
+
+AsioReactor::~AsioReactor() {
+  work_.reset();
+  io_.stop();
+  for (AsioSocket* s : graveyard_) delete s;
+  graveyard_.clear();
+  for (AsioSocket* s : limbo_) delete s;
+}
+
+SocketPtr AsioReactor::open_tcp(int family, SocketEvents& events, int& error) noexcept {
+  const int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    error = errno;
+    return SocketPtr(nullptr, SocketReleaser{this});
+  }
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  asio::ip::tcp::socket sock(io_);
+  error_code ec;
+  sock.assign(family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    error = ec.value();
+    return SocketPtr(nullptr, SocketReleaser{this});
+  }
+  error = 0;
+  return SocketPtr(new AsioSocket(*this, events, std::move(sock)), SocketReleaser{this});
+}
+
+void AsioReactor::release(Socket* base) noexcept {
+  auto* s = static_cast<AsioSocket*>(base);
+  s->close();
+  s->released_ = true;
+  if (s->settled()) bury(s);
+  else limbo_.push_back(s);
+}
+
+void AsioReactor::bury(AsioSocket* s) noexcept {
+  if (s->buried_) return;
+  s->buried_ = true;
+  graveyard_.push_back(s);
+  for (auto& l : limbo_) {
+    if (l == s) {
+      l = limbo_.back();
+      limbo_.pop_back();
+      break;
+    }
+  }
+}
+
+void AsioReactor::wait_and_dispatch(Nanos deadline) {
+  if (deadline == kNever) {
+    io_.run_one();
+  } else {
+    io_.run_one_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline)));
+  }
+  io_.poll();
+  for (AsioSocket* s : graveyard_) delete s;
+  graveyard_.clear();
+}
+
+void AsioReactor::wake() noexcept {
+  asio::post(io_, [] {});
+}
+
+}  // namespace inferload::runtime

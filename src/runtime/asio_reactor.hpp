@@ -1,0 +1,41 @@
+#pragma once
+// epoll backend on Boost.Asio: the fallback where io_uring is forbidden. Sends are written
+// directly (non-blocking) and only wait for writability when the socket buffer is full; receives
+// use async_read_some, whose speculative read and edge-triggered epoll cost one recv per
+// response in steady state.
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <vector>
+
+#include "inferload/runtime/reactor.hpp"
+
+namespace inferload::runtime {
+
+class AsioSocket;
+
+class AsioReactor final : public Reactor {
+ public:
+  AsioReactor();
+  ~AsioReactor() override;
+
+  IoBackend backend() const noexcept override { return IoBackend::epoll; }
+  SocketPtr open_tcp(int family, SocketEvents& events, int& error) noexcept override;
+  void release(Socket* s) noexcept override;
+
+  boost::asio::io_context& io() noexcept { return io_; }
+  void stamp() noexcept { set_now(now_ns()); }
+  void bury(AsioSocket* s) noexcept;
+
+ private:
+  void wait_and_dispatch(Nanos deadline) override;
+  void wake() noexcept override;
+
+  boost::asio::io_context io_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::vector<AsioSocket*> graveyard_;  // released and settled: freed after this loop turn
+  std::vector<AsioSocket*> limbo_;      // released, waiting for their aborted handlers
+};
+
+}  // namespace inferload::runtime

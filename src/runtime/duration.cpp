@@ -1,0 +1,89 @@
+#include "inferload/runtime/duration.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace inferload::runtime {
+namespace {
+
+[[noreturn]] void fail(std::string_view text, const char* why) {
+  throw std::invalid_argument("invalid duration \"" + std::string(text) + "\": " + why);
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads a decimal number with an optional fraction at `pos`; returns false if none is there.
+bool read_number(std::string_view s, std::size_t& pos, long double& out) {
+  const std::size_t start = pos;
+  long double whole = 0;
+  while (pos < s.size() && is_digit(s[pos])) whole = whole * 10 + (s[pos++] - '0');
+  bool any = pos > start;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    long double scale = 0.1L;
+    while (pos < s.size() && is_digit(s[pos])) {
+      whole += (s[pos++] - '0') * scale;
+      scale /= 10;
+      any = true;
+    }
+  }
+  out = whole;
+  return any;
+}
+
+long double unit_nanos(std::string_view unit) {
+  if (unit == "ns") return 1;
+  if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") return 1e3L;  // µs in two codings
+  if (unit == "ms") return 1e6L;
+  if (unit == "s") return 1e9L;
+  if (unit == "m") return 60e9L;
+  if (unit == "h") return 3600e9L;
+  if (unit == "d") return 86400e9L;
+  return -1;
+}
+
+}  // namespace
+
+Nanos parse_duration(std::string_view text, DurationSyntax syntax) {
+  std::string_view s = text;
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (s.empty()) fail(text, "empty");
+  if (s.front() == '-') fail(text, "must not be negative");
+  if (s.front() == '+') s.remove_prefix(1);
+
+  // A bare number: milliseconds in the extended syntax, only "0" on the command line.
+  bool bare = true;
+  for (char c : s) bare = bare && (is_digit(c) || c == '.');
+  if (bare) {
+    std::size_t pos = 0;
+    long double v = 0;
+    if (!read_number(s, pos, v) || pos != s.size()) fail(text, "not a number");
+    if (syntax == DurationSyntax::cli && v != 0) fail(text, "a unit is required (ns, us, ms, s, m, h)");
+    const long double ns = v * 1e6L;
+    if (ns > 9.2e18L) fail(text, "too large");
+    return static_cast<Nanos>(std::llround(ns));
+  }
+
+  long double total = 0;
+  std::size_t pos = 0;
+  bool first = true;
+  while (pos < s.size()) {
+    long double v = 0;
+    if (!read_number(s, pos, v)) fail(text, "expected a number");
+    const std::size_t unit_start = pos;
+    while (pos < s.size() && !is_digit(s[pos]) && s[pos] != '.') ++pos;
+    const std::string_view unit = s.substr(unit_start, pos - unit_start);
+    if (unit.empty()) fail(text, "missing unit");
+    const long double mult = unit_nanos(unit);
+    if (mult < 0) fail(text, "unknown unit (use ns, us, ms, s, m, h)");
+    if (unit == "d" && (syntax == DurationSyntax::cli || !first)) fail(text, "unknown unit (use ns, us, ms, s, m, h)");
+    total += v * mult;
+    first = false;
+  }
+  if (total > 9.2e18L) fail(text, "too large");
+  return static_cast<Nanos>(std::llround(total));
+}
+
+}  // namespace inferload::runtime

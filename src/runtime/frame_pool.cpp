@@ -1,0 +1,57 @@
+#include "inferload/runtime/frame_pool.hpp"
+
+#include <new>
+
+namespace inferload::runtime::frame_pool {
+namespace {
+
+constexpr std::size_t kGranule = 64;
+constexpr std::size_t kClasses = 64;  // frames up to 4 KiB are recycled; larger ones are rare
+
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+// A frame freed on another thread joins that thread's list; lists never share memory with
+// each other, so no synchronisation is needed.
+struct ThreadLists {
+  FreeBlock* heads[kClasses] = {};
+  ~ThreadLists() {
+    for (FreeBlock*& head : heads) {
+      while (head) {
+        FreeBlock* next = head->next;
+        ::operator delete(head);
+        head = next;
+      }
+    }
+  }
+};
+
+thread_local ThreadLists lists;
+
+inline std::size_t size_class(std::size_t size) { return (size + kGranule - 1) / kGranule; }
+
+}  // namespace
+
+void* allocate(std::size_t size) {
+  const std::size_t c = size_class(size);
+  if (c >= kClasses) return ::operator new(size);
+  if (FreeBlock* b = lists.heads[c]) {
+    lists.heads[c] = b->next;
+    return b;
+  }
+  return ::operator new(c * kGranule);
+}
+
+void deallocate(void* p, std::size_t size) noexcept {
+  const std::size_t c = size_class(size);
+  if (c >= kClasses) {
+    ::operator delete(p);
+    return;
+  }
+  auto* b = static_cast<FreeBlock*>(p);
+  b->next = lists.heads[c];
+  lists.heads[c] = b;
+}
+
+}  // namespace inferload::runtime::frame_pool

@@ -1,0 +1,74 @@
+#include "inferload/runtime/reactor.hpp"
+
+#include <cstdio>
+
+namespace inferload::runtime {
+
+const char* to_string(IoBackend b) noexcept { return b == IoBackend::uring ? "io_uring" : "epoll"; }
+
+void SocketReleaser::operator()(Socket* s) const noexcept {
+  if (s) reactor->release(s);
+}
+
+// The owner of a spawned task: starts at once, destroys itself when the task has finished.
+struct SpawnedTask {
+  struct promise_type {
+    static void* operator new(std::size_t size) { return frame_pool::allocate(size); }
+    static void operator delete(void* p, std::size_t size) noexcept { frame_pool::deallocate(p, size); }
+    SpawnedTask get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { std::terminate(); }
+  };
+
+  static SpawnedTask run(Reactor& r, Task<void> task) {
+    try {
+      co_await std::move(task);
+    } catch (const std::exception& e) {
+      // A task is a VU or a service loop: its failures are meant to be values. An exception
+      // escaping one is a bug, but it must not take the other tasks down with it.
+      std::fprintf(stderr, "inferload: internal error in a task: %s\n", e.what());
+    }
+    r.task_finished();
+  }
+};
+
+Reactor::~Reactor() = default;
+
+void Reactor::spawn(Task<void> task) {
+  ++live_tasks_;
+  SpawnedTask::run(*this, std::move(task));
+}
+
+void Reactor::post(std::function<void()> fn) {
+  {
+    std::lock_guard lock(posted_mutex_);
+    posted_.push_back(std::move(fn));
+  }
+  has_posted_.store(true, std::memory_order_release);
+  wake();
+}
+
+void Reactor::run_posted() {
+  if (!has_posted_.load(std::memory_order_acquire)) return;
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lock(posted_mutex_);
+    batch.swap(posted_);
+    has_posted_.store(false, std::memory_order_relaxed);
+  }
+  for (auto& fn : batch) fn();
+}
+
+void Reactor::run() {
+  for (;;) {
+    run_posted();
+    set_now(now_ns());
+    timers_.fire_expired(now_);
+    if (live_tasks_ == 0) break;
+    wait_and_dispatch(timers_.next_deadline());
+  }
+}
+
+}  // namespace inferload::runtime

@@ -1,0 +1,97 @@
+// scv2-sim: simulated Seldon Core v2 inference server (Open Inference Protocol over HTTP/1.1).
+// Built on Boost only, never on inferload's own code, so that it is an independent peer.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "listener.hpp"
+#include "options.hpp"
+#include "stats.hpp"
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Accepts "localhost" and other names as well as literal addresses; the first result wins.
+tcp::endpoint resolve(asio::io_context& ioc, const std::string& host, std::uint16_t port) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(host, ec);
+    if (!ec) return {address, port};
+    tcp::resolver resolver(ioc);
+    const auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive);
+    return results.begin()->endpoint();
+}
+
+std::string format_endpoint(const tcp::endpoint& ep) {
+    const std::string addr = ep.address().to_string();
+    const std::string port = std::to_string(ep.port());
+    return ep.address().is_v6() ? "[" + addr + "]:" + port : addr + ":" + port;
+}
+
+std::string random_id_prefix() {
+    std::random_device rd;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08x-", static_cast<unsigned>(rd()));
+    return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    scv2sim::Options opt;
+    try {
+        opt = scv2sim::parse_options(argc, argv);
+    } catch (const scv2sim::UsageError& e) {
+        std::cerr << "scv2-sim: " << e.what() << std::endl;
+        return 2;
+    }
+    if (opt.help) {
+        std::cout << scv2sim::usage();
+        return 0;
+    }
+
+    asio::io_context ioc(static_cast<int>(opt.threads));
+    // Installed before the listener line is printed: a test may signal as soon as it reads it.
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&ioc](const boost::system::error_code&, int) { ioc.stop(); });
+
+    scv2sim::Stats stats;
+    scv2sim::ServerConfig config;
+    config.latency = opt.latency;
+    config.error_rate = opt.error_rate;
+    config.max_requests_per_conn = opt.max_requests_per_conn;
+    config.chunked = opt.chunked;
+    config.id_prefix = random_id_prefix();
+    config.stats = &stats;
+
+    std::shared_ptr<scv2sim::Listener> listener;
+    try {
+        listener = std::make_shared<scv2sim::Listener>(ioc, resolve(ioc, opt.host, opt.http_port),
+                                                       config, opt.threads > 1);
+    } catch (const boost::system::system_error& e) {
+        std::cerr << "scv2-sim: cannot listen on " << opt.host << ":" << opt.http_port << ": "
+                  << e.code().message() << std::endl;
+        return 1;
+    }
+    listener->start();
+    // std::endl flushes: the parent reads this line through a pipe to learn the port.
+    std::cout << "http " << format_endpoint(listener->local_endpoint()) << std::endl;
+
+    std::vector<std::thread> threads;
+    threads.reserve(opt.threads - 1);
+    for (unsigned i = 1; i < opt.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : threads) t.join();
+    return 0;
+}

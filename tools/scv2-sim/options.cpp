@@ -1,0 +1,117 @@
+#include "options.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace scv2sim {
+namespace {
+
+template <class Int>
+Int parse_int(std::string_view flag, std::string_view text, Int lo, Int hi) {
+    Int value{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < lo || value > hi)
+        throw UsageError(std::string(flag) + ": expected an integer in [" + std::to_string(lo) +
+                         ", " + std::to_string(hi) + "], got '" + std::string(text) + "'");
+    return value;
+}
+
+double parse_fraction(std::string_view flag, std::string_view text) {
+    std::size_t pos = 0;
+    double value = -1;
+    try {
+        value = std::stod(std::string(text), &pos);
+    } catch (const std::exception&) {
+        pos = 0;
+    }
+    if (text.empty() || pos != text.size() || !(value >= 0.0 && value <= 1.0))
+        throw UsageError(std::string(flag) + ": expected a number in [0, 1], got '" +
+                         std::string(text) + "'");
+    return value;
+}
+
+}  // namespace
+
+const char* usage() {
+    return "usage: scv2-sim --http-port N [options]\n"
+           "\n"
+           "Simulated Seldon Core v2 inference server (Open Inference Protocol, REST).\n"
+           "Prints one line per listener ('http HOST:PORT') once it accepts connections,\n"
+           "then serves until SIGINT or SIGTERM and exits 0.\n"
+           "\n"
+           "options:\n"
+           "  --http-port N               HTTP/1.1 port; 0 picks an ephemeral port (required)\n"
+           "  --host ADDR                 address to listen on (default 127.0.0.1)\n"
+           "  --latency DUR|SPEC          delay per infer request: a duration (5ms, 250us, 1.5s,\n"
+           "                              0), uniform:MIN:MAX or exp:MEAN (default 0)\n"
+           "  --error-rate F              fraction in [0, 1] of infer requests answered with\n"
+           "                              HTTP 500 (default 0)\n"
+           "  --threads T                 threads serving connections (default 1)\n"
+           "  --max-requests-per-conn K   close each connection after its K-th response,\n"
+           "                              announced by 'Connection: close' (default 0 = never)\n"
+           "  --chunked                   send infer responses with Transfer-Encoding: chunked\n"
+           "  --help                      print this help and exit\n"
+           "\n"
+           "endpoints:\n"
+           "  POST /v2/models/{name}/infer   echo each input back as OUTPUT{i}\n"
+           "  GET  /v2/models/{name}/ready   GET /v2/health/ready   GET /v2/health/live\n"
+           "  GET  /sim/stats                counters (JSON)\n"
+           "  POST /sim/reset                zero the counters\n"
+           "\n"
+           "exit status: 0 after a signal, 1 if the listener cannot be opened, 2 on a bad flag\n";
+}
+
+Options parse_options(int argc, const char* const* argv) {
+    Options opt;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        std::string_view value;
+        bool has_inline_value = false;
+        // Accept both "--flag value" and "--flag=value", as most CLIs do.
+        if (const auto eq = arg.find('='); arg.substr(0, 2) == "--" && eq != std::string_view::npos) {
+            value = arg.substr(eq + 1);
+            arg = arg.substr(0, eq);
+            has_inline_value = true;
+        }
+        const auto take_value = [&]() -> std::string_view {
+            if (has_inline_value) return value;
+            if (i + 1 >= argc) throw UsageError(std::string(arg) + ": missing value");
+            return argv[++i];
+        };
+        const auto no_value = [&] {
+            if (has_inline_value) throw UsageError(std::string(arg) + ": takes no value");
+        };
+
+        if (arg == "--help" || arg == "-h") {
+            no_value();
+            opt.help = true;
+        } else if (arg == "--http-port") {
+            opt.http_port = parse_int<std::uint16_t>(arg, take_value(), 0, 65535);
+            opt.http_port_given = true;
+        } else if (arg == "--host") {
+            opt.host = std::string(take_value());
+            if (opt.host.empty()) throw UsageError("--host: empty address");
+        } else if (arg == "--latency") {
+            const std::string_view spec = take_value();
+            if (!parse_latency(spec, opt.latency))
+                throw UsageError("--latency: expected a duration (5ms, 250us, 1.5s, 0), "
+                                 "uniform:MIN:MAX or exp:MEAN, got '" + std::string(spec) + "'");
+        } else if (arg == "--error-rate") {
+            opt.error_rate = parse_fraction(arg, take_value());
+        } else if (arg == "--threads") {
+            opt.threads = parse_int<unsigned>(arg, take_value(), 1, 1024);
+        } else if (arg == "--max-requests-per-conn") {
+            opt.max_requests_per_conn =
+                parse_int<std::uint64_t>(arg, take_value(), 0, UINT64_MAX);
+        } else if (arg == "--chunked") {
+            no_value();
+            opt.chunked = true;
+        } else {
+            throw UsageError("unknown flag '" + std::string(arg) + "' (see --help)");
+        }
+    }
+    if (!opt.help && !opt.http_port_given) throw UsageError("--http-port: required");
+    return opt;
+}
+
+}  // namespace scv2sim

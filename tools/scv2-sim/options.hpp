@@ -1,0 +1,32 @@
+#pragma once
+// Command line of scv2-sim.
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "latency.hpp"
+
+namespace scv2sim {
+
+struct Options {
+    std::string host = "127.0.0.1";
+    std::uint16_t http_port = 0;
+    bool http_port_given = false;
+    LatencyModel latency;
+    double error_rate = 0.0;
+    unsigned threads = 1;
+    std::uint64_t max_requests_per_conn = 0;  // 0 = unlimited
+    bool chunked = false;
+    bool help = false;
+};
+
+// Thrown for a bad command line; what() is one line that names the flag at fault.
+class UsageError : public std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+Options parse_options(int argc, const char* const* argv);
+const char* usage();
+
+}  // namespace scv2sim

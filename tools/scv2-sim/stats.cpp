@@ -1,0 +1,52 @@
+#include "stats.hpp"
+
+#include <boost/json.hpp>
+
+namespace scv2sim {
+
+void Stats::response_written(Counted what) {
+    constexpr auto relaxed = std::memory_order_relaxed;
+    switch (what) {
+    case Counted::infer_ok:
+        rest_infer_.value.fetch_add(1, relaxed);
+        rest_infer_ok_.value.fetch_add(1, relaxed);
+        break;
+    case Counted::infer_error:
+        rest_infer_.value.fetch_add(1, relaxed);
+        rest_infer_error_.value.fetch_add(1, relaxed);
+        break;
+    case Counted::infer_bad_request:
+        rest_infer_.value.fetch_add(1, relaxed);
+        rest_infer_bad_request_.value.fetch_add(1, relaxed);
+        break;
+    case Counted::ready:
+        rest_ready_.value.fetch_add(1, relaxed);
+        break;
+    case Counted::other:
+        break;
+    case Counted::nothing:
+        return;
+    }
+    http_requests_.value.fetch_add(1, relaxed);
+}
+
+void Stats::reset() {
+    for (Counter* c : {&rest_infer_, &rest_infer_ok_, &rest_infer_error_, &rest_infer_bad_request_,
+                       &rest_ready_, &connections_, &http_requests_})
+        c->value.store(0, std::memory_order_relaxed);
+}
+
+std::string Stats::to_json() const {
+    const auto get = [](const Counter& c) { return c.value.load(std::memory_order_relaxed); };
+    return boost::json::serialize(boost::json::object{
+        {"rest_infer", get(rest_infer_)},
+        {"rest_infer_ok", get(rest_infer_ok_)},
+        {"rest_infer_error", get(rest_infer_error_)},
+        {"rest_infer_bad_request", get(rest_infer_bad_request_)},
+        {"rest_ready", get(rest_ready_)},
+        {"connections", get(connections_)},
+        {"http_requests", get(http_requests_)},
+    });
+}
+
+}  // namespace scv2sim

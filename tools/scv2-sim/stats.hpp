@@ -1,0 +1,42 @@
+#pragma once
+// Counters of what the simulator served, so tests can compare a client's counts with ours.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace scv2sim {
+
+// What a response counts as once it has been fully written.
+enum class Counted { infer_ok, infer_error, infer_bad_request, ready, other, nothing };
+
+class Stats {
+public:
+    void connection_accepted() { connections_.value.fetch_add(1, std::memory_order_relaxed); }
+    void response_written(Counted what);
+    void reset();
+    std::string to_json() const;
+
+    // Writes handed to the kernel whose completion has not yet been counted. /sim/stats waits
+    // (briefly) for this to drain so that a client which has read all its responses sees them
+    // all counted even when another thread has not yet run the write's completion handler.
+    void write_started() { in_flight_.value.fetch_add(1, std::memory_order_relaxed); }
+    void write_finished() { in_flight_.value.fetch_sub(1, std::memory_order_release); }
+    std::int64_t writes_in_flight() const {
+        return in_flight_.value.load(std::memory_order_acquire);
+    }
+
+private:
+    // One cache line each: with --threads > 1 every response bumps two or three of these.
+    struct alignas(64) Counter {
+        std::atomic<std::uint64_t> value{0};
+    };
+    struct alignas(64) Gauge {
+        std::atomic<std::int64_t> value{0};
+    };
+    Counter rest_infer_, rest_infer_ok_, rest_infer_error_, rest_infer_bad_request_;
+    Counter rest_ready_, connections_, http_requests_;
+    Gauge in_flight_;
+};
+
+}  // namespace scv2sim

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config git
-  liburing-dev libboost1.81-dev libssl-dev
+  liburing-dev libboost1.81-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests and benchmarks: real peers and the tools that drive them
   python3 curl procps util-linux nginx wrk nghttp2-client nghttp2-server

@@ -1,6 +1,7 @@
 #include "inferload/runtime/duration.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -84,6 +85,38 @@ Nanos parse_duration(std::string_view text, DurationSyntax syntax) {
   }
   if (total > 9.2e18L) fail(text, "too large");
   return static_cast<Nanos>(std::llround(total));
+}
+
+std::string format_go_duration(Nanos d) {
+  if (d == 0) return "0s";
+  std::string sign = d < 0 ? "-" : "";
+  if (d < 0) d = -d;
+  auto trim = [](std::string s) {
+    if (s.find('.') != std::string::npos) {
+      while (s.back() == '0') s.pop_back();
+      if (s.back() == '.') s.pop_back();
+    }
+    return s;
+  };
+  char buf[64];
+  if (d < kMicrosecond) return sign + std::to_string(d) + "ns";
+  if (d < kMillisecond) {
+    std::snprintf(buf, sizeof(buf), "%.3f", static_cast<double>(d) / 1e3);
+    return sign + trim(buf) + "\xC2\xB5s";
+  }
+  if (d < kSecond) {
+    std::snprintf(buf, sizeof(buf), "%.6f", static_cast<double>(d) / 1e6);
+    return sign + trim(buf) + "ms";
+  }
+  const long long h = d / (3600 * kSecond);
+  const long long m = (d / (60 * kSecond)) % 60;
+  const Nanos rest = d % (60 * kSecond);
+  std::snprintf(buf, sizeof(buf), "%lld.%09lld", static_cast<long long>(rest / kSecond),
+                static_cast<long long>(rest % kSecond));
+  std::string out = sign;
+  if (h > 0) out += std::to_string(h) + "h";
+  if (h > 0 || m > 0) out += std::to_string(m) + "m";
+  return out + trim(buf) + "s";
 }
 
 }  // namespace inferload::runtime

@@ -43,6 +43,23 @@ struct MetricSummary {
   std::vector<ThresholdResult> thresholds;
 };
 
+// The fate of every request a run issued: issued == ok + failed + timed_out + interrupted.
+struct RequestAccounting {
+  std::uint64_t issued = 0;
+  std::uint64_t ok = 0;           // a response that passed the protocol's success check
+  std::uint64_t failed = 0;       // any other response, or a connection/protocol error
+  std::uint64_t timed_out = 0;    // no complete response within the request timeout
+  std::uint64_t interrupted = 0;  // cut off by a hard stop (end of graceful stop, signal)
+
+  void merge(const RequestAccounting& o) noexcept {
+    issued += o.issued;
+    ok += o.ok;
+    failed += o.failed;
+    timed_out += o.timed_out;
+    interrupted += o.interrupted;
+  }
+};
+
 struct CheckSummary {
   std::string name;
   std::uint64_t passes = 0;

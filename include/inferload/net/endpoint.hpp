@@ -30,3 +30,11 @@ struct ResolvedEndpoint {
 ResolvedEndpoint resolve(const std::string& host, std::uint16_t port);
 
 }  // namespace inferload::net
+
+namespace inferload::net {
+
+// Opens and closes one TCP connection (blocking, bounded by `timeout_ns`), to tell an
+// unreachable target apart before any load starts. Returns 0 or the errno value.
+int probe_connect(const ResolvedEndpoint& ep, long long timeout_ns);
+
+}  // namespace inferload::net

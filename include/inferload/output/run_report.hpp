@@ -9,14 +9,7 @@
 
 namespace inferload::output {
 
-struct RequestAccounting {
-  // issued == ok + failed + timed_out + interrupted, always.
-  std::uint64_t issued = 0;
-  std::uint64_t ok = 0;           // a response that passed the protocol's success check
-  std::uint64_t failed = 0;       // any other response, or a connection/protocol error
-  std::uint64_t timed_out = 0;    // no complete response within --timeout
-  std::uint64_t interrupted = 0;  // cut off by a hard stop (end of graceful stop, signal)
-};
+using RequestAccounting = metrics::RequestAccounting;
 
 struct RunInfo {
   std::string version;          // inferload's version

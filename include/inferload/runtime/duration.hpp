@@ -1,5 +1,6 @@
 #pragma once
 // Durations as k6 users write them.
+#include <string>
 #include <string_view>
 
 #include "inferload/runtime/clock.hpp"
@@ -15,5 +16,8 @@ enum class DurationSyntax {
 // Parses a non-negative duration into nanoseconds. Throws std::invalid_argument with a message
 // that quotes the text (the caller prefixes the flag or variable name).
 Nanos parse_duration(std::string_view text, DurationSyntax syntax = DurationSyntax::cli);
+
+// Go's Duration.String(), as k6 prints durations: 30s, 1m0s, 2h0m0s, 1.5s, 500ms, 250\u00b5s.
+std::string format_go_duration(Nanos d);
 
 }  // namespace inferload::runtime

@@ -1,0 +1,63 @@
+#pragma once
+// The command line: `inferload run [SCENARIO] [flags]`, with k6's flag names where k6 has one.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace inferload::app {
+
+// k6's exit codes (errext/exitcodes/codes.go) where they apply.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitThresholdsFailed = 99,
+  kExitInvalidConfig = 104,
+  kExitSignal = 105,
+  kExitSetupFailed = 107,
+  kExitOtherError = 255,  // k6 exits -1 for flag errors and anything unclassified
+};
+
+// An error that ends the program with a one-line message on stderr.
+class ExitError : public std::runtime_error {
+ public:
+  ExitError(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  int code() const noexcept { return code_; }
+
+ private:
+  int code_;
+};
+
+struct RunArgs {
+  std::optional<std::string> script;
+  std::optional<std::string> vus;
+  std::optional<std::string> iterations;
+  std::optional<std::string> duration;
+  std::optional<std::string> summary_export;
+  std::optional<std::string> summary_trend_stats;
+  std::optional<std::string> summary_time_unit;
+  std::optional<std::string> io;
+  std::optional<std::string> workers;
+  std::optional<std::string> timeout;
+  std::vector<std::string> env;  // -e NAME=VALUE
+  std::vector<std::string> out;  // --out TYPE[=ARG]
+  bool quiet = false;
+  bool no_summary = false;
+  bool no_setup = false;
+  bool no_teardown = false;
+  bool no_color = false;
+  bool verbose = false;
+};
+
+enum class Command { run, version, help };
+
+struct CommandLine {
+  Command command = Command::help;
+  RunArgs run;
+  std::string help_text;  // for Command::help
+};
+
+// Throws ExitError(kExitOtherError, ...) for an unknown flag or a missing value.
+CommandLine parse_command_line(int argc, char** argv);
+
+}  // namespace inferload::app

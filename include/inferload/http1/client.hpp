@@ -1,0 +1,58 @@
+#pragma once
+// One HTTP/1.1 keep-alive connection and the exchanges made on it, one at a time (as a k6 VU
+// does). Connects lazily, reconnects after a close, and measures each exchange the way k6 does:
+// blocked (waiting for a connection, including connecting), connecting, sending, waiting (to the
+// first response byte) and receiving; duration = sending + waiting + receiving.
+#include <cstdint>
+
+#include "inferload/http1/request_template.hpp"
+#include "inferload/http1/response_parser.hpp"
+#include "inferload/net/failure.hpp"
+#include "inferload/net/tcp_stream.hpp"
+#include "inferload/runtime/task.hpp"
+
+namespace inferload::http1 {
+
+using runtime::Nanos;
+
+struct Timings {
+  Nanos blocked = 0;
+  Nanos connecting = 0;
+  Nanos sending = 0;
+  Nanos waiting = 0;
+  Nanos receiving = 0;
+  Nanos duration = 0;  // sending + waiting + receiving
+};
+
+struct Exchange {
+  int status = 0;  // the final response's status; 0 when there was none
+  net::Failure failure = net::Failure::none;
+  int sys_error = 0;                         // errno behind a socket failure
+  ParseError parse_error = ParseError::none;  // what broke when failure == protocol
+  Timings timings;
+  Nanos started_at = 0;  // when the exchange was asked for
+  Nanos ended_at = 0;    // when its last byte (or its failure) was known
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+};
+
+class Client {
+ public:
+  Client(runtime::Reactor& reactor, const net::ResolvedEndpoint& endpoint, Nanos timeout) noexcept;
+
+  // Sends the request and reads the whole response. Never throws; failures are in the result.
+  runtime::Task<Exchange> exchange(const RequestTemplate& request);
+
+  bool connected() const noexcept { return stream_.is_open(); }
+  void close() noexcept { stream_.close(); }
+  std::uint64_t connections_opened() const noexcept { return connections_opened_; }
+
+ private:
+  net::TcpStream stream_;
+  const net::ResolvedEndpoint& endpoint_;
+  Nanos timeout_;
+  ResponseParser parser_;
+  std::uint64_t connections_opened_ = 0;
+};
+
+}  // namespace inferload::http1

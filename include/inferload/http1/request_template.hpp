@@ -1,0 +1,32 @@
+#pragma once
+// Request bytes encoded once, before the run: the head (request line and headers, complete with
+// Content-Length) per target, and a body that targets of one payload share. Sending a request
+// is then a gather write of these two buffers, with no formatting on the hot path.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace inferload::http1 {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+struct RequestTemplate {
+  std::string head;
+  std::shared_ptr<const std::string> body;  // may be null for no body
+
+  std::size_t size() const noexcept { return head.size() + (body ? body->size() : 0); }
+};
+
+// Encodes `method target HTTP/1.1` with the headers in the order given, then Content-Length
+// (when there is a body or the method is POST/PUT/PATCH). Throws std::invalid_argument for a
+// method, target or header that would break the message (CR, LF, NUL, bad name characters) or a
+// Content-Length given as a header.
+RequestTemplate make_request(std::string_view method, std::string_view target, const std::vector<Header>& headers,
+                             std::shared_ptr<const std::string> body);
+
+}  // namespace inferload::http1

@@ -1,0 +1,30 @@
+#pragma once
+// Why a request got no usable response, in terms every protocol shares. On the hot path a
+// failure is a value that becomes a metric, never an exception.
+#include <cstdint>
+
+namespace inferload::net {
+
+enum class Failure : std::uint8_t {
+  none,
+  connect_refused,   // nothing listens (ECONNREFUSED)
+  connect_timeout,   // the connection was not established before the request's deadline
+  connect_error,     // any other error while connecting (unreachable network, EMFILE, ...)
+  reset,             // the peer reset the connection (ECONNRESET)
+  broken_pipe,       // writing to a connection the peer had closed (EPIPE)
+  closed,            // the peer closed the connection before the response was complete
+  io_error,          // any other socket error
+  protocol,          // the peer's bytes broke the protocol
+  timeout,           // no complete response before the request's deadline
+  interrupted,       // cut off by a hard stop of the run
+};
+
+const char* to_string(Failure f) noexcept;
+
+// The k6 error_code a failure maps to (k6 1.1 lib/netext/httpext/error_codes.go), 0 for none.
+int k6_error_code(Failure f) noexcept;
+
+// Classifies an errno value from a socket operation. `connecting`: the error came from connect.
+Failure classify_errno(int error, bool connecting) noexcept;
+
+}  // namespace inferload::net

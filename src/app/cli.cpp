@@ -1,0 +1,66 @@
+#include "inferload/app/cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace inferload::app {
+namespace {
+
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+void add_run_flags(CLI::App& run, RunArgs& a) {
+  run.add_option("scenario", a.script,
+                 "Built-in SCv2 scenario by name or k6 script path (default: infer_constant_vu; "
+                 "scenarios/infer_constant_vu.js works too)");
+  run.add_option("-u,--vus", a.vus, "Virtual users (env K6_VUS; default 1)");
+  run.add_option("-i,--iterations", a.iterations,
+                 "Iterations shared by all VUs: the shared-iterations executor (env K6_ITERATIONS)");
+  run.add_option("-d,--duration", a.duration,
+                 "Test duration, e.g. 30s, 10m, 2h; with -i it is the maximum duration (env K6_DURATION)");
+  run.add_option("--summary-export", a.summary_export, "Write the end-of-test summary as k6's legacy JSON to this file");
+  run.add_option("--summary-trend-stats", a.summary_trend_stats,
+                 "Trend statistics in the summary, e.g. avg,min,med,max,p(90),p(95),p(99.9)");
+  run.add_option("--summary-time-unit", a.summary_time_unit, "Time unit in the text summary: s, ms or us");
+  run.add_flag("--no-summary", a.no_summary, "Print no end-of-test summary and write no summary export");
+  run.add_option("--io", a.io, "I/O backend: uring or epoll (default: uring, epoll where io_uring is refused)");
+  run.add_option("--workers", a.workers, "Worker threads, one per CPU (default: the CPUs this process may use)");
+  run.add_option("--timeout", a.timeout, "Request timeout (default 60s, as k6's HTTP default)");
+  run.add_option("-e,--env", a.env, "Set an environment variable for the scenario: NAME=VALUE (repeatable)");
+  run.add_option("-o,--out", a.out, "Live outputs (not available yet: any value is an error)");
+  run.add_flag("-q,--quiet", a.quiet, "No header and no progress lines; the summary is still printed");
+  run.add_flag("--no-setup", a.no_setup, "Accepted for k6 compatibility: inferload runs no setup phase yet");
+  run.add_flag("--no-teardown", a.no_teardown, "Accepted for k6 compatibility: inferload runs no teardown phase yet");
+  run.add_flag("--no-color", a.no_color, "Accepted for k6 compatibility: output is never coloured");
+  run.add_flag("-v,--verbose", a.verbose, "More detail on stderr");
+}
+
+}  // namespace
+
+CommandLine parse_command_line(int argc, char** argv) {
+  CommandLine cl;
+  CLI::App app{"inferload: a load generator for Seldon Core v2 and Open Inference Protocol servers"};
+  app.name("inferload");
+  app.require_subcommand(0, 1);
+  CLI::App* run = app.add_subcommand("run", "Run a load test (configured by k6-style flags and the SCv2 suite's env vars)");
+  add_run_flags(*run, cl.run);
+  CLI::App* version = app.add_subcommand("version", "Print the version");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    cl.command = Command::help;
+    cl.help_text = run->parsed() ? run->help() : app.help();
+    return cl;
+  } catch (const CLI::ParseError& e) {
+    throw ExitError(kExitOtherError, one_line(e.what()) + " (see 'inferload run --help')");
+  }
+  if (run->parsed()) cl.command = Command::run;
+  else if (version->parsed()) cl.command = Command::version;
+  else cl.help_text = app.help();
+  return cl;
+}
+
+}  // namespace inferload::app

@@ -1,0 +1,368 @@
+#include "inferload/app/run_command.hpp"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <random>
+
+#include "inferload/load/engine.hpp"
+#include "inferload/output/k6_format.hpp"
+#include "inferload/output/progress.hpp"
+#include "inferload/output/report_builder.hpp"
+#include "inferload/output/summary_export.hpp"
+#include "inferload/output/text_summary.hpp"
+#include "inferload/output/trend_stats.hpp"
+#include "inferload/runtime/duration.hpp"
+#include "inferload/runtime/worker.hpp"
+#include "inferload/scv2/scripts.hpp"
+#include "inferload/scv2/settings.hpp"
+#include "inferload/scv2/targets.hpp"
+
+namespace inferload::app {
+namespace {
+
+using runtime::Nanos;
+
+[[noreturn]] void config_error(const std::string& msg) { throw ExitError(kExitInvalidConfig, msg); }
+[[noreturn]] void flag_error(const std::string& flag, const std::string& msg) {
+  throw ExitError(kExitOtherError, flag + ": " + msg);
+}
+
+std::uint64_t parse_count(const std::string& source, const std::string& text, std::uint64_t min) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size()) {
+    flag_error(source, "\"" + text + "\" is not a whole number");
+  }
+  if (v < min) flag_error(source, "must be at least " + std::to_string(min));
+  return v;
+}
+
+Nanos parse_flag_duration(const std::string& source, const std::string& text, runtime::DurationSyntax syntax) {
+  try {
+    return runtime::parse_duration(text, syntax);
+  } catch (const std::invalid_argument& e) {
+    flag_error(source, e.what());
+  }
+}
+
+// k6's option tiers for the execution group (section 1.5 of k6-semantics.md): the highest tier
+// that sets any of iterations/duration decides both; the script's own options come last.
+load::ScenarioConfig derive_scenario(const RunArgs& a, const scv2::EnvLookup& env, const scv2::Script& script) {
+  load::ScenarioConfig sc;
+  if (a.vus) sc.vus = static_cast<int>(parse_count("--vus", *a.vus, 0));
+  else if (auto v = env("K6_VUS")) sc.vus = static_cast<int>(parse_count("K6_VUS", *v, 0));
+
+  std::optional<std::uint64_t> iterations;
+  std::optional<Nanos> duration;
+  if (a.iterations || a.duration) {
+    if (a.iterations) iterations = parse_count("--iterations", *a.iterations, 0);
+    if (a.duration) duration = parse_flag_duration("--duration", *a.duration, runtime::DurationSyntax::cli);
+  } else if (env("K6_ITERATIONS") || env("K6_DURATION")) {
+    if (auto v = env("K6_ITERATIONS")) iterations = parse_count("K6_ITERATIONS", *v, 0);
+    if (auto v = env("K6_DURATION")) duration = parse_flag_duration("K6_DURATION", *v, runtime::DurationSyntax::extended);
+  } else if (script.duration > 0) {
+    duration = script.duration;
+  }
+
+  if (iterations) {
+    sc.executor = load::ExecutorKind::shared_iterations;
+    sc.iterations = *iterations;
+    sc.duration = duration.value_or(10 * 60 * runtime::kSecond);
+  } else if (duration) {
+    sc.executor = load::ExecutorKind::constant_vus;
+    sc.duration = *duration;
+  } else {
+    config_error("no iterations and no duration: give -i or -d");
+  }
+  try {
+    sc.validate();
+  } catch (const std::invalid_argument& e) {
+    config_error(std::string("invalid scenario: ") + e.what());
+  }
+  return sc;
+}
+
+scv2::EnvLookup make_env(const RunArgs& a) {
+  auto overrides = std::make_shared<std::map<std::string, std::string>>();
+  for (const std::string& kv : a.env) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) flag_error("--env", "\"" + kv + "\" is not NAME=VALUE");
+    (*overrides)[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  scv2::EnvLookup process = scv2::process_env();
+  return [overrides, process](const std::string& name) -> std::optional<std::string> {
+    if (auto it = overrides->find(name); it != overrides->end()) return it->second;
+    return process(name);
+  };
+}
+
+double cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+// SIGINT and SIGTERM are taken synchronously through a signalfd by the monitor loop; every
+// thread started later inherits the blocked mask.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    fd_ = ::signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK);
+  }
+  ~StopSignals() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+
+  // The first signal stops the run (results are still written); a second one ends the process.
+  bool on_readable() {
+    signalfd_siginfo si{};
+    while (::read(fd_, &si, sizeof(si)) == sizeof(si)) {
+      ++received_;
+      last_ = static_cast<int>(si.ssi_signo);
+      if (received_ >= 2) {
+        std::fputs("inferload: aborting in response to a second signal\n", stderr);
+        std::_Exit(kExitSignal);
+      }
+    }
+    return received_ > 0;
+  }
+  // After the run: a second signal while results are being written ends the process at once.
+  void exit_on_next_signal() {
+    struct sigaction sa {};
+    sa.sa_handler = [](int) { std::_Exit(kExitSignal); };
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    pthread_sigmask(SIG_UNBLOCK, &set_, nullptr);
+  }
+  const char* last_name() const { return last_ == SIGTERM ? "terminated" : "interrupt"; }
+
+ private:
+  sigset_t set_;
+  int fd_ = -1;
+  int received_ = 0;
+  int last_ = 0;
+};
+
+}  // namespace
+
+int run_command(const RunArgs& a) {
+  if (!a.out.empty()) {
+    flag_error("--out", "output \"" + a.out.front() + "\" is not available yet (only --summary-export is)");
+  }
+  const scv2::EnvLookup env = make_env(a);
+
+  const scv2::Script* script = nullptr;
+  try {
+    script = &scv2::find_script(a.script.value_or("infer_constant_vu"));
+    output::check_script_thresholds(*script);
+  } catch (const std::invalid_argument& e) {
+    config_error(e.what());
+  }
+  const load::ScenarioConfig scenario = derive_scenario(a, env, *script);
+
+  scv2::Settings settings;
+  try {
+    settings = scv2::load_settings(env);
+  } catch (const std::invalid_argument& e) {
+    config_error(e.what());
+  }
+  if (settings.infer_grpc_iterations != 0) {
+    config_error("INFER_GRPC_ITERATIONS=" + std::to_string(settings.infer_grpc_iterations) +
+                 ": gRPC inference is not supported yet; set INFER_GRPC_ITERATIONS=0");
+  }
+  if (settings.infer_http_iterations == 0) {
+    config_error("INFER_HTTP_ITERATIONS=0 and INFER_GRPC_ITERATIONS=0: no protocol is enabled");
+  }
+
+  net::HttpUrl url;
+  try {
+    url = net::parse_http_url(settings.infer_http_endpoint);
+  } catch (const std::invalid_argument& e) {
+    config_error(std::string("INFER_HTTP_ENDPOINT: ") + e.what());
+  }
+  std::unique_ptr<scv2::TargetTable> targets;
+  try {
+    targets = std::make_unique<scv2::TargetTable>(settings, url);
+  } catch (const std::invalid_argument& e) {
+    config_error(e.what());
+  }
+
+  std::vector<std::string> trend_stats = output::default_trend_stats();
+  if (a.summary_trend_stats) {
+    try {
+      output::parse_trend_stats(*a.summary_trend_stats);
+    } catch (const std::invalid_argument& e) {
+      flag_error("--summary-trend-stats", e.what());
+    }
+    trend_stats.clear();
+    for (const auto& s : output::parse_trend_stats(*a.summary_trend_stats)) trend_stats.push_back(s.key);
+  }
+  output::TextSummaryOptions text_options;
+  text_options.trend_stats = trend_stats;
+  if (a.summary_time_unit) {
+    if (*a.summary_time_unit != "s" && *a.summary_time_unit != "ms" && *a.summary_time_unit != "us") {
+      flag_error("--summary-time-unit", "\"" + *a.summary_time_unit + "\" is not one of s, ms, us");
+    }
+    text_options.time_unit = *a.summary_time_unit;
+  }
+
+  const Nanos timeout = a.timeout ? parse_flag_duration("--timeout", *a.timeout, runtime::DurationSyntax::cli)
+                                  : 60 * runtime::kSecond;
+  if (timeout <= 0) flag_error("--timeout", "must be more than 0");
+
+  std::optional<runtime::IoBackend> forced;
+  if (a.io) {
+    if (*a.io == "uring" || *a.io == "io_uring") forced = runtime::IoBackend::uring;
+    else if (*a.io == "epoll") forced = runtime::IoBackend::epoll;
+    else flag_error("--io", "\"" + *a.io + "\" is not uring or epoll");
+  }
+  const std::vector<int> cpus = runtime::allowed_cpus();
+  int workers = static_cast<int>(cpus.size());
+  if (a.workers) workers = static_cast<int>(parse_count("--workers", *a.workers, 1));
+  if (workers > 1024) flag_error("--workers", "at most 1024");
+
+  runtime::BackendChoice backend;
+  try {
+    backend = runtime::choose_backend(forced);
+  } catch (const std::runtime_error& e) {
+    config_error(e.what());
+  }
+
+  // Setup: the target must be reachable before any load is started.
+  net::ResolvedEndpoint endpoint;
+  try {
+    endpoint = net::resolve(url.host, url.port);
+  } catch (const std::runtime_error& e) {
+    throw ExitError(kExitSetupFailed, "INFER_HTTP_ENDPOINT " + settings.infer_http_endpoint + ": " + e.what());
+  }
+  if (const int err = net::probe_connect(endpoint, std::min<Nanos>(timeout, 10 * runtime::kSecond)); err != 0) {
+    throw ExitError(kExitSetupFailed, "INFER_HTTP_ENDPOINT " + settings.infer_http_endpoint + " (" + endpoint.text +
+                                          ") is unreachable: " + std::strerror(err));
+  }
+
+  const int effective_workers = std::max(1, std::min(workers, scenario.vus));
+  if (!a.quiet) {
+    const Nanos max_duration = scenario.duration + scenario.graceful_stop;
+    std::printf("\n     execution: local\n        script: %s\n        output: -\n", script->name.c_str());
+    std::printf("     inferload: %s, %s (%s), %d worker%s\n", INFERLOAD_VERSION, runtime::to_string(backend.backend),
+                backend.detail.empty() ? "forced" : backend.detail.c_str(), effective_workers,
+                effective_workers == 1 ? "" : "s");
+    std::printf("        target: %s (%s), %zu model%s\n", settings.infer_http_endpoint.c_str(), endpoint.text.c_str(),
+                targets->model_count(), targets->model_count() == 1 ? "" : "s");
+    std::printf("\n     scenarios: (100.00%%) 1 scenario, %d max VUs, %s max duration (incl. graceful stop):\n",
+                scenario.vus, runtime::format_go_duration(max_duration).c_str());
+    std::printf("              * %s: %s\n\n", scenario.name.c_str(), scenario.describe().c_str());
+    std::fflush(stdout);
+  }
+
+  load::RunOptions opt;
+  opt.scenario = scenario;
+  opt.workers = workers;
+  opt.cpus = cpus;
+  opt.backend = backend;
+  opt.request_timeout = timeout;
+  opt.endpoint = endpoint;
+  opt.targets = targets.get();
+  opt.http_iterations = settings.infer_http_iterations;
+  opt.seed = std::random_device{}();
+
+  StopSignals signals;
+  load::MonitorHooks hooks;
+  hooks.stop_fd = signals.fd();
+  hooks.on_stop_fd = [&] { return signals.on_readable(); };
+  std::string final_progress;
+  hooks.on_progress = [&](const load::Progress& p) {
+    if (a.quiet) return;
+    if (p.done) {
+      final_progress = output::render_progress(p, scenario);
+      return;
+    }
+    std::fputs(("\n" + output::render_progress(p, scenario)).c_str(), stdout);
+    std::fflush(stdout);
+  };
+
+  const double cpu0 = cpu_seconds();
+  load::Engine engine(opt);
+  const load::RunResult result = engine.run(hooks);
+  const double cpu = cpu_seconds() - cpu0;
+  signals.exit_on_next_signal();
+
+  output::RunInfo info;
+  info.version = INFERLOAD_VERSION;
+  info.script = script->name;
+  info.io_backend = runtime::to_string(backend.backend);
+  info.io_detail = backend.detail;
+  info.workers = result.workers;
+  info.driver_cpu_seconds = cpu;
+  const output::RunReport report = output::build_report(result, scenario, *script, std::move(info));
+
+  int code = kExitOk;
+  if (!a.no_summary) {
+    std::fputs(output::render_text_summary(report, text_options).c_str(), stdout);
+    if (!a.quiet) std::fputs(("\n" + final_progress).c_str(), stdout);
+    std::fflush(stdout);
+    if (a.summary_export) {
+      try {
+        output::write_summary_export_file(*a.summary_export, report, trend_stats);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "inferload: --summary-export: %s\n", e.what());
+        code = kExitOtherError;
+      }
+    }
+  }
+  for (const auto& m : report.metrics) {
+    for (const auto& t : m.thresholds) {
+      if (t.failed && code == kExitOk) code = kExitThresholdsFailed;
+    }
+  }
+  for (const std::string& e : result.worker_errors) {
+    std::fprintf(stderr, "inferload: worker failed: %s\n", e.c_str());
+    code = kExitOtherError;
+  }
+  if (result.stopped_by_user) {
+    std::fprintf(stderr, "inferload: test run was aborted because inferload received a '%s' signal\n", signals.last_name());
+    code = kExitSignal;
+  }
+  return code;
+}
+
+int main_entry(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  try {
+    const CommandLine cl = parse_command_line(argc, argv);
+    switch (cl.command) {
+      case Command::help:
+        std::fputs(cl.help_text.c_str(), stdout);
+        return kExitOk;
+      case Command::version:
+        std::printf("inferload %s\n", INFERLOAD_VERSION);
+        return kExitOk;
+      case Command::run:
+        return run_command(cl.run);
+    }
+  } catch (const ExitError& e) {
+    std::fprintf(stderr, "inferload: %s\n", e.what());
+    return e.code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "inferload: %s\n", e.what());
+    return kExitOtherError;
+  }
+  return kExitOk;
+}
+
+}  // namespace inferload::app

@@ -1,0 +1,118 @@
+#include "inferload/http1/client.hpp"
+
+#include <algorithm>
+
+namespace inferload::http1 {
+
+Client::Client(runtime::Reactor& reactor, const net::ResolvedEndpoint& endpoint, Nanos timeout) noexcept
+    : stream_(reactor), endpoint_(endpoint), timeout_(timeout) {}
+
+runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
+  runtime::Reactor& reactor = stream_.reactor();
+  Exchange x;
+  const Nanos t0 = runtime::now_ns();
+  const Nanos deadline = timeout_ > 0 ? t0 + timeout_ : runtime::kNever;
+  x.started_at = t0;
+  const std::uint64_t sent0 = stream_.bytes_sent();
+  const std::uint64_t received0 = stream_.bytes_received();
+  auto finish = [&](Nanos end) {
+    x.ended_at = end;
+    x.bytes_sent = stream_.bytes_sent() - sent0;
+    x.bytes_received = stream_.bytes_received() - received0;
+  };
+
+  // t1: a connection is ready to take the request.
+  Nanos t1 = t0;
+  if (!stream_.reusable()) {
+    const int err = co_await stream_.connect(endpoint_, deadline);
+    t1 = std::max(reactor.now(), t0);
+    x.timings.connecting = t1 - t0;
+    x.timings.blocked = t1 - t0;
+    if (err != 0) {
+      x.failure = net::classify_errno(err, true);
+      x.sys_error = err;
+      stream_.close();
+      finish(t1);
+      co_return x;
+    }
+    ++connections_opened_;
+  }
+
+  const runtime::ConstBuffer buffers[2] = {
+      {request.head.data(), request.head.size()},
+      {request.body ? request.body->data() : nullptr, request.body ? request.body->size() : 0},
+  };
+  const int send_err = stream_.start_send(buffers, request.body && !request.body->empty() ? 2 : 1);
+  if (send_err != 0) {
+    x.failure = net::classify_errno(send_err, false);
+    x.sys_error = send_err;
+    stream_.close();
+    finish(runtime::now_ns());
+    co_return x;
+  }
+
+  parser_.reset();
+  Nanos first_byte = 0;
+  Nanos end = 0;
+  for (;;) {
+    const net::RecvResult r = co_await stream_.recv(deadline);
+    end = std::max(reactor.now(), t0);
+    if (r.status == net::RecvStatus::data) {
+      if (first_byte == 0) first_byte = end;
+      const std::size_t used = parser_.feed(r.data, r.len);
+      if (parser_.failed()) {
+        x.failure = net::Failure::protocol;
+        x.parse_error = parser_.error();
+        stream_.close();
+        break;
+      }
+      if (parser_.complete()) {
+        // Bytes beyond the response were never asked for: the connection cannot be trusted.
+        if (used < r.len || !parser_.keep_alive()) stream_.close();
+        break;
+      }
+      continue;
+    }
+    if (r.status == net::RecvStatus::eof) {
+      parser_.feed_eof();
+      stream_.close();
+      if (parser_.complete()) break;
+      // A connection closed before any byte of the response is the peer dropping us, which is
+      // also how a dead server looks; a partial response is a protocol failure.
+      x.failure = parser_.started() ? net::Failure::protocol : net::Failure::closed;
+      x.parse_error = parser_.started() ? parser_.error() : ParseError::none;
+      break;
+    }
+    stream_.close();
+    if (r.status == net::RecvStatus::timed_out) {
+      x.failure = net::Failure::timeout;
+    } else if (r.status == net::RecvStatus::interrupted) {
+      x.failure = net::Failure::interrupted;
+    } else {
+      x.failure = net::classify_errno(r.error, false);
+      x.sys_error = r.error;
+    }
+    break;
+  }
+
+  if (x.failure == net::Failure::none || parser_.headers_done()) x.status = parser_.headers_done() ? parser_.status() : 0;
+  if (x.failure != net::Failure::none) x.status = 0;
+
+  // k6's decomposition (lib/netext/httpext/tracer.go): sending t1..t2, waiting t2..t3 (or t2..t4
+  // when no byte arrived), receiving t3..t4.
+  Nanos t2 = stream_.send_done_at();
+  if (t2 == 0 || t2 > end) t2 = first_byte ? first_byte : end;
+  t2 = std::max(t2, t1);
+  x.timings.sending = t2 - t1;
+  if (first_byte) {
+    x.timings.waiting = std::max<Nanos>(first_byte - t2, 0);
+    x.timings.receiving = std::max<Nanos>(end - std::max(first_byte, t2), 0);
+  } else {
+    x.timings.waiting = std::max<Nanos>(end - t2, 0);
+  }
+  x.timings.duration = x.timings.sending + x.timings.waiting + x.timings.receiving;
+  finish(end);
+  co_return x;
+}
+
+}  // namespace inferload::http1

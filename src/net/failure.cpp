@@ -1,0 +1,53 @@
+#include "inferload/net/failure.hpp"
+
+#include <cerrno>
+
+namespace inferload::net {
+
+const char* to_string(Failure f) noexcept {
+  switch (f) {
+    case Failure::none: return "none";
+    case Failure::connect_refused: return "connection refused";
+    case Failure::connect_timeout: return "connect timeout";
+    case Failure::connect_error: return "connect error";
+    case Failure::reset: return "connection reset by peer";
+    case Failure::broken_pipe: return "broken pipe";
+    case Failure::closed: return "connection closed before the response was complete";
+    case Failure::io_error: return "socket error";
+    case Failure::protocol: return "protocol error";
+    case Failure::timeout: return "request timeout";
+    case Failure::interrupted: return "interrupted";
+  }
+  return "unknown";
+}
+
+int k6_error_code(Failure f) noexcept {
+  switch (f) {
+    case Failure::none: return 0;
+    case Failure::connect_refused: return 1212;
+    case Failure::connect_timeout: return 1211;
+    case Failure::connect_error: return 1210;
+    case Failure::reset: return 1220;
+    case Failure::broken_pipe: return 1201;
+    case Failure::closed: return 1000;
+    case Failure::io_error: return 1200;
+    case Failure::protocol: return 1000;
+    case Failure::timeout: return 1050;
+    case Failure::interrupted: return 1000;
+  }
+  return 1000;
+}
+
+Failure classify_errno(int error, bool connecting) noexcept {
+  switch (error) {
+    case 0: return Failure::none;
+    case ECONNREFUSED: return connecting ? Failure::connect_refused : Failure::reset;
+    case ETIMEDOUT: return connecting ? Failure::connect_timeout : Failure::timeout;
+    case ECANCELED: return Failure::interrupted;
+    case ECONNRESET: return Failure::reset;
+    case EPIPE: return Failure::broken_pipe;
+    default: return connecting ? Failure::connect_error : Failure::io_error;
+  }
+}
+
+}  // namespace inferload::net

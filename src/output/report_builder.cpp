@@ -1,0 +1,143 @@
+#include "inferload/output/report_builder.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+#include "inferload/output/threshold.hpp"
+
+namespace inferload::output {
+namespace {
+
+using metrics::MetricSummary;
+using metrics::MetricType;
+using metrics::ValueKind;
+
+MetricSummary counter(std::string name, double count, ValueKind kind = ValueKind::plain) {
+  MetricSummary m;
+  m.name = std::move(name);
+  m.type = MetricType::counter;
+  m.contains = kind;
+  m.count = count;
+  return m;
+}
+
+MetricSummary trend(std::string name, const metrics::Histogram& h) {
+  MetricSummary m;
+  m.name = std::move(name);
+  m.type = MetricType::trend;
+  m.contains = ValueKind::time;
+  m.trend = std::make_shared<const metrics::Histogram>(h);
+  return m;
+}
+
+MetricSummary rate(std::string name, std::uint64_t nonzero, std::uint64_t zero) {
+  MetricSummary m;
+  m.name = std::move(name);
+  m.type = MetricType::rate;
+  m.nonzero = nonzero;
+  m.zero = zero;
+  return m;
+}
+
+MetricSummary gauge(std::string name, const load::GaugeStats& g) {
+  MetricSummary m;
+  m.name = std::move(name);
+  m.type = MetricType::gauge;
+  m.value = g.value;
+  m.min = g.min;
+  m.max = g.max;
+  return m;
+}
+
+// The type of a built-in metric, for submetrics whose parent has no samples (k6 still reports a
+// metric named in a threshold).
+MetricSummary empty_like(const std::string& base, std::string name) {
+  if (base == "http_req_duration" || base == "grpc_req_duration" || base == "iteration_duration" ||
+      base.rfind("http_req_", 0) == 0) {
+    if (base != "http_req_failed") return trend(std::move(name), metrics::Histogram());
+    return rate(std::move(name), 0, 0);
+  }
+  if (base == "checks") return rate(std::move(name), 0, 0);
+  if (base == "data_sent" || base == "data_received") return counter(std::move(name), 0, ValueKind::data);
+  if (base == "vus" || base == "vus_max") return gauge(std::move(name), {});
+  return counter(std::move(name), 0);
+}
+
+MetricType type_of(const std::string& base) { return empty_like(base, base).type; }
+
+std::string base_name(const std::string& metric) { return metric.substr(0, metric.find('{')); }
+
+}  // namespace
+
+void check_script_thresholds(const scv2::Script& script) {
+  for (const auto& decl : script.thresholds) {
+    for (const auto& expr : decl.expressions) parse_threshold(expr, type_of(base_name(decl.metric)));
+  }
+}
+
+RunReport build_report(const load::RunResult& result, const load::ScenarioConfig& scenario, const scv2::Script& script,
+                       RunInfo info) {
+  const load::Shard& s = *result.totals;
+  RunReport r;
+  r.test_run_duration_s = static_cast<double>(result.test_run_duration) / 1e9;
+  auto& m = r.metrics;
+
+  if (s.http.count > 0) {
+    m.push_back(counter("http_reqs", static_cast<double>(s.http.count)));
+    m.push_back(rate("http_req_failed", s.http.failed, s.http.count - s.http.failed));
+    m.push_back(trend("http_req_duration", s.http.duration));
+    m.push_back(trend("http_req_duration{expected_response:true}", s.http.duration_expected));
+    m.push_back(trend("http_req_blocked", s.http.blocked));
+    m.push_back(trend("http_req_connecting", s.http.connecting));
+    metrics::Histogram tls;  // no TLS yet: k6 records 0 ms for every plain request
+    tls.record_n(0, s.http.count);
+    m.push_back(trend("http_req_tls_handshaking", tls));
+    m.push_back(trend("http_req_sending", s.http.sending));
+    m.push_back(trend("http_req_waiting", s.http.waiting));
+    m.push_back(trend("http_req_receiving", s.http.receiving));
+  }
+  if (s.iterations > 0) {
+    m.push_back(counter("iterations", static_cast<double>(s.iterations)));
+    m.push_back(trend("iteration_duration", s.iteration_duration));
+  }
+  if (result.dropped_iterations > 0) m.push_back(counter("dropped_iterations", static_cast<double>(result.dropped_iterations)));
+  m.push_back(counter("data_sent", static_cast<double>(s.data_sent), ValueKind::data));
+  m.push_back(counter("data_received", static_cast<double>(s.data_received), ValueKind::data));
+  if (s.checks_passed + s.checks_failed > 0) {
+    m.push_back(rate("checks", s.checks_passed, s.checks_failed));
+    r.checks.push_back({script.check_name, s.checks_passed, s.checks_failed});
+  }
+  m.push_back(gauge("vus", result.vus));
+  m.push_back(gauge("vus_max", result.vus_max));
+
+  // Submetrics the script registers through thresholds. Every sample of a run carries the
+  // scenario's tag (there is no setup traffic in the measured metrics), so {scenario:<this
+  // scenario>} equals its parent and any other tag value selects nothing.
+  for (const auto& decl : script.thresholds) {
+    const std::string base = base_name(decl.metric);
+    const std::string own_tag = "{scenario:" + scenario.name + "}";
+    MetricSummary sub = empty_like(base, decl.metric);
+    if (decl.metric == base + own_tag) {
+      for (const MetricSummary& parent : m) {
+        if (parent.name == base) {
+          sub = parent;
+          sub.name = decl.metric;
+          break;
+        }
+      }
+    }
+    sub.has_thresholds = true;
+    for (const auto& expr : decl.expressions) {
+      const ThresholdExpr e = parse_threshold(expr, sub.type);
+      sub.thresholds.push_back({expr, !threshold_passes(e, sub, r.test_run_duration_s)});
+    }
+    m.push_back(std::move(sub));
+  }
+
+  info.requests = s.requests;
+  info.iterations_interrupted = s.iterations_interrupted;
+  r.info = std::move(info);
+  return r;
+}
+
+}  // namespace inferload::output

@@ -1,0 +1,84 @@
+#include "inferload/scv2/catalogue.hpp"
+
+#include <stdexcept>
+
+#include "inferload/oip/rest_request.hpp"
+
+namespace inferload::scv2 {
+namespace {
+
+using oip::Tensor;
+
+std::vector<std::int64_t> counting(std::int64_t n) {
+  std::vector<std::int64_t> v(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = i;
+  return v;
+}
+
+Tensor fp32_filled(std::string name, std::vector<std::int64_t> shape, double value) {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return Tensor{std::move(name), std::move(shape), "FP32", std::vector<double>(static_cast<std::size_t>(n), value)};
+}
+
+}  // namespace
+
+const std::vector<std::string>& known_model_types() {
+  static const std::vector<std::string> types = {
+      "tfsimple", "tfsimple_string", "iris", "pytorch_cifar10", "tfmnist", "tfresnet152",
+      "onnx_gpt2", "mlflow_wine", "add10", "sentiment", "echo", "synth",
+  };
+  return types;
+}
+
+std::string rest_payload(const std::string& type, int batch) {
+  const std::int64_t b = batch;
+  if (type == "tfsimple") {
+    const Tensor t{"INPUT0", {b, 16}, "INT32", counting(16 * b)};
+    Tensor t1 = t;
+    t1.name = "INPUT1";
+    return oip::encode_rest_request({t, t1});
+  }
+  if (type == "tfsimple_string") {
+    const Tensor t{"INPUT0", {b, 16}, "BYTES", std::vector<std::string>(static_cast<std::size_t>(16 * b), "97")};
+    Tensor t1 = t;
+    t1.name = "INPUT1";
+    return oip::encode_rest_request({t, t1});
+  }
+  if (type == "iris") {
+    std::vector<double> data;
+    for (std::int64_t i = 0; i < 4 * b; ++i) data.push_back(static_cast<double>(i));
+    Tensor t{"predict", {b, 4}, "FP32", std::move(data)};
+    t.wrap_data = true;  // the suite's iris REST payload nests the flat list once more
+    return oip::encode_rest_request({t});
+  }
+  if (type == "pytorch_cifar10") return oip::encode_rest_request({fp32_filled("input__0", {b, 3, 32, 32}, 0.1)});
+  if (type == "tfmnist") return oip::encode_rest_request({fp32_filled("conv2d_input", {b, 28, 28, 1}, 0.1)});
+  if (type == "tfresnet152") return oip::encode_rest_request({fp32_filled("input_1", {b, 224, 224, 3}, 0.1)});
+  if (type == "onnx_gpt2") {
+    const std::vector<std::int64_t> ones(static_cast<std::size_t>(10 * b), 1);
+    return oip::encode_rest_request({Tensor{"input_ids", {b, 10}, "INT32", ones},
+                                     Tensor{"attention_mask", {b, 10}, "INT32", ones}});
+  }
+  if (type == "add10") return oip::encode_rest_request({fp32_filled("INPUT", {4}, 0.1)});  // batch ignored
+  if (type == "mlflow_wine") {
+    std::vector<Tensor> inputs;
+    for (const char* name : {"fixed acidity", "volatile acidity", "citric acidity", "residual sugar", "chlorides",
+                             "free sulfur dioxide", "total sulfur dioxide", "density", "pH", "sulphates", "alcohol"}) {
+      inputs.push_back(fp32_filled(name, {1}, 1));
+    }
+    return oip::encode_rest_request(inputs, "{\"content_type\":\"pd\"}");
+  }
+  if (type == "sentiment") {
+    return oip::encode_rest_request(
+        {Tensor{"args", {b}, "BYTES", std::vector<std::string>(static_cast<std::size_t>(b), "this is a cool test")}});
+  }
+  if (type == "echo") return oip::encode_rest_request({Tensor{"predict", {1}, "BYTES", std::vector<std::string>{"hello"}}});
+  if (type == "synth") return oip::encode_rest_request({Tensor{"", {1}, "BYTES", std::vector<std::string>{"h"}}});
+
+  std::string known;
+  for (const auto& t : known_model_types()) known += (known.empty() ? "" : ", ") + t;
+  throw std::invalid_argument("MODEL_TYPE: unknown model type \"" + type + "\" (known: " + known + ")");
+}
+
+}  // namespace inferload::scv2

@@ -23,7 +23,7 @@ demo: build
 	@./tools/demo.sh $(BUILD_DIR)
 
 bench: build
-	@./bench/e2e/http1_vs_wrk.sh $(BUILD_DIR)
+	@python3 bench/e2e/http1_vs_wrk.py --build $(BUILD_DIR)
 
 clean:
 	@rm -rf $(BUILD_DIR)

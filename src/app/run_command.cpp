@@ -292,7 +292,8 @@ int run_command(const RunArgs& a) {
       final_progress = output::render_progress(p, scenario);
       return;
     }
-    std::fputs(("\n" + output::render_progress(p, scenario)).c_str(), stdout);
+    std::fputc('\n', stdout);
+    std::fputs(output::render_progress(p, scenario).c_str(), stdout);
     std::fflush(stdout);
   };
 
@@ -314,7 +315,10 @@ int run_command(const RunArgs& a) {
   int code = kExitOk;
   if (!a.no_summary) {
     std::fputs(output::render_text_summary(report, text_options).c_str(), stdout);
-    if (!a.quiet) std::fputs(("\n" + final_progress).c_str(), stdout);
+    if (!a.quiet) {
+      std::fputc('\n', stdout);
+      std::fputs(final_progress.c_str(), stdout);
+    }
     std::fflush(stdout);
     if (a.summary_export) {
       try {

@@ -1,0 +1,279 @@
+"""inferload end to end against real servers on 127.0.0.1: the built-in scv2-sim (Boost.Beast)
+and nginx. Every count inferload reports is compared with the count the server kept.
+
+Environment: INFERLOAD and SCV2_SIM (binaries), DENY_IO_URING (test helper), INFERLOAD_IO
+(uring or epoll: the backend every run here is forced to use).
+"""
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from peers import Nginx, Sim, free_port  # noqa: E402
+
+INFERLOAD = os.environ["INFERLOAD"]
+SCV2_SIM = os.environ["SCV2_SIM"]
+DENY_IO_URING = os.environ.get("DENY_IO_URING")
+IO = os.environ.get("INFERLOAD_IO", "uring")
+
+
+def run_inferload(url, *args, env=None, io=IO, timeout=120, wrapper=()):
+    """Runs `inferload run` to completion; returns (exit code, stdout, stderr, summary or None)."""
+    fd, export = tempfile.mkstemp(suffix=".json")
+    os.close(fd)
+    os.unlink(export)
+    full_env = dict(os.environ, INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="tfsimple,iris",
+                    MAX_NUM_MODELS="3,2")
+    full_env.update(env or {})
+    cmd = [*wrapper, INFERLOAD, "run", "--summary-export", export, *args]
+    if io:
+        cmd[len(wrapper) + 2:len(wrapper) + 2] = ["--io", io]
+    p = subprocess.run(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
+    summary = None
+    if os.path.exists(export):
+        with open(export) as f:
+            summary = json.load(f)
+        os.unlink(export)
+    return p.returncode, p.stdout, p.stderr, summary
+
+
+def metric(summary, name):
+    return summary["metrics"][name]
+
+
+class AgainstSim(unittest.TestCase):
+    def test_shared_iterations_counts_match_the_server(self):
+        with Sim(SCV2_SIM, "--threads", "2") as sim:
+            code, out, err, s = run_inferload(sim.url, "-u", "5", "-i", "3000")
+            self.assertEqual(code, 0, err)
+            served = sim.stats()
+        self.assertEqual(metric(s, "http_reqs")["count"], 3000)
+        self.assertEqual(served["rest_infer"], 3000)
+        self.assertEqual(served["rest_infer_bad_request"], 0, "the server rejected a request body")
+        self.assertEqual(metric(s, "iterations")["count"], 3000)
+        self.assertEqual(metric(s, "checks")["passes"], 3000)
+        self.assertEqual(metric(s, "checks")["fails"], 0)
+        self.assertEqual(metric(s, "http_req_failed")["passes"], 0)
+        self.assertEqual(metric(s, "vus")["value"], 5)
+        self.assertEqual(metric(s, "vus_max")["max"], 5)
+        req = s["inferload"]["requests"]
+        self.assertEqual((req["issued"], req["ok"], req["failed"], req["timed_out"], req["interrupted"]),
+                         (3000, 3000, 0, 0, 0))
+        self.assertEqual(s["inferload"]["io_backend"], "io_uring" if IO == "uring" else "epoll")
+        # k6's legacy export shape, which SCv2's notebooks read.
+        self.assertEqual(s["root_group"]["id"], hashlib.md5(b"").hexdigest())
+        check = s["root_group"]["checks"]["model http prediction success"]
+        self.assertEqual(check["path"], "::model http prediction success")
+        self.assertEqual(check["id"], hashlib.md5(b"::model http prediction success").hexdigest())
+        self.assertEqual((check["passes"], check["fails"]), (3000, 0))
+        for key in ("http_req_duration{scenario:default}", "grpc_req_duration{scenario:default}"):
+            self.assertEqual(metric(s, key)["thresholds"], {"max>=0": False})
+            self.assertEqual(set(metric(s, key)) >= {"avg", "min", "med", "max", "p(90)", "p(95)"}, True)
+        self.assertEqual(metric(s, "http_reqs{scenario:default}")["count"], 3000)
+        d = metric(s, "http_req_duration")
+        self.assertTrue(0 < d["min"] <= d["med"] <= d["p(90)"] <= d["p(95)"] <= d["max"], d)
+        self.assertGreater(metric(s, "data_sent")["count"], 3000 * 200)
+        self.assertGreater(metric(s, "data_received")["count"], 3000 * 100)
+        self.assertIn("TOTAL RESULTS", out)
+        self.assertIn("model http prediction success", out)
+
+    def test_constant_vus_runs_for_the_duration(self):
+        with Sim(SCV2_SIM) as sim:
+            t0 = time.time()
+            code, out, err, s = run_inferload(sim.url, "-u", "3", "-d", "2s")
+            elapsed = time.time() - t0
+            self.assertEqual(code, 0, err)
+            served = sim.stats()["rest_infer"]
+        self.assertEqual(metric(s, "http_reqs")["count"], served)
+        self.assertGreater(served, 100)
+        self.assertGreaterEqual(elapsed, 2.0)
+        self.assertLess(elapsed, 15.0)
+        self.assertAlmostEqual(metric(s, "http_reqs")["rate"], served / s["inferload"]["test_run_duration_s"], delta=1)
+        self.assertIn("running (", out)  # progress lines
+
+    def test_server_errors_are_counted_failures(self):
+        with Sim(SCV2_SIM, "--error-rate", "0.3") as sim:
+            code, _, err, s = run_inferload(sim.url, "-u", "4", "-i", "2000")
+            self.assertEqual(code, 0, err)
+            st = sim.stats()
+        self.assertEqual(st["rest_infer"], 2000)
+        self.assertEqual(metric(s, "http_req_failed")["passes"], st["rest_infer_error"])
+        self.assertEqual(metric(s, "checks")["fails"], st["rest_infer_error"])
+        self.assertEqual(s["inferload"]["requests"]["failed"], st["rest_infer_error"])
+        self.assertEqual(s["inferload"]["requests"]["ok"], st["rest_infer_ok"])
+        self.assertGreater(st["rest_infer_error"], 400)
+        self.assertLess(st["rest_infer_error"], 800)
+
+    def test_connection_close_and_chunked_responses(self):
+        with Sim(SCV2_SIM, "--max-requests-per-conn", "3", "--chunked") as sim:
+            code, _, err, s = run_inferload(sim.url, "-u", "4", "-i", "1200")
+            self.assertEqual(code, 0, err)
+            st = sim.stats()
+        self.assertEqual(st["rest_infer"], 1200)
+        self.assertEqual(s["inferload"]["requests"]["ok"], 1200)
+        # A new connection every third request (plus the reachability probe).
+        self.assertGreaterEqual(st["connections"], 400)
+
+    def test_in_flight_requests_finish_in_the_graceful_stop(self):
+        with Sim(SCV2_SIM, "--latency", "1500ms") as sim:
+            code, _, err, s = run_inferload(sim.url, "-u", "2", "-d", "1s")
+            self.assertEqual(code, 0, err)
+            st = sim.stats()
+        # Both VUs started one request at t=0 that ended at 1.5 s, after the regular duration.
+        self.assertEqual(st["rest_infer"], 2)
+        self.assertEqual(metric(s, "http_reqs")["count"], 2)
+        self.assertEqual(s["inferload"]["requests"]["ok"], 2)
+        self.assertGreaterEqual(metric(s, "http_req_duration")["min"], 1500)
+
+    def test_request_timeout_is_counted(self):
+        with Sim(SCV2_SIM, "--latency", "3s") as sim:
+            t0 = time.time()
+            code, _, err, s = run_inferload(sim.url, "-u", "2", "-d", "1s", "--timeout", "300ms")
+            self.assertEqual(code, 0, err)
+            self.assertLess(time.time() - t0, 10)
+        req = s["inferload"]["requests"]
+        self.assertGreater(req["timed_out"], 0)
+        self.assertEqual(req["ok"], 0)
+        self.assertEqual(req["issued"], req["timed_out"] + req["failed"] + req["interrupted"])
+        self.assertEqual(metric(s, "http_req_failed")["value"], 1)
+        self.assertEqual(metric(s, "http_reqs")["count"], req["issued"] - req["interrupted"])
+
+    def test_server_dying_mid_run_gives_counted_failures_and_a_clean_exit(self):
+        sim = Sim(SCV2_SIM)
+        proc = subprocess.Popen(
+            [INFERLOAD, "run", "--io", IO, "-u", "4", "-d", "3s", "-q", "--summary-export", "/dev/stdout"],
+            env=dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris"),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        served_before = sim.stats()["rest_infer"]
+        sim.kill()
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, err)
+        s = json.loads(out[out.index("{\n"):])
+        req = s["inferload"]["requests"]
+        self.assertGreater(req["failed"], 0)
+        self.assertGreaterEqual(req["ok"], served_before)
+        self.assertEqual(req["issued"], req["ok"] + req["failed"] + req["timed_out"] + req["interrupted"])
+        self.assertEqual(metric(s, "http_req_failed")["passes"], req["failed"] + req["timed_out"])
+
+    def test_sigint_stops_at_once_and_still_writes_results(self):
+        with Sim(SCV2_SIM) as sim:
+            fd, export = tempfile.mkstemp(suffix=".json")
+            os.close(fd)
+            proc = subprocess.Popen([INFERLOAD, "run", "--io", IO, "-u", "3", "-d", "60s", "--summary-export", export],
+                                    env=dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0"),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1.5)
+            t0 = time.time()
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=30)
+            self.assertLess(time.time() - t0, 5)
+            self.assertEqual(proc.returncode, 105, err)
+            self.assertIn("signal", err)
+            with open(export) as f:
+                s = json.load(f)
+            os.unlink(export)
+            st = sim.stats()
+        req = s["inferload"]["requests"]
+        # A request cut off by the stop may already have been answered by the server.
+        self.assertGreater(req["ok"], 0)
+        self.assertLessEqual(req["ok"], st["rest_infer"])
+        self.assertLessEqual(st["rest_infer"], req["ok"] + req["interrupted"])
+        self.assertLessEqual(req["interrupted"], 3)
+        self.assertEqual(metric(s, "http_reqs")["count"], req["ok"])
+        self.assertEqual(req["issued"], req["ok"] + req["interrupted"])
+
+    def test_versioned_names_and_internal_header_off_envoy(self):
+        with Sim(SCV2_SIM) as sim:
+            code, _, err, s = run_inferload(sim.url, "-u", "1", "-i", "10", env={"ENVOY": "false", "MODEL_TYPE": "iris",
+                                                                            "MAX_NUM_MODELS": "1"})
+            self.assertEqual(code, 0, err)
+            self.assertEqual(sim.stats()["rest_infer_ok"], 10)
+
+
+class AgainstNginx(unittest.TestCase):
+    def test_counts_match_nginx_across_keep_alive_limits(self):
+        # nginx closes a connection after 50 requests: inferload must reconnect and lose nothing.
+        with Nginx(keepalive_requests=50) as nginx:
+            code, _, err, s = run_inferload(nginx.url, "-u", "6", "-i", "5000")
+            self.assertEqual(code, 0, err)
+            nginx.stop()
+            served = nginx.served()
+        self.assertEqual(served, 5000)
+        self.assertEqual(metric(s, "http_reqs")["count"], 5000)
+        self.assertEqual(s["inferload"]["requests"]["ok"], 5000)
+
+    def test_constant_vus_against_nginx(self):
+        with Nginx() as nginx:
+            code, _, err, s = run_inferload(nginx.url, "-u", "8", "-d", "1s", "--workers", "2")
+            self.assertEqual(code, 0, err)
+            nginx.stop()
+            served = nginx.served()
+        self.assertGreater(served, 100)
+        self.assertEqual(metric(s, "http_reqs")["count"], served)
+        self.assertEqual(s["inferload"]["workers"], 2)
+
+
+class BadInput(unittest.TestCase):
+    def assert_one_line_error(self, code, err, *fragments):
+        self.assertNotEqual(code, 0)
+        lines = [l for l in err.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, err)
+        for f in fragments:
+            self.assertIn(f, lines[0])
+
+    def test_unreachable_endpoint(self):
+        url = f"http://127.0.0.1:{free_port()}"
+        code, _, err, s = run_inferload(url, "-u", "1", "-i", "5")
+        self.assert_one_line_error(code, err, "INFER_HTTP_ENDPOINT", "unreachable")
+        self.assertIsNone(s)
+
+    def test_bad_flags(self):
+        url = "http://127.0.0.1:1"
+        for args, fragment in [(["-u", "abc", "-i", "5"], "--vus"), (["--bogus"], "bogus"), (["-d", "10"], "--duration"),
+                               (["-u", "5", "-i", "2"], "iterations"), (["--io", "kqueue", "-i", "1"], "--io"),
+                               (["--timeout", "0", "-i", "1"], "--timeout"), (["-i", "1", "--out", "csv=x.gz"], "--out"),
+                               (["-i", "1", "--summary-trend-stats", "p(101)"], "--summary-trend-stats"),
+                               (["no_such_scenario", "-i", "1"], "no_such_scenario")]:
+            code, _, err, _ = run_inferload(url, *args)
+            self.assert_one_line_error(code, err, fragment)
+
+    def test_bad_env(self):
+        url = "http://127.0.0.1:1"
+        for env, fragment in [({"INFER_BATCH_SIZE": "x,1"}, "INFER_BATCH_SIZE"), ({"MODEL_TYPE": "nope"}, "MODEL_TYPE"),
+                              ({"MAX_NUM_MODELS": "0,0"}, "MAX_NUM_MODELS"), ({"MAX_NUM_MODELS": "2"}, "MAX_NUM_MODELS"),
+                              ({"INFER_HTTP_ENDPOINT": "ftp://x"}, "INFER_HTTP_ENDPOINT"),
+                              ({"INFER_GRPC_ITERATIONS": "1"}, "INFER_GRPC_ITERATIONS")]:
+            e = dict(env)
+            code, _, err, _ = run_inferload(e.pop("INFER_HTTP_ENDPOINT", url), "-i", "1", env=e)
+            self.assert_one_line_error(code, err, fragment)
+
+
+@unittest.skipUnless(IO == "uring", "the fallback is about io_uring being refused")
+class IoUringRefused(unittest.TestCase):
+    def test_falls_back_to_epoll_when_io_uring_is_refused(self):
+        for errno_name, text in [("EPERM", "Operation not permitted"), ("ENOSYS", "Function not implemented"),
+                                 ("EACCES", "Permission denied")]:
+            with Sim(SCV2_SIM) as sim:
+                code, _, err, s = run_inferload(sim.url, "-u", "2", "-i", "200", io=None,
+                                                wrapper=(DENY_IO_URING, errno_name))
+                self.assertEqual(code, 0, err)
+                self.assertEqual(sim.stats()["rest_infer"], 200)
+            self.assertEqual(s["inferload"]["io_backend"], "epoll")
+            self.assertIn(text, s["inferload"]["io_detail"])
+
+    def test_forcing_io_uring_when_refused_is_an_error(self):
+        code, _, err, _ = run_inferload("http://127.0.0.1:1", "-i", "1", io="uring", wrapper=(DENY_IO_URING, "EPERM"))
+        self.assertNotEqual(code, 0)
+        self.assertIn("io_uring", err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,148 @@
+"""Real peers for inferload's integration tests and benchmarks, each on 127.0.0.1 with an
+ephemeral port: the built-in scv2-sim, and nginx started with a config of our own."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+class Sim:
+    """scv2-sim in a child process; `url` is its INFER_HTTP_ENDPOINT."""
+
+    def __init__(self, binary, *args, cpu=None):
+        cmd = [binary, "--http-port", "0", *args]
+        if cpu is not None:
+            cmd = ["taskset", "-c", str(cpu), *cmd]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("http "):
+            self.stop()
+            raise RuntimeError(f"scv2-sim printed {line!r} instead of its listener")
+        self.address = line.split()[1]
+        self.port = int(self.address.rsplit(":", 1)[1])
+        self.url = f"http://{self.address}"
+
+    def stats(self):
+        with urllib.request.urlopen(self.url + "/sim/stats", timeout=5) as r:
+            return json.loads(r.read())
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+NGINX_CONF = """
+daemon off;
+master_process off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    keepalive_requests {keepalive_requests};
+    log_format counted '$request_method $uri $status';
+    access_log {access_log};
+    server {{
+        listen 127.0.0.1:{port} default_server;
+        location /v2/ {{
+            default_type application/json;
+            return 200 '{{"model_name":"m","model_version":"1","outputs":[{{"name":"OUTPUT0","shape":[1],"datatype":"INT32","data":[1]}}]}}';
+        }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    """nginx (one process) answering every /v2/ request with a fixed V2 response. With
+    count=True every request is logged, and served() counts the infer requests it answered."""
+
+    def __init__(self, count=True, keepalive_requests=1000, cpu=None):
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.dir = tempfile.mkdtemp(prefix="inferload-nginx-")
+        self.port = free_port()
+        self.access_log = os.path.join(self.dir, "access.log") if count else None
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.format(dir=self.dir, port=self.port, keepalive_requests=keepalive_requests,
+                                      access_log=(self.access_log + " counted") if count else "off"))
+        cmd = [binary, "-c", conf, "-p", self.dir, "-e", os.path.join(self.dir, "error.log")]
+        if cpu is not None:
+            cmd = ["taskset", "-c", str(cpu), *cmd]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_port(self.port)
+        except RuntimeError:
+            self.stop()
+            raise
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def served(self):
+        """Infer requests nginx has logged (it logs a request once its response is written)."""
+        if not self.access_log or not os.path.exists(self.access_log):
+            return 0
+        n = 0
+        with open(self.access_log) as f:
+            for line in f:
+                method, uri, _status = line.split(" ", 2)
+                if method == "POST" and uri.startswith("/v2/models/") and uri.endswith("/infer"):
+                    n += 1
+        return n
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)  # graceful: finishes logging what it served
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)

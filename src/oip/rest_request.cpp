@@ -17,8 +17,8 @@ void append_js_number(std::string& out, double v) {
   }
   char buf[64];
   const double a = std::fabs(v);
-  // JavaScript switches to exponent notation outside [1e-7, 1e21).
-  const auto fmt = (a >= 1e21 || a < 1e-7) ? std::chars_format::scientific : std::chars_format::fixed;
+  // JavaScript switches to exponent notation outside [1e-6, 1e21).
+  const auto fmt = (a >= 1e21 || a < 1e-6) ? std::chars_format::scientific : std::chars_format::fixed;
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, fmt);
   if (ec != std::errc()) {
     out += "null";

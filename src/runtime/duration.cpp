@@ -1,7 +1,7 @@
 #include "inferload/runtime/duration.hpp"
 
 #include <cmath>
-#include <cstdio>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -87,36 +87,44 @@ Nanos parse_duration(std::string_view text, DurationSyntax syntax) {
   return static_cast<Nanos>(std::llround(total));
 }
 
-std::string format_go_duration(Nanos d) {
-  if (d == 0) return "0s";
-  std::string sign = d < 0 ? "-" : "";
-  if (d < 0) d = -d;
-  auto trim = [](std::string s) {
-    if (s.find('.') != std::string::npos) {
-      while (s.back() == '0') s.pop_back();
-      if (s.back() == '.') s.pop_back();
+namespace {
+
+// v / 10^prec with the fraction's trailing zeros dropped, as Go prints durations.
+std::string go_fraction(std::uint64_t v, int prec) {
+  std::uint64_t scale = 1;
+  for (int i = 0; i < prec; ++i) scale *= 10;
+  std::string frac = std::to_string(v % scale);
+  frac.insert(0, static_cast<std::size_t>(prec) - frac.size(), '0');
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  std::string out = std::to_string(v / scale);
+  if (!frac.empty()) out.append(1, '.').append(frac);
+  return out;
+}
+
+}  // namespace
+
+std::string format_go_duration(Nanos ns) {
+  if (ns == 0) return "0s";
+  const bool negative = ns < 0;
+  // Two's-complement negation in unsigned arithmetic also covers INT64_MIN.
+  const std::uint64_t u = negative ? ~static_cast<std::uint64_t>(ns) + 1 : static_cast<std::uint64_t>(ns);
+  std::string out;
+  if (u < 1'000) {
+    out = std::to_string(u) + "ns";
+  } else if (u < 1'000'000) {
+    out = go_fraction(u, 3) + "\xC2\xB5s";  // µs
+  } else if (u < 1'000'000'000) {
+    out = go_fraction(u, 6) + "ms";
+  } else {
+    const std::uint64_t secs = u / 1'000'000'000;
+    out = go_fraction(secs % 60 * 1'000'000'000 + u % 1'000'000'000, 9) + "s";
+    const std::uint64_t mins = secs / 60;
+    if (mins > 0) {
+      out = std::to_string(mins % 60) + "m" + out;
+      if (mins / 60 > 0) out = std::to_string(mins / 60) + "h" + out;
     }
-    return s;
-  };
-  char buf[64];
-  if (d < kMicrosecond) return sign + std::to_string(d) + "ns";
-  if (d < kMillisecond) {
-    std::snprintf(buf, sizeof(buf), "%.3f", static_cast<double>(d) / 1e3);
-    return sign + trim(buf) + "\xC2\xB5s";
   }
-  if (d < kSecond) {
-    std::snprintf(buf, sizeof(buf), "%.6f", static_cast<double>(d) / 1e6);
-    return sign + trim(buf) + "ms";
-  }
-  const long long h = d / (3600 * kSecond);
-  const long long m = (d / (60 * kSecond)) % 60;
-  const Nanos rest = d % (60 * kSecond);
-  std::snprintf(buf, sizeof(buf), "%lld.%09lld", static_cast<long long>(rest / kSecond),
-                static_cast<long long>(rest % kSecond));
-  std::string out = sign;
-  if (h > 0) out += std::to_string(h) + "h";
-  if (h > 0 || m > 0) out += std::to_string(m) + "m";
-  return out + trim(buf) + "s";
+  return negative ? "-" + out : out;
 }
 
 }  // namespace inferload::runtime

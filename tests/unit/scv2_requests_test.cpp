@@ -6,6 +6,7 @@
 #include <set>
 
 #include "inferload/http1/request_template.hpp"
+#include "inferload/oip/json_text.hpp"
 #include "inferload/oip/rest_request.hpp"
 #include "inferload/scv2/catalogue.hpp"
 #include "inferload/scv2/scripts.hpp"
@@ -110,11 +111,7 @@ TEST(Payloads, EveryCatalogueTypeEncodes) {
 }
 
 TEST(JsNumbers, AsJavaScriptPrintsThem) {
-  auto js = [](double v) {
-    std::string s;
-    oip::append_js_number(s, v);
-    return s;
-  };
+  auto js = [](double v) { return oip::json_number(v); };
   EXPECT_EQ(js(0), "0");
   EXPECT_EQ(js(1), "1");
   EXPECT_EQ(js(0.1), "0.1");

@@ -22,8 +22,4 @@ struct Tensor {
 // JSON.stringify writes them, so bodies match what the k6 suite sent byte for byte.
 std::string encode_rest_request(const std::vector<Tensor>& inputs, const std::string& parameters_json = {});
 
-// JSON text of one number as JavaScript prints it (shortest round trip, no ".0" on integers).
-void append_js_number(std::string& out, double v);
-void append_json_string(std::string& out, const std::string& s);
-
 }  // namespace inferload::oip

@@ -1,0 +1,39 @@
+#pragma once
+// Streaming JSON objects laid out as JavaScript's JSON.stringify(value, null, indent) lays them
+// out: one member per line, "key": value, empty objects as {}, numbers as JS prints them.
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace inferload::output {
+
+// A JSON string literal with its quotes, escaped as JSON.stringify escapes: \" \\ \b \f \n \r \t,
+// other control characters as \u00XX; everything else (UTF-8 included) passes through.
+std::string json_quote(std::string_view s);
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::ostream& out, int indent = 4) : out_(out), indent_(indent) {}
+
+  // Inside an object every value must be preceded by key(); at the top level it must not.
+  void key(std::string_view k);
+
+  void begin_object();
+  void end_object();
+
+  void string(std::string_view s);
+  void number(double v);  // NaN and ±Infinity become null, as in JSON.stringify
+  void integer(std::uint64_t v);
+  void boolean(bool v);
+
+ private:
+  void newline();
+
+  std::ostream& out_;
+  int indent_;
+  std::vector<bool> has_members_;  // one entry per open object
+};
+
+}  // namespace inferload::output

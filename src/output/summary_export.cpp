@@ -1,0 +1,238 @@
+#include "inferload/output/summary_export.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+
+#include "inferload/output/json_writer.hpp"
+#include "inferload/output/metric_values.hpp"
+#include "inferload/output/trend_stats.hpp"
+
+#ifndef INFERLOAD_VERSION
+#define INFERLOAD_VERSION "unknown"
+#endif
+
+namespace inferload::output {
+namespace {
+
+using metrics::MetricSummary;
+using metrics::MetricType;
+
+// k6 builds these objects in JavaScript, where a repeated key keeps its first position and its
+// last value; repeated names (a trend stat listed twice, a threshold declared twice) do the same.
+template <typename T>
+std::vector<std::pair<std::string, T>> last_value_wins(std::vector<std::pair<std::string, T>> in) {
+  std::vector<std::pair<std::string, T>> out;
+  for (auto& kv : in) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.first == kv.first; });
+    if (it == out.end()) {
+      out.push_back(std::move(kv));
+    } else {
+      it->second = std::move(kv.second);
+    }
+  }
+  return out;
+}
+
+void write_trend(JsonWriter& w, const MetricSummary& m, const std::vector<TrendStat>& stats) {
+  std::vector<TrendStat> all = stats;
+  if (m.contains == metrics::ValueKind::time) {
+    // inferload's extra tail percentiles, which SCv2's over-commit studies care about.
+    for (std::string_view extra : {"p(99)", "p(99.9)"}) {
+      const bool present = std::any_of(all.begin(), all.end(), [&](const auto& s) { return s.key == extra; });
+      if (!present) all.push_back(parse_trend_stat(extra));
+    }
+  }
+  std::vector<std::pair<std::string, double>> values;
+  const auto& h = trend_histogram(m);
+  for (const auto& s : all) values.emplace_back(s.key, trend_stat_value(s, h, m.contains));
+  for (const auto& [k, v] : last_value_wins(std::move(values))) {
+    w.key(k);
+    w.number(v);
+  }
+}
+
+void write_metric(JsonWriter& w, const MetricSummary& m, const std::vector<TrendStat>& stats,
+                  double duration_s) {
+  w.begin_object();
+  switch (m.type) {
+    case MetricType::counter:
+      w.key("count");
+      w.number(to_k6_units(m.count, m.contains));
+      w.key("rate");
+      w.number(counter_rate(m, duration_s));
+      break;
+    case MetricType::gauge:
+      w.key("value");
+      w.number(to_k6_units(m.value, m.contains));
+      w.key("min");
+      w.number(to_k6_units(m.min, m.contains));
+      w.key("max");
+      w.number(to_k6_units(m.max, m.contains));
+      break;
+    case MetricType::rate:
+      // k6 renames "rate" to "value" after the fact, which moves it behind passes and fails.
+      w.key("passes");
+      w.integer(m.nonzero);
+      w.key("fails");
+      w.integer(m.zero);
+      w.key("value");
+      w.number(rate_fraction(m));
+      break;
+    case MetricType::trend:
+      write_trend(w, m, stats);
+      break;
+  }
+  if (m.has_thresholds && !m.thresholds.empty()) {
+    std::vector<std::pair<std::string, bool>> results;
+    for (const auto& t : m.thresholds) results.emplace_back(t.expression, t.failed);
+    w.key("thresholds");
+    w.begin_object();
+    for (const auto& [expr, failed] : last_value_wins(std::move(results))) {
+      w.key(expr);
+      w.boolean(failed);  // true means FAILED, as in k6's export
+    }
+    w.end_object();
+  }
+  w.end_object();
+}
+
+void write_root_group(JsonWriter& w, const RunReport& report) {
+  w.begin_object();
+  w.key("name");
+  w.string("");
+  w.key("path");
+  w.string("");
+  w.key("id");
+  w.string(k6_id(""));
+  w.key("groups");
+  w.begin_object();
+  w.end_object();
+  w.key("checks");
+  w.begin_object();
+  std::vector<std::pair<std::string, const metrics::CheckSummary*>> checks;
+  for (const auto& c : report.checks) checks.emplace_back(c.name, &c);
+  for (const auto& [name, c] : last_value_wins(std::move(checks))) {
+    const std::string path = "::" + name;
+    w.key(name);
+    w.begin_object();
+    w.key("name");
+    w.string(name);
+    w.key("path");
+    w.string(path);
+    w.key("id");
+    w.string(k6_id(path));
+    w.key("passes");
+    w.integer(c->passes);
+    w.key("fails");
+    w.integer(c->fails);
+    w.end_object();
+  }
+  w.end_object();
+  w.end_object();
+}
+
+void write_inferload(JsonWriter& w, const RunReport& report) {
+  const RunInfo& info = report.info;
+  w.begin_object();
+  w.key("version");
+  w.string(info.version.empty() ? INFERLOAD_VERSION : info.version);
+  w.key("script");
+  w.string(info.script);
+  w.key("io_backend");
+  w.string(info.io_backend);
+  w.key("io_detail");
+  w.string(info.io_detail);
+  w.key("workers");
+  w.number(info.workers);
+  w.key("driver_cpu_seconds");
+  w.number(info.driver_cpu_seconds);
+  w.key("requests");
+  w.begin_object();
+  w.key("issued");
+  w.integer(info.requests.issued);
+  w.key("ok");
+  w.integer(info.requests.ok);
+  w.key("failed");
+  w.integer(info.requests.failed);
+  w.key("timed_out");
+  w.integer(info.requests.timed_out);
+  w.key("interrupted");
+  w.integer(info.requests.interrupted);
+  w.end_object();
+  w.key("iterations_interrupted");
+  w.integer(info.iterations_interrupted);
+  w.key("test_run_duration_s");
+  w.number(report.test_run_duration_s);
+  w.end_object();
+}
+
+}  // namespace
+
+std::string k6_id(std::string_view path) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(path.data(), path.size(), digest, &len, EVP_md5(), nullptr) != 1) {
+    throw std::runtime_error("MD5 is unavailable in this OpenSSL build (needed for k6 check ids)");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+void write_summary_export(std::ostream& out, const RunReport& report,
+                          const std::vector<std::string>& trend_stats) {
+  const std::vector<TrendStat> stats = parse_trend_stats(trend_stats);
+
+  std::vector<const MetricSummary*> shown;
+  for (const auto& m : report.metrics) {
+    if (is_reported(m)) shown.push_back(&m);
+  }
+  // k6's key order comes from Go maps and is random; sorting makes runs diffable.
+  std::stable_sort(shown.begin(), shown.end(), [](const auto* a, const auto* b) { return a->name < b->name; });
+
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("root_group");
+  write_root_group(w, report);
+  w.key("metrics");
+  w.begin_object();
+  for (const auto* m : shown) {
+    w.key(m->name);
+    write_metric(w, *m, stats, report.test_run_duration_s);
+  }
+  w.end_object();
+  w.key("inferload");
+  write_inferload(w, report);
+  w.end_object();
+}
+
+void write_summary_export_file(const std::string& path, const RunReport& report,
+                               const std::vector<std::string>& trend_stats) {
+  // Rendered first, so an invalid trend-stat list leaves an existing file untouched.
+  std::ostringstream text;
+  write_summary_export(text, report, trend_stats);
+
+  std::ofstream file(path, std::ios::out | std::ios::trunc | std::ios::binary);
+  if (!file) {
+    throw std::runtime_error("cannot write summary export '" + path + "': " + std::strerror(errno));
+  }
+  file << text.view();
+  file.close();
+  if (!file) {
+    throw std::runtime_error("cannot write summary export '" + path + "': " + std::strerror(errno));
+  }
+}
+
+}  // namespace inferload::output

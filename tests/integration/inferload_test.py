@@ -97,6 +97,28 @@ class AgainstSim(unittest.TestCase):
         self.assertAlmostEqual(metric(s, "http_reqs")["rate"], served / s["inferload"]["test_run_duration_s"], delta=1)
         self.assertIn("running (", out)  # progress lines
 
+    def test_max_duration_ends_shared_iterations_and_reports_the_rest_as_dropped(self):
+        with Sim(SCV2_SIM) as sim:
+            code, out, err, s = run_inferload(sim.url, "-u", "2", "-i", "100000000", "-d", "1s")
+            self.assertEqual(code, 0, err)
+            served = sim.stats()["rest_infer"]
+        done = metric(s, "iterations")["count"]
+        self.assertEqual(done, served)
+        self.assertEqual(metric(s, "dropped_iterations")["count"], 100000000 - done)
+        self.assertIn("\u2717", out)  # the scenario line marks an unfinished scenario with ✗
+
+    def test_k6_environment_options_and_cli_precedence(self):
+        with Sim(SCV2_SIM) as sim:
+            code, _, err, s = run_inferload(sim.url, env={"K6_VUS": "3", "K6_ITERATIONS": "30"})
+            self.assertEqual(code, 0, err)
+            self.assertEqual(metric(s, "iterations")["count"], 30)
+            self.assertEqual(metric(s, "vus_max")["value"], 3)
+            # A flag of the execution group replaces every env option of the group (k6 1.5).
+            code, _, err, s = run_inferload(sim.url, "-i", "7", env={"K6_VUS": "2", "K6_ITERATIONS": "30"})
+            self.assertEqual(code, 0, err)
+            self.assertEqual(metric(s, "iterations")["count"], 7)
+            self.assertEqual(metric(s, "vus_max")["value"], 2)
+
     def test_server_errors_are_counted_failures(self):
         with Sim(SCV2_SIM, "--error-rate", "0.3") as sim:
             code, _, err, s = run_inferload(sim.url, "-u", "4", "-i", "2000")

@@ -1,0 +1,114 @@
+// The hot path must not touch the heap once it is warm: after a warm-up, thousands of HTTP
+// exchanges on a keep-alive connection, on either backend, allocate nothing on the thread that
+// runs them. Every allocation of the test's thread is counted through the global operator new.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "inferload/http1/client.hpp"
+#include "inferload/runtime/backend.hpp"
+
+namespace {
+thread_local bool counting = false;
+thread_local std::size_t allocations = 0;
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (counting) ++allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace inferload;
+
+namespace {
+
+const std::string kResponse =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"outputs\":[1,2,3]}\n";
+
+// Answers every complete request of `request_size` bytes with kResponse.
+class FixedResponder {
+ public:
+  explicit FixedResponder(std::size_t request_size) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    ::listen(fd_, 8);
+    socklen_t len = sizeof(a);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this, request_size] {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      char buf[65536];
+      std::size_t pending = 0;
+      for (;;) {
+        const ssize_t n = ::recv(c, buf, sizeof(buf), 0);
+        if (n <= 0) break;
+        pending += static_cast<std::size_t>(n);
+        for (; pending >= request_size; pending -= request_size) ::send(c, kResponse.data(), kResponse.size(), MSG_NOSIGNAL);
+      }
+      ::close(c);
+    });
+  }
+  ~FixedResponder() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_;
+  std::uint16_t port_;
+  std::thread thread_;
+};
+
+class SteadyState : public ::testing::TestWithParam<runtime::IoBackend> {};
+
+}  // namespace
+
+TEST_P(SteadyState, ExchangesAllocateNothingOnceWarm) {
+  const http1::RequestTemplate request =
+      http1::make_request("POST", "/v2/models/m/infer", {{"Host", "m"}, {"Content-Type", "application/json"}},
+                          std::make_shared<const std::string>("{\"inputs\":[]}"));
+  FixedResponder server(request.size());
+  const net::ResolvedEndpoint ep = net::resolve("127.0.0.1", server.port());
+  auto reactor = runtime::make_reactor(runtime::choose_backend(GetParam()));
+  int ok = 0;
+  std::size_t first = 0, counted = 0;
+  reactor->spawn([](runtime::Reactor& r, const net::ResolvedEndpoint& ep, const http1::RequestTemplate& req, int& ok,
+                    std::size_t& first, std::size_t& counted) -> runtime::Task<void> {
+    http1::Client client(r, ep, 10 * runtime::kSecond);
+    // The first exchange does allocate (its frame, the socket): proof that counting works.
+    counting = true;
+    ok += (co_await client.exchange(req)).status == 200;
+    counting = false;
+    first = std::exchange(allocations, 0);
+    for (int i = 1; i < 2000; ++i) ok += (co_await client.exchange(req)).status == 200;
+    counting = true;
+    for (int i = 0; i < 20000; ++i) ok += (co_await client.exchange(req)).status == 200;
+    counting = false;
+    counted = allocations;
+  }(*reactor, ep, request, ok, first, counted));
+  reactor->run();
+  EXPECT_EQ(ok, 22000);
+  EXPECT_GT(first, 0u);
+  EXPECT_EQ(counted, 0u) << "heap allocations during 20000 warm exchanges";
+}
+
+INSTANTIATE_TEST_SUITE_P(Io, SteadyState, ::testing::Values(runtime::IoBackend::uring, runtime::IoBackend::epoll),
+                         [](const auto& info) { return info.param == runtime::IoBackend::uring ? "uring" : "epoll"; });

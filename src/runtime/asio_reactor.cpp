@@ -32,10 +32,10 @@ class AsioSocket final : public Socket {
     if (len > ep.capacity()) return IoStatus::done(EINVAL);
     std::memcpy(ep.data(), addr, len);
     ep.resize(len);
-    ++inflight_;
+    ++life.inflight;
     sock_.async_connect(ep, [this](const error_code& ec) {
       r_.stamp();
-      --inflight_;
+      --life.inflight;
       if (open_) ev_->on_connected(ec ? ec.value() : 0);
       settle();
     });
@@ -69,9 +69,7 @@ class AsioSocket final : public Socket {
     sock_.close(ec);  // pending handlers still run, with operation_aborted
   }
 
-  bool settled() const noexcept { return inflight_ == 0; }
-  bool released_ = false;
-  bool buried_ = false;
+  SocketLifetime life;
 
  private:
   // Writes as much as the socket takes now; 0 or an errno value.
@@ -99,10 +97,10 @@ class AsioSocket final : public Socket {
   }
 
   void wait_writable() noexcept {
-    ++inflight_;
+    ++life.inflight;
     sock_.async_wait(asio::ip::tcp::socket::wait_write, [this](const error_code& ec) {
       r_.stamp();
-      --inflight_;
+      --life.inflight;
       if (open_) {
         int err = ec ? ec.value() : write_some();
         if (err == EAGAIN || err == EWOULDBLOCK) {
@@ -120,10 +118,10 @@ class AsioSocket final : public Socket {
   void read_some() noexcept {
     if (!rbuf_) rbuf_.reset(new char[kRecvBufferSize]);
     receiving_ = true;
-    ++inflight_;
+    ++life.inflight;
     sock_.async_read_some(asio::buffer(rbuf_.get(), kRecvBufferSize), [this](const error_code& ec, std::size_t n) {
       r_.stamp();
-      --inflight_;
+      --life.inflight;
       receiving_ = false;
       if (open_) {
         if (!ec) {
@@ -137,9 +135,7 @@ class AsioSocket final : public Socket {
     });
   }
 
-  void settle() noexcept {
-    if (released_ && inflight_ == 0) r_.bury(this);
-  }
+  void settle() noexcept { r_.settle(this); }
 
   AsioReactor& r_;
   SocketEvents* ev_;
@@ -147,7 +143,6 @@ class AsioSocket final : public Socket {
   std::unique_ptr<char[]> rbuf_;
   bool open_ = true;
   bool receiving_ = false;
-  std::uint32_t inflight_ = 0;
   iovec iov_[kMaxSendBuffers]{};
   std::size_t iov_first_ = 0;
   std::size_t iov_count_ = 0;
@@ -158,9 +153,6 @@ AsioReactor::AsioReactor() : work_(asio::make_work_guard(io_)) {}
 AsioReactor::~AsioReactor() {
   work_.reset();
   io_.stop();
-  for (AsioSocket* s : graveyard_) delete s;
-  graveyard_.clear();
-  for (AsioSocket* s : limbo_) delete s;
 }
 
 SocketPtr AsioReactor::open_tcp(int family, SocketEvents& events, int& error) noexcept {
@@ -186,23 +178,10 @@ SocketPtr AsioReactor::open_tcp(int family, SocketEvents& events, int& error) no
 void AsioReactor::release(Socket* base) noexcept {
   auto* s = static_cast<AsioSocket*>(base);
   s->close();
-  s->released_ = true;
-  if (s->settled()) bury(s);
-  else limbo_.push_back(s);
+  retired_.release(s);
 }
 
-void AsioReactor::bury(AsioSocket* s) noexcept {
-  if (s->buried_) return;
-  s->buried_ = true;
-  graveyard_.push_back(s);
-  for (auto& l : limbo_) {
-    if (l == s) {
-      l = limbo_.back();
-      limbo_.pop_back();
-      break;
-    }
-  }
-}
+void AsioReactor::settle(AsioSocket* s) noexcept { retired_.settle(s); }
 
 void AsioReactor::wait_and_dispatch(Nanos deadline) {
   if (deadline == kNever) {
@@ -211,8 +190,7 @@ void AsioReactor::wait_and_dispatch(Nanos deadline) {
     io_.run_one_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline)));
   }
   io_.poll();
-  for (AsioSocket* s : graveyard_) delete s;
-  graveyard_.clear();
+  retired_.free_settled();
 }
 
 void AsioReactor::wake() noexcept {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "inferload/runtime/reactor.hpp"
+#include "retired_sockets.hpp"
 
 namespace inferload::runtime {
 
@@ -26,7 +27,7 @@ class AsioReactor final : public Reactor {
 
   boost::asio::io_context& io() noexcept { return io_; }
   void stamp() noexcept { set_now(now_ns()); }
-  void bury(AsioSocket* s) noexcept;
+  void settle(AsioSocket* s) noexcept;
 
  private:
   void wait_and_dispatch(Nanos deadline) override;
@@ -34,8 +35,7 @@ class AsioReactor final : public Reactor {
 
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::vector<AsioSocket*> graveyard_;  // released and settled: freed after this loop turn
-  std::vector<AsioSocket*> limbo_;      // released, waiting for their aborted handlers
+  RetiredSockets<AsioSocket> retired_;
 };
 
 }  // namespace inferload::runtime

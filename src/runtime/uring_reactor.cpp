@@ -43,7 +43,7 @@ class UringSocket final : public Socket {
     io_uring_prep_connect(sqe, fd_, reinterpret_cast<const sockaddr*>(&addr_), len);
     io_uring_sqe_set_data64(sqe, tag(kConnect));
     connect_pending_ = true;
-    ++inflight_;
+    ++life.inflight;
     return IoStatus::later();
   }
 
@@ -99,7 +99,7 @@ class UringSocket final : public Socket {
       io_uring_prep_sendmsg(sqe, fd_, &msg_, kSendFlags);
     }
     io_uring_sqe_set_data64(sqe, tag(kSend));
-    ++inflight_;
+    ++life.inflight;
   }
 
   void arm_recv() noexcept {
@@ -110,7 +110,7 @@ class UringSocket final : public Socket {
     sqe->buf_group = UringReactor::kBufferGroup;
     io_uring_sqe_set_data64(sqe, tag(kRecv));
     recv_armed_ = true;
-    ++inflight_;
+    ++life.inflight;
   }
 
   // Returns true when the whole message has been written.
@@ -129,17 +129,17 @@ class UringSocket final : public Socket {
   SocketEvents* ev_;
   int fd_;
   bool open_ = true;
-  bool released_ = false;
-  bool buried_ = false;
   bool connect_pending_ = false;
   bool send_pending_ = false;
   bool recv_armed_ = false;
-  std::uint32_t inflight_ = 0;  // submitted requests whose last completion has not arrived
   sockaddr_storage addr_{};
   iovec iov_[kMaxSendBuffers]{};
   std::size_t iov_first_ = 0;
   std::size_t iov_count_ = 0;
   msghdr msg_{};
+
+ public:
+  SocketLifetime life;
 };
 
 UringReactor::UringReactor(const UringConfig& config) : config_(config), multishot_(config.multishot_recv) {
@@ -177,8 +177,6 @@ UringReactor::UringReactor(const UringConfig& config) : config_(config), multish
 
 UringReactor::~UringReactor() {
   if (ring_ready_) io_uring_queue_exit(&ring_);  // the kernel cancels whatever is still in flight
-  for (UringSocket* s : graveyard_) delete s;
-  for (UringSocket* s : limbo_) delete s;
   if (buf_ring_) ::munmap(buf_ring_, buf_ring_bytes_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
@@ -226,22 +224,7 @@ SocketPtr UringReactor::open_tcp(int family, SocketEvents& events, int& error) n
 void UringReactor::release(Socket* base) noexcept {
   auto* s = static_cast<UringSocket*>(base);
   s->close();
-  s->released_ = true;
-  if (s->inflight_ == 0) bury(s);
-  else limbo_.push_back(s);
-}
-
-void UringReactor::bury(UringSocket* s) noexcept {
-  if (s->buried_) return;
-  s->buried_ = true;
-  graveyard_.push_back(s);
-  for (auto& l : limbo_) {
-    if (l == s) {
-      l = limbo_.back();
-      limbo_.pop_back();
-      break;
-    }
-  }
+  retired_.release(s);
 }
 
 void UringReactor::wait_and_dispatch(Nanos deadline) {
@@ -267,8 +250,7 @@ void UringReactor::wait_and_dispatch(Nanos deadline) {
     if (n < 256) break;
   }
 
-  for (UringSocket* s : graveyard_) delete s;
-  graveyard_.clear();
+  retired_.free_settled();
 }
 
 void UringReactor::dispatch(std::uint64_t user_data, int res, unsigned flags) noexcept {
@@ -280,13 +262,13 @@ void UringReactor::dispatch(std::uint64_t user_data, int res, unsigned flags) no
   auto* s = reinterpret_cast<UringSocket*>(user_data & ~kOpMask);
   switch (static_cast<OpKind>(user_data & kOpMask)) {
     case kConnect:
-      --s->inflight_;
+      --s->life.inflight;
       s->connect_pending_ = false;
       if (s->open_) s->ev_->on_connected(res < 0 ? -res : 0);
       break;
 
     case kSend:
-      --s->inflight_;
+      --s->life.inflight;
       if (!s->open_) break;
       if (res < 0) {
         s->send_pending_ = false;
@@ -302,7 +284,7 @@ void UringReactor::dispatch(std::uint64_t user_data, int res, unsigned flags) no
     case kRecv: {
       const bool more = (flags & IORING_CQE_F_MORE) != 0;
       if (!more) {
-        --s->inflight_;
+        --s->life.inflight;
         s->recv_armed_ = false;
       }
       if (flags & IORING_CQE_F_BUFFER) {
@@ -329,7 +311,7 @@ void UringReactor::dispatch(std::uint64_t user_data, int res, unsigned flags) no
     default:
       break;
   }
-  if (s->released_ && s->inflight_ == 0) bury(s);
+  retired_.settle(s);
 }
 
 int probe_uring(UringConfig& config, std::string& detail, std::string& where) {

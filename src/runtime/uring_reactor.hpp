@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "inferload/runtime/reactor.hpp"
+#include "retired_sockets.hpp"
 
 namespace inferload::runtime {
 
@@ -43,7 +44,6 @@ class UringReactor final : public Reactor {
   void dispatch(std::uint64_t user_data, int res, unsigned flags) noexcept;
   void arm_wake_read() noexcept;
   void recycle_buffer(unsigned id) noexcept;
-  void bury(UringSocket* s) noexcept;
   friend class UringSocket;
 
   UringConfig config_;
@@ -56,8 +56,7 @@ class UringReactor final : public Reactor {
   bool multishot_ = true;
   int wake_fd_ = -1;
   std::uint64_t wake_value_ = 0;
-  std::vector<UringSocket*> graveyard_;  // released and settled: freed after this loop turn
-  std::vector<UringSocket*> limbo_;      // released, waiting for the kernel to finish with them
+  RetiredSockets<UringSocket> retired_;
 };
 
 // Opens a ring with `config`, registers a provided-buffer ring and checks multishot receive on a

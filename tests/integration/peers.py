@@ -17,6 +17,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def stop_process(proc, sig=signal.SIGTERM, timeout=10):
+    """Asks a child to stop with `sig`, and kills it if it has not after `timeout` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def wait_port(port, timeout=10.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -53,13 +64,7 @@ class Sim:
         self.proc.wait()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
     def __enter__(self):
         return self
@@ -132,13 +137,7 @@ class Nginx:
         return n
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)  # graceful: finishes logging what it served
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, signal.SIGQUIT)  # graceful: nginx finishes logging what it served
 
     def __enter__(self):
         return self

@@ -36,31 +36,21 @@ struct PromiseBase {
   FinalAwaiter final_suspend() noexcept { return {}; }
 };
 
-}  // namespace detail
-
-template <typename T>
-class [[nodiscard]] Task {
+// Ownership of the frame and the awaiting protocol, shared by Task<T> and Task<void>.
+template <typename Promise>
+class TaskBase {
  public:
-  struct promise_type : detail::PromiseBase {
-    std::variant<std::monostate, T, std::exception_ptr> result;
-    Task get_return_object() noexcept { return Task(handle::from_promise(*this)); }
-    template <typename U>
-    void return_value(U&& v) {
-      result.template emplace<1>(std::forward<U>(v));
-    }
-    void unhandled_exception() noexcept { result.template emplace<2>(std::current_exception()); }
-  };
-  using handle = std::coroutine_handle<promise_type>;
+  using handle = std::coroutine_handle<Promise>;
 
-  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
-  Task& operator=(Task&& o) noexcept {
+  TaskBase(TaskBase&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  TaskBase& operator=(TaskBase&& o) noexcept {
     if (this != &o) {
       if (h_) h_.destroy();
       h_ = std::exchange(o.h_, {});
     }
     return *this;
   }
-  ~Task() {
+  ~TaskBase() {
     if (h_) h_.destroy();
   }
 
@@ -69,52 +59,73 @@ class [[nodiscard]] Task {
     h_.promise().continuation = awaiter;
     return h_;
   }
+
+ protected:
+  explicit TaskBase(handle h) noexcept : h_(h) {}
+  handle h_;
+};
+
+template <typename T>
+struct ValuePromise : PromiseBase {
+  std::variant<std::monostate, T, std::exception_ptr> result;
+  Task<T> get_return_object() noexcept;
+  template <typename U>
+  void return_value(U&& v) {
+    result.template emplace<1>(std::forward<U>(v));
+  }
+  void unhandled_exception() noexcept { result.template emplace<2>(std::current_exception()); }
+};
+
+struct VoidPromise : PromiseBase {
+  std::exception_ptr error;
+  Task<void> get_return_object() noexcept;
+  void return_void() noexcept {}
+  void unhandled_exception() noexcept { error = std::current_exception(); }
+};
+
+}  // namespace detail
+
+template <typename T>
+class [[nodiscard]] Task : public detail::TaskBase<detail::ValuePromise<T>> {
+ public:
+  using promise_type = detail::ValuePromise<T>;
+
   T await_resume() {
-    auto& r = h_.promise().result;
+    auto& r = this->h_.promise().result;
     if (r.index() == 2) std::rethrow_exception(std::get<2>(r));
     return std::move(std::get<1>(r));
   }
 
  private:
-  explicit Task(handle h) noexcept : h_(h) {}
-  handle h_;
+  friend promise_type;
+  explicit Task(typename Task::handle h) noexcept : detail::TaskBase<promise_type>(h) {}
 };
 
 template <>
-class [[nodiscard]] Task<void> {
+class [[nodiscard]] Task<void> : public detail::TaskBase<detail::VoidPromise> {
  public:
-  struct promise_type : detail::PromiseBase {
-    std::exception_ptr error;
-    Task get_return_object() noexcept { return Task(handle::from_promise(*this)); }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { error = std::current_exception(); }
-  };
-  using handle = std::coroutine_handle<promise_type>;
+  using promise_type = detail::VoidPromise;
 
-  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
-  Task& operator=(Task&& o) noexcept {
-    if (this != &o) {
-      if (h_) h_.destroy();
-      h_ = std::exchange(o.h_, {});
-    }
-    return *this;
-  }
-  ~Task() {
-    if (h_) h_.destroy();
-  }
-
-  bool await_ready() const noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
-    h_.promise().continuation = awaiter;
-    return h_;
-  }
   void await_resume() {
     if (h_.promise().error) std::rethrow_exception(h_.promise().error);
   }
 
  private:
-  explicit Task(handle h) noexcept : h_(h) {}
-  handle h_;
+  friend promise_type;
+  explicit Task(handle h) noexcept : detail::TaskBase<promise_type>(h) {}
 };
+
+namespace detail {
+
+template <typename T>
+Task<T> ValuePromise<T>::get_return_object() noexcept {
+  return Task<T>(std::coroutine_handle<ValuePromise<T>>::from_promise(*this));
+}
+
+inline Task<void> VoidPromise::get_return_object() noexcept {
+  return Task<void>(std::coroutine_handle<VoidPromise>::from_promise(*this));
+}
+
+}  // namespace detail
 
 }  // namespace inferload::runtime

@@ -35,7 +35,7 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_flag("--no-setup", a.no_setup, "Accepted for k6 compatibility: inferload runs no setup phase yet");
   run.add_flag("--no-teardown", a.no_teardown, "Accepted for k6 compatibility: inferload runs no teardown phase yet");
   run.add_flag("--no-color", a.no_color, "Accepted for k6 compatibility: output is never coloured");
-  run.add_flag("-v,--verbose", a.verbose, "More detail on stderr");
+  run.add_flag("-v,--verbose", a.verbose, "Log setup decisions on stderr (I/O backend, CPUs, target address)");
 }
 
 }  // namespace

@@ -256,6 +256,17 @@ int run_command(const RunArgs& a) {
   }
 
   const int effective_workers = std::max(1, std::min(workers, scenario.vus));
+  if (a.verbose) {
+    std::string cpu_list;
+    for (int c : cpus) cpu_list += (cpu_list.empty() ? "" : ",") + std::to_string(c);
+    std::fprintf(stderr, "inferload: io backend %s: %s\n", runtime::to_string(backend.backend),
+                 backend.detail.empty() ? "forced by --io" : backend.detail.c_str());
+    std::fprintf(stderr, "inferload: %d worker(s) for %d VU(s), pinned round-robin to CPUs %s\n", effective_workers,
+                 scenario.vus, cpu_list.c_str());
+    std::fprintf(stderr, "inferload: target %s resolved to %s, reachable; %zu model(s), %zu request template(s)\n",
+                 settings.infer_http_endpoint.c_str(), endpoint.text.c_str(), targets->model_count(),
+                 targets->model_count());
+  }
   if (!a.quiet) {
     const Nanos max_duration = scenario.duration + scenario.graceful_stop;
     std::printf("\n     execution: local\n        script: %s\n        output: -\n", script->name.c_str());

@@ -72,13 +72,27 @@ Engine::~Engine() = default;
 
 namespace {
 
+// Marks a VU as gone however its coroutine ends, so the monitor can never wait for a VU that is
+// no more; the last one wakes the monitor.
+struct VuPresence {
+  explicit VuPresence(Engine::WorkerSlot& w) : w(w) { w.shard->live_active_vus.add(1); }
+  ~VuPresence() {
+    w.shard->live_active_vus.add(-1);
+    if (w.shared.vus_alive.fetch_sub(1) == 1) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] ssize_t n = ::write(w.shared.done_fd, &one, sizeof(one));
+    }
+  }
+  Engine::WorkerSlot& w;
+};
+
 runtime::Task<void> run_vu(Engine::WorkerSlot& w, int vu_number) {
   const RunOptions& opt = w.shared.opt;
   runtime::Reactor& r = *w.reactor;
   Shard& shard = *w.shard;
+  const VuPresence presence(w);
   http1::Client client(r, opt.endpoint, opt.request_timeout);
   scv2::Rng rng(opt.seed + static_cast<std::uint64_t>(vu_number));
-  shard.live_active_vus.add(1);
   while (w.claim()) {
     const Nanos started = runtime::now_ns();
     const scv2::ModelTarget& target = opt.targets->pick(rng);
@@ -96,11 +110,6 @@ runtime::Task<void> run_vu(Engine::WorkerSlot& w, int vu_number) {
       break;
     }
     shard.record_iteration(std::max(r.now(), started) - started);
-  }
-  shard.live_active_vus.add(-1);
-  if (w.shared.vus_alive.fetch_sub(1) == 1) {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(w.shared.done_fd, &one, sizeof(one));
   }
 }
 

@@ -42,7 +42,9 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
       {request.head.data(), request.head.size()},
       {request.body ? request.body->data() : nullptr, request.body ? request.body->size() : 0},
   };
-  const int send_err = stream_.start_send(buffers, request.body && !request.body->empty() ? 2 : 1);
+  const runtime::ConstBuffer wire{request.wire.data(), request.wire.size()};
+  const int send_err = !request.wire.empty() ? stream_.start_send(&wire, 1)
+                                             : stream_.start_send(buffers, request.body && !request.body->empty() ? 2 : 1);
   if (send_err != 0) {
     x.failure = net::classify_errno(send_err, false);
     x.sys_error = send_err;

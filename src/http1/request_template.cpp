@@ -54,6 +54,7 @@ RequestTemplate make_request(std::string_view method, std::string_view target, c
   const bool wants_length = body || iequals(method, "POST") || iequals(method, "PUT") || iequals(method, "PATCH");
   if (wants_length) t.head.append("Content-Length: ").append(std::to_string(body ? body->size() : 0)).append("\r\n");
   t.head.append("\r\n");
+  if (!body || body->size() <= RequestTemplate::kMaxWireBody) t.wire = t.head + (body ? *body : std::string());
   t.body = std::move(body);
   return t;
 }

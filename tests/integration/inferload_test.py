@@ -211,6 +211,17 @@ class AgainstSim(unittest.TestCase):
         self.assertEqual(metric(s, "http_reqs")["count"], req["ok"])
         self.assertEqual(req["issued"], req["ok"] + req["interrupted"])
 
+    def test_large_payloads_cross_many_reads_and_writes(self):
+        # tfresnet152: a ~600 KB body (sent as head + shared body), echoed back by the server.
+        with Sim(SCV2_SIM) as sim:
+            code, _, err, s = run_inferload(sim.url, "-u", "2", "-i", "20",
+                                            env={"MODEL_TYPE": "tfresnet152,tfsimple", "MAX_NUM_MODELS": "1,1"})
+            self.assertEqual(code, 0, err)
+            st = sim.stats()
+        self.assertEqual(st["rest_infer_ok"], 20)
+        self.assertEqual(st["rest_infer_bad_request"], 0)
+        self.assertEqual(s["inferload"]["requests"]["ok"], 20)
+
     def test_versioned_names_and_internal_header_off_envoy(self):
         with Sim(SCV2_SIM) as sim:
             code, _, err, s = run_inferload(sim.url, "-u", "1", "-i", "10", env={"ENVOY": "false", "MODEL_TYPE": "iris",

@@ -129,6 +129,9 @@ TEST(RequestTemplate, EncodesAHeadWithContentLength) {
       http1::make_request("POST", "/v2/models/m/infer", {{"Host", "m"}, {"seldon-model", "m"}}, body);
   EXPECT_EQ(t.head, "POST /v2/models/m/infer HTTP/1.1\r\nHost: m\r\nseldon-model: m\r\nContent-Length: 2\r\n\r\n");
   EXPECT_EQ(t.size(), t.head.size() + 2);
+  EXPECT_EQ(t.wire, t.head + "{}");
+  auto big = std::make_shared<const std::string>(http1::RequestTemplate::kMaxWireBody + 1, 'x');
+  EXPECT_TRUE(http1::make_request("POST", "/", {}, big).wire.empty());  // sent as two buffers
   const http1::RequestTemplate get = http1::make_request("GET", "/v2/health/ready", {{"Host", "x"}}, nullptr);
   EXPECT_EQ(get.head, "GET /v2/health/ready HTTP/1.1\r\nHost: x\r\n\r\n");
 }

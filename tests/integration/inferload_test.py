@@ -8,9 +8,11 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -228,6 +230,60 @@ class AgainstSim(unittest.TestCase):
                                                                             "MAX_NUM_MODELS": "1"})
             self.assertEqual(code, 0, err)
             self.assertEqual(sim.stats()["rest_infer_ok"], 10)
+
+
+class JunkServer:
+    """A TCP server that answers every request with the same bytes, broken ones included."""
+
+    def __init__(self, reply):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.reply = reply
+        self.requests = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        with conn:
+            try:
+                while conn.recv(65536):
+                    self.requests += 1
+                    conn.sendall(self.reply)
+                    if self.reply.endswith(b"CLOSE"):
+                        return
+            except OSError:
+                pass
+
+    def close(self):
+        self.sock.close()
+
+
+class AgainstBrokenServers(unittest.TestCase):
+    def test_broken_responses_are_counted_failures_not_crashes(self):
+        for reply in [b"HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n", b"garbage garbage\r\n\r\n",
+                      b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Length: 11\r\n\r\n0123456789",
+                      b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n",
+                      b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort, then CLOSE"]:
+            server = JunkServer(reply)
+            try:
+                code, _, err, s = run_inferload(server.url, "-u", "2", "-i", "50", "--timeout", "2s")
+            finally:
+                server.close()
+            self.assertEqual(code, 0, (reply, err))
+            req = s["inferload"]["requests"]
+            self.assertEqual(req["issued"], 50, reply)
+            self.assertEqual(req["failed"], 50, reply)
+            self.assertEqual(metric(s, "http_req_failed")["passes"], 50, reply)
+            self.assertEqual(metric(s, "checks")["fails"], 50, reply)
 
 
 class AgainstNginx(unittest.TestCase):

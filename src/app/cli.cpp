@@ -47,7 +47,7 @@ CommandLine parse_command_line(int argc, char** argv) {
   app.require_subcommand(0, 1);
   CLI::App* run = app.add_subcommand("run", "Run a load test (configured by k6-style flags and the SCv2 suite's env vars)");
   add_run_flags(*run, cl.run);
-  CLI::App* version = app.add_subcommand("version", "Print the version");
+  CLI::App* version = app.add_subcommand("version", "Print the version and the I/O backend this machine allows");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

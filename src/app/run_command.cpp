@@ -364,9 +364,11 @@ int main_entry(int argc, char** argv) {
       case Command::help:
         std::fputs(cl.help_text.c_str(), stdout);
         return kExitOk;
-      case Command::version:
-        std::printf("inferload %s\n", INFERLOAD_VERSION);
+      case Command::version: {
+        const runtime::BackendChoice b = runtime::choose_backend(std::nullopt);
+        std::printf("inferload %s\nio: %s (%s)\n", INFERLOAD_VERSION, runtime::to_string(b.backend), b.detail.c_str());
         return kExitOk;
+      }
       case Command::run:
         return run_command(cl.run);
     }

@@ -344,7 +344,7 @@ class BadInput(unittest.TestCase):
             self.assert_one_line_error(code, err, fragment)
 
 
-@unittest.skipUnless(IO == "uring", "the fallback is about io_uring being refused")
+@unittest.skipUnless(IO == "epoll", "run once, in the file's epoll run, which every machine can do")
 class IoUringRefused(unittest.TestCase):
     def test_falls_back_to_epoll_when_io_uring_is_refused(self):
         for errno_name, text in [("EPERM", "Operation not permitted"), ("ENOSYS", "Function not implemented"),
@@ -364,5 +364,13 @@ class IoUringRefused(unittest.TestCase):
         self.assertEqual(len(err.strip().splitlines()), 1, err)
 
 
+SKIPPED = 77  # ctest's SKIP_RETURN_CODE for these tests
+
 if __name__ == "__main__":
+    if IO == "uring":
+        probe = subprocess.run([INFERLOAD, "version"], stdout=subprocess.PIPE, text=True).stdout
+        if "io: io_uring" not in probe:
+            # The epoll run of this file still tests everything; this machine refuses io_uring.
+            print("SKIPPED: io_uring is not available here: " + probe.strip().replace("\n", "; "))
+            sys.exit(SKIPPED)
     unittest.main(verbosity=2)

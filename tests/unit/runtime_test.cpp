@@ -15,6 +15,7 @@
 
 #include "inferload/net/tcp_stream.hpp"
 #include "inferload/runtime/backend.hpp"
+#include "uring_probe.hpp"
 #include "inferload/runtime/duration.hpp"
 #include "inferload/runtime/worker.hpp"
 
@@ -212,6 +213,7 @@ class Backends : public ::testing::TestWithParam<runtime::IoBackend> {};
 }  // namespace
 
 TEST_P(Backends, TasksChainAndPropagateExceptions) {
+  SKIP_IF_BACKEND_UNAVAILABLE(GetParam());
   int sum = 0;
   bool caught = false;
   run_on(GetParam(), [&](runtime::Reactor& r) -> Task<void> {
@@ -227,6 +229,7 @@ TEST_P(Backends, TasksChainAndPropagateExceptions) {
 }
 
 TEST_P(Backends, SleepWaitsUntilTheDeadline) {
+  SKIP_IF_BACKEND_UNAVAILABLE(GetParam());
   Nanos waited = 0;
   run_on(GetParam(), [&](runtime::Reactor& r) -> Task<void> {
     const Nanos t0 = runtime::now_ns();
@@ -238,6 +241,7 @@ TEST_P(Backends, SleepWaitsUntilTheDeadline) {
 }
 
 TEST_P(Backends, StreamEchoesManyRoundTrips) {
+  SKIP_IF_BACKEND_UNAVAILABLE(GetParam());
   BlockingServer server(echo);
   const net::ResolvedEndpoint ep = net::resolve("127.0.0.1", server.port());
   int rounds = 0;
@@ -276,6 +280,7 @@ TEST_P(Backends, StreamEchoesManyRoundTrips) {
 }
 
 TEST_P(Backends, ConnectRefused) {
+  SKIP_IF_BACKEND_UNAVAILABLE(GetParam());
   const net::ResolvedEndpoint ep = net::resolve("127.0.0.1", static_cast<std::uint16_t>(free_port()));
   int err = -1;
   run_on(GetParam(), [&](runtime::Reactor& r) -> Task<void> {
@@ -286,6 +291,7 @@ TEST_P(Backends, ConnectRefused) {
 }
 
 TEST_P(Backends, RecvTimesOutAndPeerCloseIsEof) {
+  SKIP_IF_BACKEND_UNAVAILABLE(GetParam());
   BlockingServer server([](int c) {
     char b[16];
     ::recv(c, b, sizeof(b), 0);  // read the request, answer nothing, close later
@@ -311,6 +317,7 @@ TEST_P(Backends, RecvTimesOutAndPeerCloseIsEof) {
 }
 
 TEST_P(Backends, HardStopInterruptsEveryWaiter) {
+  SKIP_IF_BACKEND_UNAVAILABLE(GetParam());
   BlockingServer server([](int c) {
     char b[16];
     while (::recv(c, b, sizeof(b), 0) > 0) {

@@ -16,6 +16,7 @@
 
 #include "inferload/http1/client.hpp"
 #include "inferload/runtime/backend.hpp"
+#include "uring_probe.hpp"
 
 namespace {
 thread_local bool counting = false;
@@ -82,6 +83,7 @@ class SteadyState : public ::testing::TestWithParam<runtime::IoBackend> {};
 }  // namespace
 
 TEST_P(SteadyState, ExchangesAllocateNothingOnceWarm) {
+  SKIP_IF_BACKEND_UNAVAILABLE(GetParam());
   const http1::RequestTemplate request =
       http1::make_request("POST", "/v2/models/m/infer", {{"Host", "m"}, {"Content-Type", "application/json"}},
                           std::make_shared<const std::string>("{\"inputs\":[]}"));

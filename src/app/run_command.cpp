@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <random>
@@ -259,8 +260,7 @@ int run_command(const RunArgs& a) {
   if (a.verbose) {
     std::string cpu_list;
     for (int c : cpus) cpu_list += (cpu_list.empty() ? "" : ",") + std::to_string(c);
-    std::fprintf(stderr, "inferload: io backend %s: %s\n", runtime::to_string(backend.backend),
-                 backend.detail.empty() ? "forced by --io" : backend.detail.c_str());
+    std::fprintf(stderr, "inferload: io backend %s: %s\n", runtime::to_string(backend.backend), backend.detail.c_str());
     std::fprintf(stderr, "inferload: %d worker(s) for %d VU(s), pinned round-robin to CPUs %s\n", effective_workers,
                  scenario.vus, cpu_list.c_str());
     std::fprintf(stderr, "inferload: target %s resolved to %s, reachable; %zu model(s), %zu request template(s)\n",
@@ -271,7 +271,7 @@ int run_command(const RunArgs& a) {
     const Nanos max_duration = scenario.duration + scenario.graceful_stop;
     std::printf("\n     execution: local\n        script: %s\n        output: -\n", script->name.c_str());
     std::printf("     inferload: %s, %s (%s), %d worker%s\n", INFERLOAD_VERSION, runtime::to_string(backend.backend),
-                backend.detail.empty() ? "forced" : backend.detail.c_str(), effective_workers,
+                backend.detail.c_str(), effective_workers,
                 effective_workers == 1 ? "" : "s");
     std::printf("        target: %s (%s), %zu model%s\n", settings.infer_http_endpoint.c_str(), endpoint.text.c_str(),
                 targets->model_count(), targets->model_count() == 1 ? "" : "s");
@@ -333,6 +333,10 @@ int run_command(const RunArgs& a) {
     std::fflush(stdout);
     if (a.summary_export) {
       try {
+        // Job manifests name files under results/; the directory may not exist yet.
+        const std::filesystem::path parent = std::filesystem::path(*a.summary_export).parent_path();
+        std::error_code ec;
+        if (!parent.empty()) std::filesystem::create_directories(parent, ec);
         output::write_summary_export_file(*a.summary_export, report, trend_stats);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "inferload: --summary-export: %s\n", e.what());

@@ -25,6 +25,7 @@ BackendChoice choose_backend(std::optional<IoBackend> forced) {
   BackendChoice c;
   if (forced && *forced == IoBackend::epoll) {
     c.backend = IoBackend::epoll;
+    c.detail = "chosen with --io epoll";
     return c;
   }
   UringConfig config;

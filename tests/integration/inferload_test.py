@@ -267,6 +267,23 @@ class JunkServer:
         self.sock.close()
 
 
+class SummaryExportFile(unittest.TestCase):
+    def test_directory_is_created_and_an_unwritable_path_is_a_one_line_error(self):
+        with Sim(SCV2_SIM) as sim, tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0")
+            target = os.path.join(tmp, "results", "base.json")
+            p = subprocess.run([INFERLOAD, "run", "--io", IO, "-i", "3", "-q", "--summary-export", target], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(target) as f:
+                self.assertEqual(json.load(f)["metrics"]["iterations"]["count"], 3)
+            p = subprocess.run([INFERLOAD, "run", "--io", IO, "-i", "3", "-q", "--summary-export", "/proc/none/x.json"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            self.assertIn("/proc/none/x.json", p.stderr)
+
+
 class AgainstBrokenServers(unittest.TestCase):
     def test_broken_responses_are_counted_failures_not_crashes(self):
         for reply in [b"HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n", b"garbage garbage\r\n\r\n",

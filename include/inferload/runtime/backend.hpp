@@ -12,8 +12,7 @@ namespace inferload::runtime {
 
 struct BackendChoice {
   IoBackend backend = IoBackend::epoll;
-  // io_uring: the setup flags in use and the receive mode; epoll: why io_uring was not used
-  // (empty when epoll was asked for).
+  // io_uring: the setup flags in use and the receive mode; epoll: why io_uring was not used.
   std::string detail;
   unsigned uring_setup_flags = 0;
   bool uring_multishot_recv = false;

@@ -12,41 +12,15 @@ using metrics::MetricSummary;
 using metrics::MetricType;
 using metrics::ValueKind;
 
-MetricSummary counter(std::string name, double count, ValueKind kind = ValueKind::plain) {
-  MetricSummary m;
-  m.name = std::move(name);
-  m.type = MetricType::counter;
-  m.contains = kind;
-  m.count = count;
-  return m;
-}
+using metrics::counter_metric;
+using metrics::rate_metric;
 
 MetricSummary trend(std::string name, const metrics::Histogram& h) {
-  MetricSummary m;
-  m.name = std::move(name);
-  m.type = MetricType::trend;
-  m.contains = ValueKind::time;
-  m.trend = std::make_shared<const metrics::Histogram>(h);
-  return m;
-}
-
-MetricSummary rate(std::string name, std::uint64_t nonzero, std::uint64_t zero) {
-  MetricSummary m;
-  m.name = std::move(name);
-  m.type = MetricType::rate;
-  m.nonzero = nonzero;
-  m.zero = zero;
-  return m;
+  return metrics::trend_metric(std::move(name), ValueKind::time, std::make_shared<const metrics::Histogram>(h));
 }
 
 MetricSummary gauge(std::string name, const load::GaugeStats& g) {
-  MetricSummary m;
-  m.name = std::move(name);
-  m.type = MetricType::gauge;
-  m.value = g.value;
-  m.min = g.min;
-  m.max = g.max;
-  return m;
+  return metrics::gauge_metric(std::move(name), g.value, g.min, g.max);
 }
 
 // The type of a built-in metric, for submetrics whose parent has no samples (k6 still reports a
@@ -55,12 +29,12 @@ MetricSummary empty_like(const std::string& base, std::string name) {
   if (base == "http_req_duration" || base == "grpc_req_duration" || base == "iteration_duration" ||
       base.rfind("http_req_", 0) == 0) {
     if (base != "http_req_failed") return trend(std::move(name), metrics::Histogram());
-    return rate(std::move(name), 0, 0);
+    return rate_metric(std::move(name), 0, 0);
   }
-  if (base == "checks") return rate(std::move(name), 0, 0);
-  if (base == "data_sent" || base == "data_received") return counter(std::move(name), 0, ValueKind::data);
+  if (base == "checks") return rate_metric(std::move(name), 0, 0);
+  if (base == "data_sent" || base == "data_received") return counter_metric(std::move(name), 0, ValueKind::data);
   if (base == "vus" || base == "vus_max") return gauge(std::move(name), {});
-  return counter(std::move(name), 0);
+  return counter_metric(std::move(name), 0);
 }
 
 MetricType type_of(const std::string& base) { return empty_like(base, base).type; }
@@ -83,8 +57,8 @@ RunReport build_report(const load::RunResult& result, const load::ScenarioConfig
   auto& m = r.metrics;
 
   if (s.http.count > 0) {
-    m.push_back(counter("http_reqs", static_cast<double>(s.http.count)));
-    m.push_back(rate("http_req_failed", s.http.failed, s.http.count - s.http.failed));
+    m.push_back(counter_metric("http_reqs", static_cast<double>(s.http.count)));
+    m.push_back(rate_metric("http_req_failed", s.http.failed, s.http.count - s.http.failed));
     m.push_back(trend("http_req_duration", s.http.duration));
     m.push_back(trend("http_req_duration{expected_response:true}", s.http.duration_expected));
     m.push_back(trend("http_req_blocked", s.http.blocked));
@@ -97,14 +71,14 @@ RunReport build_report(const load::RunResult& result, const load::ScenarioConfig
     m.push_back(trend("http_req_receiving", s.http.receiving));
   }
   if (s.iterations > 0) {
-    m.push_back(counter("iterations", static_cast<double>(s.iterations)));
+    m.push_back(counter_metric("iterations", static_cast<double>(s.iterations)));
     m.push_back(trend("iteration_duration", s.iteration_duration));
   }
-  if (result.dropped_iterations > 0) m.push_back(counter("dropped_iterations", static_cast<double>(result.dropped_iterations)));
-  m.push_back(counter("data_sent", static_cast<double>(s.data_sent), ValueKind::data));
-  m.push_back(counter("data_received", static_cast<double>(s.data_received), ValueKind::data));
+  if (result.dropped_iterations > 0) m.push_back(counter_metric("dropped_iterations", static_cast<double>(result.dropped_iterations)));
+  m.push_back(counter_metric("data_sent", static_cast<double>(s.data_sent), ValueKind::data));
+  m.push_back(counter_metric("data_received", static_cast<double>(s.data_received), ValueKind::data));
   if (s.checks_passed + s.checks_failed > 0) {
-    m.push_back(rate("checks", s.checks_passed, s.checks_failed));
+    m.push_back(rate_metric("checks", s.checks_passed, s.checks_failed));
     r.checks.push_back({script.check_name, s.checks_passed, s.checks_failed});
   }
   m.push_back(gauge("vus", result.vus));

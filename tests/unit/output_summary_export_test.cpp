@@ -21,6 +21,9 @@ namespace {
 
 using metrics::MetricSummary;
 using metrics::MetricType;
+using metrics::counter_metric;
+using metrics::rate_metric;
+using metrics::gauge_metric;
 using metrics::ValueKind;
 
 std::shared_ptr<const metrics::Histogram> histogram(std::initializer_list<std::int64_t> values) {
@@ -29,31 +32,8 @@ std::shared_ptr<const metrics::Histogram> histogram(std::initializer_list<std::i
   return h;
 }
 
-MetricSummary counter(std::string name, double count, ValueKind kind = ValueKind::plain) {
-  MetricSummary m;
-  m.name = std::move(name);
-  m.type = MetricType::counter;
-  m.contains = kind;
-  m.count = count;
-  return m;
-}
-
-MetricSummary rate(std::string name, std::uint64_t nonzero, std::uint64_t zero) {
-  MetricSummary m;
-  m.name = std::move(name);
-  m.type = MetricType::rate;
-  m.nonzero = nonzero;
-  m.zero = zero;
-  return m;
-}
-
 MetricSummary trend(std::string name, ValueKind kind, std::shared_ptr<const metrics::Histogram> h) {
-  MetricSummary m;
-  m.name = std::move(name);
-  m.type = MetricType::trend;
-  m.contains = kind;
-  m.trend = std::move(h);
-  return m;
+  return metrics::trend_metric(std::move(name), kind, std::move(h));
 }
 
 RunReport sample_report() {
@@ -61,8 +41,8 @@ RunReport sample_report() {
   r.test_run_duration_s = 10;
   const auto durations = histogram({10'000'000, 20'000'000});  // 10 ms and 20 ms
 
-  r.metrics.push_back(counter("http_reqs", 45));
-  auto scenario_reqs = counter("http_reqs{scenario:default}", 0);
+  r.metrics.push_back(counter_metric("http_reqs", 45));
+  auto scenario_reqs = counter_metric("http_reqs{scenario:default}", 0);
   scenario_reqs.has_thresholds = true;  // SCv2's empty-list trick: reported, no "thresholds" key
   r.metrics.push_back(scenario_reqs);
   r.metrics.push_back(trend("http_req_duration", ValueKind::time, durations));
@@ -70,11 +50,11 @@ RunReport sample_report() {
   scenario_durations.has_thresholds = true;
   scenario_durations.thresholds = {{"max>=0", false}};
   r.metrics.push_back(scenario_durations);
-  auto failed = rate("http_req_failed", 0, 45);
+  auto failed = rate_metric("http_req_failed", 0, 45);
   failed.has_thresholds = true;
   failed.thresholds = {{"rate<0.01", false}, {"rate<0", true}};
   r.metrics.push_back(failed);
-  r.metrics.push_back(rate("checks", 123, 3));
+  r.metrics.push_back(rate_metric("checks", 123, 3));
   MetricSummary vus;
   vus.name = "vus";
   vus.type = MetricType::gauge;
@@ -82,10 +62,10 @@ RunReport sample_report() {
   vus.min = 0;
   vus.max = 5;
   r.metrics.push_back(vus);
-  r.metrics.push_back(counter("data_received", 519000, ValueKind::data));
-  r.metrics.push_back(counter("dropped_iterations", 0));  // never observed: left out
+  r.metrics.push_back(counter_metric("data_received", 519000, ValueKind::data));
+  r.metrics.push_back(counter_metric("dropped_iterations", 0));  // never observed: left out
   r.metrics.push_back(trend("my_plain_trend", ValueKind::plain, histogram({120, 141})));
-  auto empty_rate = rate("empty_rate", 0, 0);
+  auto empty_rate = rate_metric("empty_rate", 0, 0);
   empty_rate.has_thresholds = true;
   empty_rate.thresholds = {{"rate<0.1", false}};
   r.metrics.push_back(empty_rate);
@@ -352,7 +332,7 @@ class JsonSyntax {
 
 TEST(SummaryExport, HostileNamesStayValidJson) {
   RunReport r = sample_report();
-  r.metrics.push_back(counter("weird{url:http://x/\"y\"\\z\t}", 1));
+  r.metrics.push_back(counter_metric("weird{url:http://x/\"y\"\\z\t}", 1));
   r.metrics.back().has_thresholds = true;
   r.metrics.back().thresholds = {{"count>\x01", true}};
   r.checks.push_back({"ctl \x1b[31m and ünïcødé ✓", 1, 0});

@@ -18,6 +18,9 @@ namespace {
 
 using metrics::MetricSummary;
 using metrics::MetricType;
+using metrics::counter_metric;
+using metrics::rate_metric;
+using metrics::gauge_metric;
 using metrics::ValueKind;
 
 constexpr double kDuration = 6.8586169;  // 45 per run → "6.56109/s", 90 → "13.122179/s"
@@ -28,41 +31,8 @@ std::shared_ptr<const metrics::Histogram> histogram(const std::vector<std::int64
   return h;
 }
 
-MetricSummary counter(std::string name, double count, ValueKind kind = ValueKind::plain) {
-  MetricSummary m;
-  m.name = std::move(name);
-  m.type = MetricType::counter;
-  m.contains = kind;
-  m.count = count;
-  return m;
-}
-
-MetricSummary gauge(std::string name, double value, double min, double max) {
-  MetricSummary m;
-  m.name = std::move(name);
-  m.type = MetricType::gauge;
-  m.value = value;
-  m.min = min;
-  m.max = max;
-  return m;
-}
-
-MetricSummary rate(std::string name, std::uint64_t nonzero, std::uint64_t zero) {
-  MetricSummary m;
-  m.name = std::move(name);
-  m.type = MetricType::rate;
-  m.nonzero = nonzero;
-  m.zero = zero;
-  return m;
-}
-
 MetricSummary trend(std::string name, ValueKind kind, const std::vector<std::int64_t>& values) {
-  MetricSummary m;
-  m.name = std::move(name);
-  m.type = MetricType::trend;
-  m.contains = kind;
-  m.trend = histogram(values);
-  return m;
+  return metrics::trend_metric(std::move(name), kind, histogram(values));
 }
 
 // 45 values with avg 152.355556, med 141, p(90) 147.2, p(95) 148.8, as in the reference.
@@ -83,25 +53,25 @@ RunReport compact_example() {
   duration.thresholds = {{"p(95)<1500", false}, {"p(99)<100", true}};
   r.metrics.push_back(duration);
   r.metrics.push_back(trend("http_req_duration{expected_response:true}", ValueKind::time, http));
-  auto failed = rate("http_req_failed", 1, 44);
+  auto failed = rate_metric("http_req_failed", 1, 44);
   failed.has_thresholds = true;
   failed.thresholds = {{"rate<0.01", true}};
   r.metrics.push_back(failed);
-  r.metrics.push_back(counter("http_reqs", 45));
+  r.metrics.push_back(counter_metric("http_reqs", 45));
   r.metrics.push_back(trend("iteration_duration", ValueKind::time, {119'370'000, 684'620'000}));
-  r.metrics.push_back(counter("iterations", 45));
-  r.metrics.push_back(gauge("vus", 1, 1, 1));
-  r.metrics.push_back(gauge("vus_max", 1, 1, 1));
-  r.metrics.push_back(counter("data_received", 519000, ValueKind::data));
-  r.metrics.push_back(counter("data_sent", 4925, ValueKind::data));
+  r.metrics.push_back(counter_metric("iterations", 45));
+  r.metrics.push_back(gauge_metric("vus", 1, 1, 1));
+  r.metrics.push_back(gauge_metric("vus_max", 1, 1, 1));
+  r.metrics.push_back(counter_metric("data_received", 519000, ValueKind::data));
+  r.metrics.push_back(counter_metric("data_sent", 4925, ValueKind::data));
   r.metrics.push_back(trend("grpc_req_duration", ValueKind::time, {900'000, 48'100'000}));
   r.metrics.push_back(trend("my_trend", ValueKind::plain, my_trend_values()));
-  r.metrics.push_back(rate("checks", 89, 1));
+  r.metrics.push_back(rate_metric("checks", 89, 1));
   // Present in every k6 run, never shown in compact mode, and not counted in the dot column.
   r.metrics.push_back(trend("http_req_tls_handshaking", ValueKind::time, {0, 5'000'000}));
   r.metrics.push_back(trend("http_req_waiting", ValueKind::time, {100'000'000}));
   r.metrics.push_back(trend("group_duration", ValueKind::time, {1'000'000}));
-  r.metrics.push_back(counter("dropped_iterations", 0));  // never observed
+  r.metrics.push_back(counter_metric("dropped_iterations", 0));  // never observed
 
   r.checks = {{"status is 200", 44, 1}, {"body ok", 45, 0}};
   return r;
@@ -209,8 +179,8 @@ TEST(TextSummary, PlainMetricsDotColumn) {
   RunReport r;
   r.test_run_duration_s = 10;
   r.metrics.push_back(trend("iteration_duration", ValueKind::time, {1'000'000}));
-  r.metrics.push_back(counter("iterations", 10));
-  r.metrics.push_back(gauge("vus", 1, 1, 1));
+  r.metrics.push_back(counter_metric("iterations", 10));
+  r.metrics.push_back(gauge_metric("vus", 1, 1, 1));
   r.metrics.push_back(trend("http_req_tls_handshaking", ValueKind::time, {1'000'000}));
   const std::string out = render_k6(r);
   // W = 2 × len("iteration_duration") = 36; iterations gets 36 + 3 − 10 dots.
@@ -234,11 +204,11 @@ TEST(TextSummary, SubmetricThresholdsNestUnderTheirParent) {
   orphan.has_thresholds = true;
   orphan.thresholds = {{"max>=0", false}};
   r.metrics.push_back(orphan);
-  auto reqs = counter("http_reqs", 4);
+  auto reqs = counter_metric("http_reqs", 4);
   reqs.has_thresholds = true;
   reqs.thresholds = {{"rate>1", false}, {"count==4", false}};
   r.metrics.push_back(reqs);
-  auto scenario_reqs = counter("http_reqs{scenario:default}", 0);
+  auto scenario_reqs = counter_metric("http_reqs{scenario:default}", 0);
   scenario_reqs.has_thresholds = true;  // empty list: shown in TOTAL RESULTS, not in THRESHOLDS
   r.metrics.push_back(scenario_reqs);
 
@@ -299,7 +269,7 @@ TEST(TextSummary, CollationOrderAndPrefixCategories) {
   RunReport r;
   r.test_run_duration_s = 1;
   for (const char* name : {"Zeta", "metric1", "metric_a", "alpha", "vus_custom", "checks_custom"}) {
-    r.metrics.push_back(counter(name, 1));
+    r.metrics.push_back(counter_metric(name, 1));
   }
   const std::vector<std::string> lines = rtrimmed_lines(render_k6(r));
   std::vector<std::string> names;

@@ -43,6 +43,11 @@ struct MetricSummary {
   std::vector<ThresholdResult> thresholds;
 };
 
+MetricSummary counter_metric(std::string name, double count, ValueKind kind = ValueKind::plain);
+MetricSummary gauge_metric(std::string name, double value, double min, double max);
+MetricSummary rate_metric(std::string name, std::uint64_t nonzero, std::uint64_t zero);
+MetricSummary trend_metric(std::string name, ValueKind kind, std::shared_ptr<const Histogram> samples);
+
 // The fate of every request a run issued: issued == ok + failed + timed_out + interrupted.
 struct RequestAccounting {
   std::uint64_t issued = 0;

@@ -28,7 +28,7 @@ MetricSummary gauge(std::string name, const load::GaugeStats& g) {
 MetricSummary empty_like(const std::string& base, std::string name) {
   if (base == "http_req_duration" || base == "grpc_req_duration" || base == "iteration_duration" ||
       base.rfind("http_req_", 0) == 0) {
-    if (base != "http_req_failed") return trend(std::move(name), metrics::Histogram());
+    if (base != "http_req_failed") return metrics::trend_metric(std::move(name), ValueKind::time, nullptr);
     return rate_metric(std::move(name), 0, 0);
   }
   if (base == "checks") return rate_metric(std::move(name), 0, 0);

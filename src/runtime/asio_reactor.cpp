@@ -11,6 +11,8 @@
 #include <cstring>
 #include <memory>
 
+#include "pending_write.hpp"
+
 namespace inferload::runtime {
 
 namespace asio = boost::asio;
@@ -45,14 +47,9 @@ class AsioSocket final : public Socket {
   IoStatus send(const ConstBuffer* buffers, std::size_t count) noexcept override {
     if (!open_) return IoStatus::done(EBADF);
     if (count == 0 || count > kMaxSendBuffers) return IoStatus::done(EINVAL);
-    for (std::size_t i = 0; i < count; ++i) {
-      iov_[i].iov_base = const_cast<char*>(buffers[i].data);
-      iov_[i].iov_len = buffers[i].size;
-    }
-    iov_first_ = 0;
-    iov_count_ = count;
+    pending_.assign(buffers, count);
     const int err = write_some();
-    if (err == 0 && iov_first_ == iov_count_) return IoStatus::done(0);
+    if (err == 0 && pending_.done()) return IoStatus::done(0);
     if (err != 0 && err != EAGAIN && err != EWOULDBLOCK) return IoStatus::done(err);
     wait_writable();
     return IoStatus::later();
@@ -74,24 +71,16 @@ class AsioSocket final : public Socket {
  private:
   // Writes as much as the socket takes now; 0 or an errno value.
   int write_some() noexcept {
-    while (iov_first_ < iov_count_) {
+    while (!pending_.done()) {
       msghdr msg{};
-      msg.msg_iov = iov_ + iov_first_;
-      msg.msg_iovlen = iov_count_ - iov_first_;
+      msg.msg_iov = pending_.iov();
+      msg.msg_iovlen = pending_.iov_count();
       const ssize_t n = ::sendmsg(sock_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EINTR) continue;
         return errno;
       }
-      std::size_t written = static_cast<std::size_t>(n);
-      while (iov_first_ < iov_count_ && written >= iov_[iov_first_].iov_len) {
-        written -= iov_[iov_first_].iov_len;
-        ++iov_first_;
-      }
-      if (iov_first_ < iov_count_) {
-        iov_[iov_first_].iov_base = static_cast<char*>(iov_[iov_first_].iov_base) + written;
-        iov_[iov_first_].iov_len -= written;
-      }
+      pending_.advance(static_cast<std::size_t>(n));
     }
     return 0;
   }
@@ -105,7 +94,7 @@ class AsioSocket final : public Socket {
         int err = ec ? ec.value() : write_some();
         if (err == EAGAIN || err == EWOULDBLOCK) {
           wait_writable();
-        } else if (err != 0 || iov_first_ == iov_count_) {
+        } else if (err != 0 || pending_.done()) {
           ev_->on_sent(err);
         } else {
           wait_writable();
@@ -143,9 +132,7 @@ class AsioSocket final : public Socket {
   std::unique_ptr<char[]> rbuf_;
   bool open_ = true;
   bool receiving_ = false;
-  iovec iov_[kMaxSendBuffers]{};
-  std::size_t iov_first_ = 0;
-  std::size_t iov_count_ = 0;
+  PendingWrite pending_;
 };
 
 AsioReactor::AsioReactor() : work_(asio::make_work_guard(io_)) {}

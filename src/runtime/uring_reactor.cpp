@@ -11,6 +11,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "pending_write.hpp"
+
 namespace inferload::runtime {
 namespace {
 
@@ -50,12 +52,7 @@ class UringSocket final : public Socket {
   IoStatus send(const ConstBuffer* buffers, std::size_t count) noexcept override {
     if (!open_) return IoStatus::done(EBADF);
     if (count == 0 || count > kMaxSendBuffers) return IoStatus::done(EINVAL);
-    for (std::size_t i = 0; i < count; ++i) {
-      iov_[i].iov_base = const_cast<char*>(buffers[i].data);
-      iov_[i].iov_len = buffers[i].size;
-    }
-    iov_first_ = 0;
-    iov_count_ = count;
+    pending_.assign(buffers, count);
     submit_send();
     send_pending_ = true;
     return IoStatus::later();
@@ -90,12 +87,12 @@ class UringSocket final : public Socket {
 
   void submit_send() noexcept {
     io_uring_sqe* sqe = r_.get_sqe();
-    if (iov_count_ - iov_first_ == 1) {
-      io_uring_prep_send(sqe, fd_, iov_[iov_first_].iov_base, iov_[iov_first_].iov_len, kSendFlags);
+    if (pending_.iov_count() == 1) {
+      io_uring_prep_send(sqe, fd_, pending_.iov()->iov_base, pending_.iov()->iov_len, kSendFlags);
     } else {
       std::memset(&msg_, 0, sizeof(msg_));
-      msg_.msg_iov = iov_ + iov_first_;
-      msg_.msg_iovlen = iov_count_ - iov_first_;
+      msg_.msg_iov = pending_.iov();
+      msg_.msg_iovlen = pending_.iov_count();
       io_uring_prep_sendmsg(sqe, fd_, &msg_, kSendFlags);
     }
     io_uring_sqe_set_data64(sqe, tag(kSend));
@@ -113,18 +110,6 @@ class UringSocket final : public Socket {
     ++life.inflight;
   }
 
-  // Returns true when the whole message has been written.
-  bool advance_send(std::size_t written) noexcept {
-    while (iov_first_ < iov_count_ && written >= iov_[iov_first_].iov_len) {
-      written -= iov_[iov_first_].iov_len;
-      ++iov_first_;
-    }
-    if (iov_first_ == iov_count_) return true;
-    iov_[iov_first_].iov_base = static_cast<char*>(iov_[iov_first_].iov_base) + written;
-    iov_[iov_first_].iov_len -= written;
-    return false;
-  }
-
   UringReactor& r_;
   SocketEvents* ev_;
   int fd_;
@@ -133,9 +118,7 @@ class UringSocket final : public Socket {
   bool send_pending_ = false;
   bool recv_armed_ = false;
   sockaddr_storage addr_{};
-  iovec iov_[kMaxSendBuffers]{};
-  std::size_t iov_first_ = 0;
-  std::size_t iov_count_ = 0;
+  PendingWrite pending_;
   msghdr msg_{};
 
  public:
@@ -273,7 +256,7 @@ void UringReactor::dispatch(std::uint64_t user_data, int res, unsigned flags) no
       if (res < 0) {
         s->send_pending_ = false;
         s->ev_->on_sent(-res);
-      } else if (s->advance_send(static_cast<std::size_t>(res))) {
+      } else if (s->pending_.advance(static_cast<std::size_t>(res))) {
         s->send_pending_ = false;
         s->ev_->on_sent(0);
       } else {

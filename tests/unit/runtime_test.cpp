@@ -18,6 +18,7 @@
 #include "uring_probe.hpp"
 #include "inferload/runtime/duration.hpp"
 #include "inferload/runtime/worker.hpp"
+#include "loopback.hpp"
 
 using namespace inferload;
 using runtime::kMillisecond;
@@ -142,15 +143,7 @@ class BlockingServer {
  public:
   template <typename F>
   explicit BlockingServer(F serve) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    ::listen(fd_, 64);
-    socklen_t len = sizeof(a);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    fd_ = test::bind_loopback(port_, 64);
     thread_ = std::thread([this, serve] {
       for (;;) {
         const int c = ::accept(fd_, nullptr, nullptr);
@@ -185,18 +178,6 @@ void echo(int c) {
     ::send(c, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL);
   }
   ::close(c);
-}
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
 }
 
 // Runs `body` as the only task of a fresh reactor of the given backend, on this thread.
@@ -281,7 +262,7 @@ TEST_P(Backends, StreamEchoesManyRoundTrips) {
 
 TEST_P(Backends, ConnectRefused) {
   SKIP_IF_BACKEND_UNAVAILABLE(GetParam());
-  const net::ResolvedEndpoint ep = net::resolve("127.0.0.1", static_cast<std::uint16_t>(free_port()));
+  const net::ResolvedEndpoint ep = net::resolve("127.0.0.1", test::unused_port());
   int err = -1;
   run_on(GetParam(), [&](runtime::Reactor& r) -> Task<void> {
     net::TcpStream s(r);

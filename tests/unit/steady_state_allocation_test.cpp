@@ -16,6 +16,7 @@
 
 #include "inferload/http1/client.hpp"
 #include "inferload/runtime/backend.hpp"
+#include "loopback.hpp"
 #include "uring_probe.hpp"
 
 namespace {
@@ -42,15 +43,7 @@ const std::string kResponse =
 class FixedResponder {
  public:
   explicit FixedResponder(std::size_t request_size) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    ::listen(fd_, 8);
-    socklen_t len = sizeof(a);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    fd_ = test::bind_loopback(port_, 8);
     thread_ = std::thread([this, request_size] {
       const int c = ::accept(fd_, nullptr, nullptr);
       if (c < 0) return;

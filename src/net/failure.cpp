@@ -10,6 +10,7 @@ const char* to_string(Failure f) noexcept {
     case Failure::connect_refused: return "connection refused";
     case Failure::connect_timeout: return "connect timeout";
     case Failure::connect_error: return "connect error";
+    case Failure::no_resources: return "out of sockets (open-file limit)";
     case Failure::reset: return "connection reset by peer";
     case Failure::broken_pipe: return "broken pipe";
     case Failure::closed: return "connection closed before the response was complete";
@@ -27,6 +28,7 @@ int k6_error_code(Failure f) noexcept {
     case Failure::connect_refused: return 1212;
     case Failure::connect_timeout: return 1211;
     case Failure::connect_error: return 1210;
+    case Failure::no_resources: return 1213;  // k6: a dial error with an errno it has no code for
     case Failure::reset: return 1220;
     case Failure::broken_pipe: return 1201;
     case Failure::closed: return 1000;
@@ -38,7 +40,12 @@ int k6_error_code(Failure f) noexcept {
   return 1000;
 }
 
+bool is_resource_exhaustion(int error) noexcept {
+  return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+}
+
 Failure classify_errno(int error, bool connecting) noexcept {
+  if (is_resource_exhaustion(error)) return Failure::no_resources;
   switch (error) {
     case 0: return Failure::none;
     case ECONNREFUSED: return connecting ? Failure::connect_refused : Failure::reset;

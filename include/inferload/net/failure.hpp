@@ -9,7 +9,8 @@ enum class Failure : std::uint8_t {
   none,
   connect_refused,   // nothing listens (ECONNREFUSED)
   connect_timeout,   // the connection was not established before the request's deadline
-  connect_error,     // any other error while connecting (unreachable network, EMFILE, ...)
+  connect_error,     // any other error while connecting (unreachable network, ...)
+  no_resources,      // this process or host ran out of sockets (EMFILE, ENFILE, ENOBUFS, ENOMEM)
   reset,             // the peer reset the connection (ECONNRESET)
   broken_pipe,       // writing to a connection the peer had closed (EPIPE)
   closed,            // the peer closed the connection before the response was complete
@@ -23,6 +24,10 @@ const char* to_string(Failure f) noexcept;
 
 // The k6 error_code a failure maps to (k6 1.1 lib/netext/httpext/error_codes.go), 0 for none.
 int k6_error_code(Failure f) noexcept;
+
+// Out of descriptors, socket buffers or memory: the failure is ours, not the peer's, and retrying
+// at once cannot succeed.
+bool is_resource_exhaustion(int error) noexcept;
 
 // Classifies an errno value from a socket operation. `connecting`: the error came from connect.
 Failure classify_errno(int error, bool connecting) noexcept;

@@ -8,6 +8,8 @@ packages=(
   build-essential cmake pkg-config git
   liburing-dev libboost1.81-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # fuzzing: libFuzzer and the sanitizer runtimes are only a recommended package of clang
+  clang libclang-rt-14-dev
   # tests and benchmarks: real peers and the tools that drive them
   python3 curl procps util-linux nginx wrk nghttp2-client nghttp2-server
 )

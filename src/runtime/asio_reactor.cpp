@@ -171,12 +171,16 @@ void AsioReactor::release(Socket* base) noexcept {
 void AsioReactor::settle(AsioSocket* s) noexcept { retired_.settle(s); }
 
 void AsioReactor::wait_and_dispatch(Nanos deadline) {
+  std::size_t ran;
   if (deadline == kNever) {
-    io_.run_one();
+    ran = io_.run_one();
   } else {
-    io_.run_one_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline)));
+    ran = io_.run_one_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline)));
   }
-  io_.poll();
+  // poll() alone would run handlers for as long as any are ready, and a peer that streams
+  // without pause keeps one ready forever: the budget hands control back to the loop, so timers,
+  // posted work (a hard stop) and the freeing of retired sockets always get their turn.
+  while (ran != 0 && ran < kHandlerBudget && io_.poll_one() != 0) ++ran;
   retired_.free_settled();
 }
 

@@ -25,6 +25,9 @@ class AsioReactor final : public Reactor {
   SocketPtr open_tcp(int family, SocketEvents& events, int& error) noexcept override;
   void release(Socket* s) noexcept override;
 
+  // Handlers run per loop turn at most; between turns the loop fires timers and posted work.
+  static constexpr std::size_t kHandlerBudget = 256;
+
   boost::asio::io_context& io() noexcept { return io_; }
   void stamp() noexcept { set_now(now_ns()); }
   void settle(AsioSocket* s) noexcept;

@@ -10,32 +10,124 @@ void Timer::cancel() noexcept {
 
 TimerQueue::~TimerQueue() {
   for (Timer* t : heap_) t->queue_ = nullptr;
+  for (List& l : lists_) {
+    for (Timer* t = l.head; t; t = t->next_) t->queue_ = nullptr;
+  }
 }
 
 void TimerQueue::arm(Timer& t, Nanos deadline) {
-  if (t.queue_ && t.queue_ != this) t.queue_->cancel(t);
-  if (t.queue_ == this) {
-    const Nanos old = t.deadline_;
-    t.deadline_ = deadline;
-    if (deadline < old) sift_up(t.index_);
-    else sift_down(t.index_);
-    return;
-  }
+  if (t.queue_) t.queue_->cancel(t);
   t.deadline_ = deadline;
   t.queue_ = this;
+  ++size_;
+  if (deadline == kNever) {
+    append(kNeverList, t);
+    return;
+  }
+  const std::uint8_t lane = choose_lane(deadline);
+  if (lane < kLanes) append(lane, t);
+  else heap_push(t);
+}
+
+// The lane whose last deadline is the latest one not after `deadline` keeps its order and leaves
+// the other lanes to waits of other lengths; an empty lane starts a new kind; kInHeap: none fits.
+std::uint8_t TimerQueue::choose_lane(Nanos deadline) const noexcept {
+  std::uint8_t best = kInHeap;
+  std::uint8_t empty = kInHeap;
+  for (std::uint8_t i = 0; i < kLanes; ++i) {
+    const Timer* tail = lists_[i].tail;
+    if (!tail) {
+      if (empty == kInHeap) empty = i;
+    } else if (tail->deadline_ <= deadline && (best == kInHeap || tail->deadline_ > lists_[best].tail->deadline_)) {
+      best = i;
+    }
+  }
+  return best != kInHeap ? best : empty;
+}
+
+void TimerQueue::append(std::uint8_t place, Timer& t) noexcept {
+  List& l = lists_[place];
+  t.place_ = place;
+  t.next_ = nullptr;
+  t.prev_ = l.tail;
+  if (l.tail) l.tail->next_ = &t;
+  else l.head = &t;
+  l.tail = &t;
+}
+
+void TimerQueue::unlink(Timer& t) noexcept {
+  List& l = lists_[t.place_];
+  if (t.prev_) t.prev_->next_ = t.next_;
+  else l.head = t.next_;
+  if (t.next_) t.next_->prev_ = t.prev_;
+  else l.tail = t.prev_;
+  t.prev_ = t.next_ = nullptr;
+}
+
+void TimerQueue::cancel(Timer& t) noexcept {
+  if (t.queue_ != this) return;
+  take(t);
+}
+
+void TimerQueue::take(Timer& t) noexcept {
+  if (t.place_ == kInHeap) heap_remove_at(t.index_);
+  else unlink(t);
+  t.queue_ = nullptr;
+  --size_;
+}
+
+Timer* TimerQueue::earliest() const noexcept {
+  Timer* best = heap_.empty() ? nullptr : heap_.front();
+  for (std::uint8_t i = 0; i < kLanes; ++i) {
+    Timer* h = lists_[i].head;
+    if (h && (!best || h->deadline_ < best->deadline_)) best = h;
+  }
+  return best;
+}
+
+Nanos TimerQueue::next_deadline() const noexcept {
+  const Timer* t = earliest();
+  return t ? t->deadline_ : kNever;
+}
+
+std::size_t TimerQueue::fire_expired(Nanos now) {
+  std::size_t fired = 0;
+  for (;;) {
+    Timer* t = earliest();
+    if (!t || t->deadline_ > now) break;
+    take(*t);
+    ++fired;
+    t->cb_(t->context_, FireReason::expired);
+  }
+  return fired;
+}
+
+std::size_t TimerQueue::fire_all_interrupted() {
+  // Taking one timer at a time keeps this safe when a callback destroys other armed timers
+  // (they leave the queue in their destructor). The bound keeps a hard stop finite even if
+  // callbacks re-arm.
+  const std::size_t bound = size_;
+  std::size_t fired = 0;
+  while (fired < bound) {
+    Timer* t = earliest();
+    if (!t) t = lists_[kNeverList].head;
+    if (!t) break;
+    take(*t);
+    ++fired;
+    t->cb_(t->context_, FireReason::interrupted);
+  }
+  return fired;
+}
+
+void TimerQueue::heap_push(Timer& t) {
+  t.place_ = kInHeap;
   heap_.push_back(&t);
   t.index_ = heap_.size() - 1;
   sift_up(t.index_);
 }
 
-void TimerQueue::cancel(Timer& t) noexcept {
-  if (t.queue_ != this) return;
-  remove_at(t.index_);
-}
-
-void TimerQueue::remove_at(std::size_t i) noexcept {
+void TimerQueue::heap_remove_at(std::size_t i) noexcept {
   Timer* t = heap_[i];
-  t->queue_ = nullptr;
   Timer* last = heap_.back();
   heap_.pop_back();
   if (last == t) return;
@@ -67,32 +159,6 @@ void TimerQueue::sift_down(std::size_t i) noexcept {
     i = child;
   }
   place(i, t);
-}
-
-std::size_t TimerQueue::fire_expired(Nanos now) {
-  std::size_t fired = 0;
-  while (!heap_.empty() && heap_.front()->deadline_ <= now) {
-    Timer* t = heap_.front();
-    remove_at(0);
-    ++fired;
-    t->cb_(t->context_, FireReason::expired);
-  }
-  return fired;
-}
-
-std::size_t TimerQueue::fire_all_interrupted() {
-  // Popping one timer at a time keeps this safe when a callback destroys other armed timers
-  // (they leave the heap in their destructor). The bound keeps a hard stop finite even if
-  // callbacks re-arm.
-  const std::size_t bound = heap_.size();
-  std::size_t fired = 0;
-  while (!heap_.empty() && fired < bound) {
-    Timer* t = heap_.front();
-    remove_at(0);
-    ++fired;
-    t->cb_(t->context_, FireReason::interrupted);
-  }
-  return fired;
 }
 
 }  // namespace inferload::runtime

@@ -224,12 +224,16 @@ void UringReactor::wait_and_dispatch(Nanos deadline) {
   (void)ret;  // -ETIME and -EINTR only mean "nothing yet"; completions are read below either way
   set_now(now_ns());
 
+  // Without DEFER_TASKRUN the kernel may keep adding completions while they are handled; the
+  // budget returns to the loop so that timers and posted work (a hard stop) always get a turn.
   io_uring_cqe* cqes[256];
-  for (;;) {
+  unsigned handled = 0;
+  while (handled < kCompletionBudget) {
     const unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, 256);
     if (n == 0) break;
     for (unsigned i = 0; i < n; ++i) dispatch(cqes[i]->user_data, cqes[i]->res, cqes[i]->flags);
     io_uring_cq_advance(&ring_, n);
+    handled += n;
     if (n < 256) break;
   }
 

@@ -37,6 +37,7 @@ class UringReactor final : public Reactor {
   io_uring_sqe* get_sqe() noexcept;
   bool multishot_recv() const noexcept { return multishot_; }
   static constexpr unsigned kBufferGroup = 1;
+  static constexpr unsigned kCompletionBudget = 4096;  // completions handled per loop turn at most
 
  private:
   void wait_and_dispatch(Nanos deadline) override;

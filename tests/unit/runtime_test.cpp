@@ -126,6 +126,81 @@ TEST(TimerQueue, RandomisedAgainstSort) {
   EXPECT_EQ(log, want);
 }
 
+TEST(TimerQueue, WaitsOfOneLengthStayOutOfTheHeap) {
+  runtime::TimerQueue q;
+  std::vector<int> log;
+  std::vector<std::unique_ptr<Recorder>> recs;
+  std::vector<std::unique_ptr<runtime::Timer>> timers;
+  // Three kinds of wait, each armed at a rising "now": their deadlines only ever increase.
+  const Nanos lengths[] = {60'000, 10, 2'000};
+  for (int i = 0; i < 300; ++i) {
+    recs.push_back(std::make_unique<Recorder>(Recorder{&log, i + 1}));
+    timers.push_back(std::make_unique<runtime::Timer>(&Recorder::fire, recs.back().get()));
+    q.arm(*timers.back(), i * 7 + lengths[i % 3]);
+  }
+  EXPECT_EQ(q.heap_size(), 0u);
+  EXPECT_EQ(q.size(), 300u);
+  runtime::Timer never(&Recorder::fire, recs.front().get());
+  q.arm(never, runtime::kNever);
+  EXPECT_EQ(q.heap_size(), 0u);
+  EXPECT_EQ(q.next_deadline(), 17);  // i = 1: 7 + 10
+  q.fire_expired(runtime::kNever - 1);
+  EXPECT_EQ(log.size(), 300u);
+  EXPECT_TRUE(never.armed());
+  EXPECT_EQ(q.next_deadline(), runtime::kNever);
+  EXPECT_EQ(q.fire_all_interrupted(), 1u);
+  EXPECT_TRUE(q.empty());
+}
+
+// Rising deadlines of a few lengths, cancels, re-arms and partial expiry, checked against a
+// sorted reference at every step: lanes and heap together must give exact deadline order.
+TEST(TimerQueue, LanesAndHeapTogetherKeepDeadlineOrder) {
+  runtime::TimerQueue q;
+  std::vector<int> log;
+  constexpr int kTimers = 3000;
+  std::vector<std::unique_ptr<Recorder>> recs;
+  std::vector<std::unique_ptr<runtime::Timer>> timers;
+  std::vector<Nanos> armed_at(kTimers, -1);  // -1: not armed
+  for (int i = 0; i < kTimers; ++i) {
+    recs.push_back(std::make_unique<Recorder>(Recorder{&log, i + 1}));
+    timers.push_back(std::make_unique<runtime::Timer>(&Recorder::fire, recs.back().get()));
+  }
+  unsigned seed = 777;
+  auto rnd = [&](unsigned n) { return seed = seed * 1103515245u + 12345u, (seed >> 8) % n; };
+  const Nanos lengths[] = {1000, 50, 50'000, 5, 700, 3, 90'000, 12, 400, 8000, 61, 2};  // more kinds than lanes
+  Nanos now = 0;
+  for (int step = 0; step < 20000; ++step) {
+    const int i = static_cast<int>(rnd(kTimers));
+    const unsigned what = rnd(10);
+    if (what < 6) {
+      const Nanos d = (now + lengths[rnd(12)]) * kTimers + i;  // unique: d mod kTimers is the timer
+      q.arm(*timers[static_cast<std::size_t>(i)], d);
+      armed_at[static_cast<std::size_t>(i)] = d;
+    } else if (what < 8) {
+      q.cancel(*timers[static_cast<std::size_t>(i)]);
+      armed_at[static_cast<std::size_t>(i)] = -1;
+    } else {
+      now += rnd(200);
+      log.clear();
+      std::vector<std::pair<Nanos, int>> due;
+      for (int k = 0; k < kTimers; ++k) {
+        if (armed_at[static_cast<std::size_t>(k)] >= 0 && armed_at[static_cast<std::size_t>(k)] <= now * kTimers) {
+          due.push_back({armed_at[static_cast<std::size_t>(k)], k + 1});
+          armed_at[static_cast<std::size_t>(k)] = -1;
+        }
+      }
+      std::sort(due.begin(), due.end());
+      q.fire_expired(now * kTimers);
+      std::vector<int> want;
+      for (auto& d : due) want.push_back(d.second);
+      ASSERT_EQ(log, want) << "step " << step;
+    }
+    std::size_t alive = 0;
+    for (Nanos a : armed_at) alive += a >= 0;
+    ASSERT_EQ(q.size(), alive);
+  }
+}
+
 namespace {
 
 Task<int> add_later(runtime::Reactor& r, int a, int b) {

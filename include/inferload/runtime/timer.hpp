@@ -1,7 +1,11 @@
 #pragma once
-// Timers of one reactor: an intrusive binary min-heap of deadlines. Arming and cancelling a timer
-// that is embedded in its owner (a connection, an awaiter) never allocates once the heap's
-// storage has grown to the number of timers alive at once.
+// Timers of one reactor. Deadlines armed by one kind of wait (every request's timeout, every
+// backoff of the same length) only ever increase, so each kind keeps its timers in a FIFO lane
+// in deadline order: arming appends, cancelling unlinks, expiry pops the head, all O(1), however
+// many timers are alive. A timer whose deadline fits no lane's tail goes to a binary min-heap,
+// and timers with no deadline wait in a list of their own that only a hard stop fires. Timers
+// are embedded in their owners (a connection, an awaiter), so arming never allocates once the
+// heap's storage has grown to what the run needs.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -34,7 +38,11 @@ class Timer {
   void* context_;
   Nanos deadline_ = kNever;
   class TimerQueue* queue_ = nullptr;
+  // In a lane (or the no-deadline list): its neighbours; in the heap: its index.
+  Timer* prev_ = nullptr;
+  Timer* next_ = nullptr;
   std::size_t index_ = 0;
+  std::uint8_t place_ = 0;  // a lane number, kNeverList or kInHeap (TimerQueue's constants)
 };
 
 class TimerQueue {
@@ -48,26 +56,50 @@ class TimerQueue {
   void arm(Timer& t, Nanos deadline);
   void cancel(Timer& t) noexcept;
 
-  bool empty() const noexcept { return heap_.empty(); }
-  std::size_t size() const noexcept { return heap_.size(); }
-  Nanos next_deadline() const noexcept { return heap_.empty() ? kNever : heap_.front()->deadline_; }
+  bool empty() const noexcept { return size_ == 0; }
+  std::size_t size() const noexcept { return size_; }
+  // The earliest deadline armed (kNever: none, or only timers without a deadline).
+  Nanos next_deadline() const noexcept;
 
   // Fires, in deadline order, every timer whose deadline is <= now. A timer armed by a callback
   // for a deadline <= now fires in the same call. Returns how many fired.
   std::size_t fire_expired(Nanos now);
-  // Fires every timer armed at the time of the call with FireReason::interrupted.
+  // Fires every timer armed at the time of the call with FireReason::interrupted, in deadline
+  // order (those without a deadline last).
   std::size_t fire_all_interrupted();
 
+  // How many timers wait in the heap rather than a lane (for tests of the lane choice).
+  std::size_t heap_size() const noexcept { return heap_.size(); }
+
  private:
+  static constexpr std::uint8_t kLanes = 8;
+  static constexpr std::uint8_t kNeverList = kLanes;
+  static constexpr std::uint8_t kInHeap = kLanes + 1;
+
+  struct List {
+    Timer* head = nullptr;
+    Timer* tail = nullptr;
+  };
+
+  void append(std::uint8_t place, Timer& t) noexcept;
+  void unlink(Timer& t) noexcept;
+  std::uint8_t choose_lane(Nanos deadline) const noexcept;
+  // The armed timer with the earliest deadline, or null when only no-deadline timers are left.
+  Timer* earliest() const noexcept;
+  void take(Timer& t) noexcept;  // removes an armed timer from wherever it is
+
+  void heap_push(Timer& t);
   void sift_up(std::size_t i) noexcept;
   void sift_down(std::size_t i) noexcept;
-  void remove_at(std::size_t i) noexcept;
+  void heap_remove_at(std::size_t i) noexcept;
   void place(std::size_t i, Timer* t) noexcept {
     heap_[i] = t;
     t->index_ = i;
   }
 
+  List lists_[kLanes + 1];  // the lanes, then the no-deadline list
   std::vector<Timer*> heap_;
+  std::size_t size_ = 0;
 };
 
 }  // namespace inferload::runtime

@@ -86,6 +86,22 @@ struct VuPresence {
   Engine::WorkerSlot& w;
 };
 
+// Pauses between attempts while the process is out of sockets: 10 ms, doubling to 1 s.
+class ResourceBackoff {
+ public:
+  Nanos next() noexcept {
+    const Nanos d = delay_;
+    delay_ = std::min(delay_ * 2, kMax);
+    return d;
+  }
+  void reset() noexcept { delay_ = kFirst; }
+
+ private:
+  static constexpr Nanos kFirst = 10 * runtime::kMillisecond;
+  static constexpr Nanos kMax = runtime::kSecond;
+  Nanos delay_ = kFirst;
+};
+
 runtime::Task<void> run_vu(Engine::WorkerSlot& w, int vu_number) {
   const RunOptions& opt = w.shared.opt;
   runtime::Reactor& r = *w.reactor;
@@ -93,15 +109,21 @@ runtime::Task<void> run_vu(Engine::WorkerSlot& w, int vu_number) {
   const VuPresence presence(w);
   http1::Client client(r, opt.endpoint, opt.request_timeout);
   scv2::Rng rng(opt.seed + static_cast<std::uint64_t>(vu_number));
+  ResourceBackoff backoff;
   while (w.claim()) {
     const Nanos started = runtime::now_ns();
     const scv2::ModelTarget& target = opt.targets->pick(rng);
     bool interrupted = false;
+    bool out_of_sockets = false;
     for (int k = 0; k < opt.http_iterations; ++k) {
       const http1::Exchange x = co_await client.exchange(target.rest);
       shard.record_rest(x);
       if (x.failure == net::Failure::interrupted) {
         interrupted = true;
+        break;
+      }
+      if (x.failure == net::Failure::no_resources) {
+        out_of_sockets = true;
         break;
       }
     }
@@ -110,6 +132,14 @@ runtime::Task<void> run_vu(Engine::WorkerSlot& w, int vu_number) {
       break;
     }
     shard.record_iteration(std::max(r.now(), started) - started);
+    // Out of descriptors, a retry fails at once and without a single suspension: looping on it
+    // would starve every other VU of this worker (and recurse through the coroutine chain). The
+    // VU sleeps instead, longer each time, until sockets are to be had again.
+    if (!out_of_sockets) {
+      backoff.reset();
+    } else if (co_await runtime::sleep_until(r, runtime::now_ns() + backoff.next()) == runtime::FireReason::interrupted) {
+      break;
+    }
   }
 }
 

@@ -1,0 +1,116 @@
+"""inferload at the limits of the machine: the open-file limit running out, and a server that
+dies and refuses every connection from then on. Each run is bounded in time and memory, and
+every request is accounted for exactly once.
+
+Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll), and
+INFERLOAD_SANITIZED=1 when the binary is built with AddressSanitizer (its shadow memory makes
+resident-set sizes meaningless, so the memory bounds are not checked then).
+"""
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from peers import Sim  # noqa: E402
+
+INFERLOAD = os.environ["INFERLOAD"]
+SCV2_SIM = os.environ["SCV2_SIM"]
+IO = os.environ.get("INFERLOAD_IO", "uring")
+SANITIZED = os.environ.get("INFERLOAD_SANITIZED") == "1"
+
+
+def start_inferload(url, args, nofile=None, model_type="iris"):
+    """Starts `inferload run` with its summary export on a temp file; returns (process, path)."""
+    fd, export = tempfile.mkstemp(suffix=".json")
+    os.close(fd)
+    env = dict(os.environ, INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE=model_type)
+
+    def lower_limit():
+        if nofile:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+    proc = subprocess.Popen([INFERLOAD, "run", "--io", IO, "-q", "--summary-export", export, *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=lower_limit)
+    return proc, export
+
+
+def finish(proc, export, timeout):
+    """Waits for the run; returns (exit code, stderr, summary, max RSS in MB, wall seconds)."""
+    t0 = time.time()
+    while True:
+        # wait4 rather than Popen.wait: it also gives the child's own maximum resident set size.
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid == proc.pid:
+            break
+        if time.time() - t0 > timeout:
+            proc.kill()
+            proc.wait()
+            raise AssertionError(f"inferload did not finish within {timeout} s")
+        time.sleep(0.05)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read()
+    with open(export) as f:
+        summary = json.load(f)
+    os.unlink(export)
+    return proc.returncode, err, summary, usage.ru_maxrss / 1024.0, time.time() - t0
+
+
+def accounted(req):
+    return req["ok"] + req["failed"] + req["timed_out"] + req["interrupted"]
+
+
+class OpenFileLimit(unittest.TestCase):
+    def test_vus_beyond_the_open_file_limit_fail_and_back_off_while_the_others_run(self):
+        # 400 VUs under a limit of 300 descriptors: about 100 VUs can never get a socket. Their
+        # failures are counted and they back off; the other VUs of every worker keep running.
+        with Sim(SCV2_SIM, "--threads", "2") as sim:
+            proc, export = start_inferload(sim.url, ["-u", "400", "-d", "2s", "--timeout", "5s"], nofile=300)
+            code, err, s, rss, wall = finish(proc, export, 60)
+            served = sim.stats()["rest_infer"]
+        self.assertEqual(code, 0, err)
+        self.assertIn("ulimit -n", err)  # the warning at start names the limit and the fix
+        req = s["inferload"]["requests"]
+        self.assertEqual(req["issued"], accounted(req))
+        self.assertGreater(req["ok"], 1000, req)
+        self.assertEqual(req["ok"], served)
+        self.assertGreater(req["failed"], 0, req)
+        failures = {f["error_code"]: f["count"] for f in s["inferload"]["failures"]}
+        self.assertEqual(failures, {1213: req["failed"]})
+        # With a backoff of 10 ms doubling to 1 s, ~100 starved VUs fail at most ~8 times each in
+        # 2 s; a VU retrying at once would fail millions of times.
+        self.assertLess(req["failed"], 100 * 12, req)
+        self.assertLess(wall, 30)
+        if not SANITIZED:
+            self.assertLess(rss, 60, "MB")
+
+
+class RefusedConnections(unittest.TestCase):
+    def test_memory_stays_bounded_while_every_connect_is_refused(self):
+        sim = Sim(SCV2_SIM)
+        proc, export = start_inferload(sim.url, ["-u", "200", "-d", "5s", "--timeout", "2s"])
+        time.sleep(1.0)
+        sim.kill()
+        code, err, s, rss, wall = finish(proc, export, 60)
+        self.assertEqual(code, 0, err)
+        req = s["inferload"]["requests"]
+        self.assertEqual(req["issued"], accounted(req))
+        self.assertGreater(req["failed"], 1000, req)  # refusals are counted as they happen
+        self.assertLess(wall, 30)
+        if not SANITIZED:
+            self.assertLess(rss, 30, f"MB after {req['failed']} refused connects")
+
+
+SKIPPED = 77
+
+if __name__ == "__main__":
+    if IO == "uring":
+        probe = subprocess.run([INFERLOAD, "version"], stdout=subprocess.PIPE, text=True).stdout
+        if "io: io_uring" not in probe:
+            print("SKIPPED: io_uring is not available here: " + probe.strip().replace("\n", "; "))
+            sys.exit(SKIPPED)
+    unittest.main(verbosity=2)

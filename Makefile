@@ -2,6 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?=
+BENCH_ARGS ?=
 FUZZ_SECONDS ?= 300
 
 .PHONY: all deps configure build test demo bench fuzz clean
@@ -24,7 +25,7 @@ demo: build
 	@./tools/demo.sh $(BUILD_DIR)
 
 bench: build
-	@python3 bench/e2e/http1_vs_wrk.py --build $(BUILD_DIR)
+	@python3 bench/e2e/http1_vs_wrk.py --build $(BUILD_DIR) $(BENCH_ARGS)
 
 # The corpus in $(BUILD_DIR)/fuzz/ is kept, so each run goes on from what the last one found.
 fuzz: configure

@@ -79,7 +79,7 @@ master_process off;
 worker_processes 1;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
-events {{ worker_connections 4096; }}
+events {{ worker_connections {worker_connections}; }}
 http {{
     client_body_temp_path {dir}/body;
     proxy_temp_path {dir}/proxy;
@@ -102,9 +102,10 @@ http {{
 
 class Nginx:
     """nginx (one process) answering every /v2/ request with a fixed V2 response. With
-    count=True every request is logged, and served() counts the infer requests it answered."""
+    count=True every request is logged, and served() counts the infer requests it answered.
+    worker_connections bounds the connections it holds at once, the listener included."""
 
-    def __init__(self, count=True, keepalive_requests=1000, cpu=None):
+    def __init__(self, count=True, keepalive_requests=1000, cpu=None, worker_connections=4096):
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         self.dir = tempfile.mkdtemp(prefix="inferload-nginx-")
         self.port = free_port()
@@ -112,6 +113,7 @@ class Nginx:
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(NGINX_CONF.format(dir=self.dir, port=self.port, keepalive_requests=keepalive_requests,
+                                      worker_connections=worker_connections,
                                       access_log=(self.access_log + " counted") if count else "off"))
         cmd = [binary, "-c", conf, "-p", self.dir, "-e", os.path.join(self.dir, "error.log")]
         if cpu is not None:

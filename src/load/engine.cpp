@@ -109,14 +109,15 @@ runtime::Task<void> run_vu(Engine::WorkerSlot& w, int vu_number) {
   const VuPresence presence(w);
   http1::Client client(r, opt.endpoint, opt.request_timeout);
   scv2::Rng rng(opt.seed + static_cast<std::uint64_t>(vu_number));
+  scv2::RestRequestBuffer requests(*opt.targets);
   ResourceBackoff backoff;
   while (w.claim()) {
     const Nanos started = runtime::now_ns();
-    const scv2::ModelTarget& target = opt.targets->pick(rng);
+    const http1::RequestTemplate& request = opt.targets->rest(opt.targets->pick(rng), requests);
     bool interrupted = false;
     bool out_of_sockets = false;
     for (int k = 0; k < opt.http_iterations; ++k) {
-      const http1::Exchange x = co_await client.exchange(target.rest);
+      const http1::Exchange x = co_await client.exchange(request);
       shard.record_rest(x);
       if (x.failure == net::Failure::interrupted) {
         interrupted = true;

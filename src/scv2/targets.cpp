@@ -1,10 +1,32 @@
 #include "inferload/scv2/targets.hpp"
 
-#include <memory>
+#include <charconv>
+#include <stdexcept>
 
+#include "inferload/http1/uri.hpp"
 #include "inferload/scv2/catalogue.hpp"
 
 namespace inferload::scv2 {
+namespace {
+
+// Stand-ins for the name while the template is built: bytes that no valid name, header or path
+// contains, so splitting the encoded head at them finds exactly the name's places.
+constexpr char kPathSlot = '\x01';
+constexpr char kHeaderSlot = '\x02';
+
+std::vector<http1::Header> rest_headers(const Settings& settings, const std::string& name) {
+  std::vector<http1::Header> headers = {
+      {"Host", name},
+      {"User-Agent", std::string("inferload/") + INFERLOAD_VERSION},
+      {"Content-Type", "application/json"},
+      {"seldon-model", settings.via_pipeline ? name + ".pipeline" : name},
+      {"Accept-Encoding", "entity"},
+  };
+  if (!settings.envoy) headers.push_back({"seldon-internal-model", name});
+  return headers;
+}
+
+}  // namespace
 
 Rng::Rng(std::uint64_t seed) noexcept {
   // splitmix64 spreads any seed (even 0 or consecutive VU numbers) over the whole state.
@@ -37,42 +59,83 @@ std::string target_name(const Settings& settings, const std::string& model) {
 }
 
 TargetTable::TargetTable(const Settings& settings, const net::HttpUrl& url) {
-  const std::string user_agent = std::string("inferload/") + INFERLOAD_VERSION;
   for (std::size_t j = 0; j < settings.model_type.size(); ++j) {
     const std::string& type = settings.model_type[j];
     // Every type is checked, even one with no models, so a typo never hides behind a zero.
     auto body = std::make_shared<const std::string>(rest_payload(type, settings.infer_batch_size[j]));
-    if (settings.max_num_models[j] == 0) continue;
+    const long long count = settings.max_num_models[j];
+    if (count == 0) continue;
+    if (count > kMaxModelsPerType) {
+      throw std::invalid_argument("MAX_NUM_MODELS: " + std::to_string(count) + " models of type " + type +
+                                  " is more than the maximum of " + std::to_string(kMaxModelsPerType));
+    }
     ModelTypeTargets t;
     t.type = type;
-    t.models.reserve(static_cast<std::size_t>(settings.max_num_models[j]));
-    for (long long i = 0; i < settings.max_num_models[j]; ++i) {
-      const std::string name = target_name(settings, settings.modelname_prefix[j] + std::to_string(i));
-      std::vector<http1::Header> headers = {
-          {"Host", name},
-          {"User-Agent", user_agent},
-          {"Content-Type", "application/json"},
-          {"seldon-model", settings.via_pipeline ? name + ".pipeline" : name},
-          {"Accept-Encoding", "entity"},
-      };
-      if (!settings.envoy) headers.push_back({"seldon-internal-model", name});
-      ModelTarget m;
-      m.name = name;
-      try {
-        m.rest = http1::make_request("POST", url.base_path + "/v2/models/" + name + "/infer", headers, body);
-      } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument("MODELNAME_PREFIX: model name \"" + name + "\" cannot be sent: " + e.what());
+    t.models = static_cast<std::uint32_t>(count);
+    t.prefix = settings.modelname_prefix[j];
+    t.path_prefix = http1::percent_encode_path_segment(t.prefix);
+    t.suffix = target_name(settings, "");
+    t.body = body;
+
+    // The prefix decides whether every name of the type is valid: the rest is digits and "_N".
+    const std::string first = t.prefix + "0" + t.suffix;
+    if (const std::string why = http1::host_name_problem(first); !why.empty()) {
+      throw std::invalid_argument("MODELNAME_PREFIX: model name \"" + first + "\" cannot be sent: " + why);
+    }
+    http1::RequestTemplate slotted;
+    try {
+      const std::string header_slot(1, kHeaderSlot);
+      slotted = http1::make_request("POST", url.base_path + "/v2/models/" + kPathSlot + "/infer",
+                                    rest_headers(settings, header_slot), body);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("MODELNAME_PREFIX: model name \"" + first + "\" cannot be sent: " + e.what());
+    }
+    std::string piece;
+    for (char c : slotted.head) {
+      if (c == kPathSlot || c == kHeaderSlot) {
+        t.pieces.push_back(std::move(piece));
+        piece.clear();
+        t.slot_in_path.push_back(c == kPathSlot);
+      } else {
+        piece.push_back(c);
       }
-      t.models.push_back(std::move(m));
+    }
+    t.pieces.push_back(std::move(piece));
+
+    if (t.models <= kPreEncodedModels) {
+      t.encoded.resize(t.models);
+      for (std::uint32_t i = 0; i < t.models; ++i) encode(t, i, t.encoded[i]);
     }
     types_.push_back(std::move(t));
   }
 }
 
-std::size_t TargetTable::model_count() const noexcept {
-  std::size_t n = 0;
-  for (const auto& t : types_) n += t.models.size();
+void TargetTable::encode(const ModelTypeTargets& t, std::uint32_t id, http1::RequestTemplate& out) {
+  char digits[10];
+  const std::size_t n = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, id).ptr - digits);
+  out.head.clear();
+  for (std::size_t i = 0; i < t.pieces.size(); ++i) {
+    out.head.append(t.pieces[i]);
+    if (i == t.slot_in_path.size()) break;
+    out.head.append(t.slot_in_path[i] ? t.path_prefix : t.prefix).append(digits, n).append(t.suffix);
+  }
+  if (out.body != t.body) out.body = t.body;
+  out.wire.clear();
+  if (t.body->size() <= http1::RequestTemplate::kMaxWireBody) out.wire.append(out.head).append(*t.body);
+}
+
+std::string TargetTable::name(ModelPick m) const {
+  const ModelTypeTargets& t = types_[m.type];
+  return t.prefix + std::to_string(m.id) + t.suffix;
+}
+
+std::uint64_t TargetTable::model_count() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& t : types_) n += t.models;
   return n;
 }
+
+RestRequestBuffer::RestRequestBuffer(const TargetTable& table)
+    : per_type_(table.types().size()), encoded_id_(table.types().size(), UINT32_MAX) {}
 
 }  // namespace inferload::scv2

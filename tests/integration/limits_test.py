@@ -24,11 +24,13 @@ IO = os.environ.get("INFERLOAD_IO", "uring")
 SANITIZED = os.environ.get("INFERLOAD_SANITIZED") == "1"
 
 
-def start_inferload(url, args, nofile=None, model_type="iris"):
+def start_inferload(url, args, nofile=None, model_type="iris", max_num_models=None):
     """Starts `inferload run` with its summary export on a temp file; returns (process, path)."""
     fd, export = tempfile.mkstemp(suffix=".json")
     os.close(fd)
     env = dict(os.environ, INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE=model_type)
+    if max_num_models:
+        env["MAX_NUM_MODELS"] = max_num_models
 
     def lower_limit():
         if nofile:
@@ -103,6 +105,32 @@ class RefusedConnections(unittest.TestCase):
         self.assertLess(wall, 30)
         if not SANITIZED:
             self.assertLess(rss, 30, f"MB after {req['failed']} refused connects")
+
+
+class ManyModels(unittest.TestCase):
+    def test_a_million_models_per_type_cost_nothing_per_model(self):
+        # Requests for types with many models are encoded when picked: the start-up does no
+        # per-model work and holds no per-model memory.
+        with Sim(SCV2_SIM) as sim:
+            proc, export = start_inferload(sim.url, ["-u", "4", "-i", "400"], model_type="tfsimple,iris",
+                                           max_num_models="1000000,1000000")
+            code, err, s, rss, wall = finish(proc, export, 60)
+            st = sim.stats()
+        self.assertEqual(code, 0, err)
+        self.assertEqual(st["rest_infer_ok"], 400)
+        self.assertEqual(s["inferload"]["requests"]["ok"], 400)
+        self.assertLess(wall, 30)
+        if not SANITIZED:
+            self.assertLess(rss, 400, "MB")
+
+    def test_more_models_than_the_maximum_is_a_one_line_error(self):
+        proc, export = start_inferload("http://127.0.0.1:1", ["-i", "1"], max_num_models="100000001")
+        proc.wait()
+        err = proc.stderr.read()
+        os.path.exists(export) and os.unlink(export)
+        self.assertEqual(proc.returncode, 104, err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn("MAX_NUM_MODELS", err)
 
 
 SKIPPED = 77

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "inferload/http1/request_template.hpp"
+#include "inferload/http1/uri.hpp"
 #include "inferload/oip/json_text.hpp"
 #include "inferload/oip/rest_request.hpp"
 #include "inferload/scv2/catalogue.hpp"
@@ -152,21 +153,25 @@ TEST(Targets, EnvoyNamesAndHeaders) {
   net::HttpUrl url = net::parse_http_url("http://seldon-mesh:80/prefix/");
   const scv2::TargetTable table(s, url);
   ASSERT_EQ(table.model_count(), 5u);
-  const scv2::ModelTarget& m = table.types()[0].models[2];
-  EXPECT_EQ(m.name, "tfsimplea2");
-  const std::string& h = m.rest.head;
+  scv2::RestRequestBuffer buffer(table);
+  const scv2::ModelPick pick{0, 2};
+  EXPECT_EQ(table.name(pick), "tfsimplea2");
+  const http1::RequestTemplate& rest = table.rest(pick, buffer);
+  const std::string& h = rest.head;
   EXPECT_EQ(h.rfind("POST /prefix/v2/models/tfsimplea2/infer HTTP/1.1\r\nHost: tfsimplea2\r\n", 0), 0u) << h;
   EXPECT_NE(h.find("\r\nContent-Type: application/json\r\n"), std::string::npos);
   EXPECT_NE(h.find("\r\nseldon-model: tfsimplea2\r\n"), std::string::npos);
   EXPECT_NE(h.find("\r\nAccept-Encoding: entity\r\n"), std::string::npos);
   EXPECT_EQ(h.find("seldon-internal-model"), std::string::npos);
-  EXPECT_EQ(*m.rest.body, scv2::rest_payload("tfsimple", 1));
+  EXPECT_EQ(*rest.body, scv2::rest_payload("tfsimple", 1));
+  EXPECT_EQ(rest.wire, h + *rest.body);
 }
 
 TEST(Targets, VersionedNamesOffEnvoyAndPipelines) {
   const scv2::Settings s = scv2::load_settings(env_of({{"ENVOY", "false"}, {"VIA_PIPELINE", "true"}}));
   const scv2::TargetTable table(s, net::parse_http_url("http://h:9001"));
-  const std::string& h = table.types()[0].models[0].rest.head;
+  scv2::RestRequestBuffer buffer(table);
+  const std::string& h = table.rest({0, 0}, buffer).head;
   EXPECT_NE(h.find("POST /v2/models/iris0_1/infer"), std::string::npos);
   EXPECT_NE(h.find("\r\nseldon-model: iris0_1.pipeline\r\n"), std::string::npos);
   EXPECT_NE(h.find("\r\nseldon-internal-model: iris0_1\r\n"), std::string::npos);
@@ -182,11 +187,67 @@ TEST(Targets, PickIsUniformOverTypesThenModels) {
   scv2::Rng rng(42);
   std::map<std::string, int> seen;
   const int draws = 200000;
-  for (int i = 0; i < draws; ++i) ++seen[table.pick(rng).name];
+  for (int i = 0; i < draws; ++i) ++seen[table.name(table.pick(rng))];
   // Half the draws per type, then uniform within the type.
   EXPECT_NEAR(seen["tfsimple0"], draws / 2 / 8, draws / 2 / 8 * 0.06);
   EXPECT_NEAR(seen["iris1"], draws / 2 / 2, draws / 2 / 2 * 0.03);
   EXPECT_EQ(seen.size(), 10u);
+}
+
+TEST(Targets, ManyModelsAreEncodedWhenPickedExactlyAsFewAre) {
+  for (const char* envoy : {"true", "false"}) {
+    const auto settings = [&](const char* count) {
+      return scv2::load_settings(env_of({{"MODEL_TYPE", "tfsimple,iris"}, {"MAX_NUM_MODELS", count}, {"ENVOY", envoy},
+                                         {"VIA_PIPELINE", "true"}}));
+    };
+    const scv2::TargetTable few(settings("10,3"), net::parse_http_url("http://h:9/p"));
+    const scv2::TargetTable many(settings("1000000,5000"), net::parse_http_url("http://h:9/p"));
+    ASSERT_FALSE(few.types()[0].encoded.empty());
+    ASSERT_TRUE(many.types()[0].encoded.empty());
+    ASSERT_TRUE(many.types()[1].encoded.empty());
+    EXPECT_EQ(many.model_count(), 1'005'000u);
+    scv2::RestRequestBuffer few_buffer(few), buffer(many);
+    for (const scv2::ModelPick pick : {scv2::ModelPick{0, 7}, {1, 2}, {0, 7}, {0, 3}, {1, 0}, {0, 9}}) {
+      const http1::RequestTemplate& want = few.rest(pick, few_buffer);
+      const http1::RequestTemplate& got = many.rest(pick, buffer);
+      EXPECT_EQ(got.head, want.head) << envoy;
+      EXPECT_EQ(got.wire, want.wire);
+      EXPECT_EQ(got.body.get(), many.types()[pick.type].body.get());
+    }
+    const http1::RequestTemplate& last = many.rest({0, 999'999}, buffer);
+    const std::string name = std::string("tfsimple999999") + (std::string(envoy) == "true" ? "" : "_1");
+    EXPECT_EQ(many.name({0, 999'999}), name);
+    EXPECT_EQ(last.head.rfind("POST /p/v2/models/" + name + "/infer HTTP/1.1\r\nHost: " + name + "\r\n", 0), 0u) << last.head;
+    EXPECT_NE(last.head.find("\r\nseldon-model: " + name + ".pipeline\r\n"), std::string::npos);
+    EXPECT_EQ(last.head.find("seldon-internal-model: " + name + "\r\n") != std::string::npos, std::string(envoy) != "true");
+    EXPECT_NE(last.head.find("\r\nContent-Length: " + std::to_string(last.body->size()) + "\r\n"), std::string::npos);
+  }
+}
+
+TEST(Targets, NamesAHostHeaderCannotCarryAreRefusedNamingTheVariable) {
+  for (const char* prefix : {"mod\xC3\xA9le", "a b", "a:b", "a/b", "a%b"}) {
+    const scv2::Settings s = scv2::load_settings(env_of({{"MODEL_TYPE", "iris"}, {"MODELNAME_PREFIX", prefix}}));
+    try {
+      scv2::TargetTable table(s, net::parse_http_url("http://h"));
+      ADD_FAILURE() << prefix << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("MODELNAME_PREFIX: ", 0), 0u) << e.what();
+      EXPECT_NE(std::string(e.what()).find("Host header"), std::string::npos) << e.what();
+    }
+  }
+  const scv2::Settings s = scv2::load_settings(env_of({{"MODEL_TYPE", "iris"}, {"MODELNAME_PREFIX", "a-b.c_d~e"}}));
+  EXPECT_NO_THROW(scv2::TargetTable(s, net::parse_http_url("http://h")));
+}
+
+TEST(Uri, PathSegmentsArePercentEncoded) {
+  EXPECT_EQ(http1::percent_encode_path_segment("iris0_1"), "iris0_1");
+  EXPECT_EQ(http1::percent_encode_path_segment("a-b.c~d!$&'()*+,;=:@"), "a-b.c~d!$&'()*+,;=:@");
+  EXPECT_EQ(http1::percent_encode_path_segment("mod\xC3\xA9le"), "mod%C3%A9le");
+  EXPECT_EQ(http1::percent_encode_path_segment("a b/c?d#e%f"), "a%20b%2Fc%3Fd%23e%25f");
+  EXPECT_EQ(http1::percent_encode_path_segment(std::string("\0\x7f", 2)), "%00%7F");
+  EXPECT_EQ(http1::host_name_problem("seldon-mesh"), "");
+  EXPECT_NE(http1::host_name_problem("caf\xC3\xA9").find("non-ASCII byte 0xC3"), std::string::npos);
+  EXPECT_NE(http1::host_name_problem(""), "");
 }
 
 TEST(Scripts, FoundByNameOrPath) {

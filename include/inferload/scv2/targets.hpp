@@ -1,8 +1,14 @@
 #pragma once
-// Every model a run may send requests to, with its REST request pre-encoded, and the choice of
-// one per iteration exactly as the suite's infer scenarios make it: a model type uniformly among
-// the types with MAX_NUM_MODELS > 0, then a model id uniformly in [0, MAX_NUM_MODELS).
+// Every model a run may send requests to, and the choice of one per iteration exactly as the
+// suite's infer scenarios make it: a model type uniformly among the types with
+// MAX_NUM_MODELS > 0, then a model id uniformly in [0, MAX_NUM_MODELS).
+//
+// The models of one type differ only in their name, so each type keeps one request template with
+// slots for the name. A type with few models has every request encoded before the run; a type
+// with many (up to kMaxModelsPerType) costs nothing per model: its requests are encoded when
+// picked, into a buffer of the VU's, re-using it while the same model is picked again.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,16 +17,6 @@
 #include "inferload/scv2/settings.hpp"
 
 namespace inferload::scv2 {
-
-struct ModelTarget {
-  std::string name;        // the name in the URL, Host and seldon-model (versioned off envoy)
-  http1::RequestTemplate rest;
-};
-
-struct ModelTypeTargets {
-  std::string type;
-  std::vector<ModelTarget> models;
-};
 
 // xoshiro-style generator: a few cycles per draw, one per VU, no shared state.
 class Rng {
@@ -36,19 +32,74 @@ class Rng {
   std::uint64_t s_[4];
 };
 
-class TargetTable {
- public:
-  // Builds every request of the run. Throws std::invalid_argument naming the variable at fault.
-  TargetTable(const Settings& settings, const net::HttpUrl& url);
+struct ModelPick {
+  std::uint32_t type = 0;  // index into TargetTable::types()
+  std::uint32_t id = 0;    // the model's number within its type
+  bool operator==(const ModelPick&) const = default;
+};
 
-  const ModelTarget& pick(Rng& rng) const noexcept {
-    const ModelTypeTargets& t = types_[rng.below(types_.size())];
-    return t.models[rng.below(t.models.size())];
-  }
-  const std::vector<ModelTypeTargets>& types() const noexcept { return types_; }
-  std::size_t model_count() const noexcept;
+struct ModelTypeTargets {
+  std::string type;
+  std::uint32_t models = 0;
+  std::string prefix;       // MODELNAME_PREFIX as it goes into headers
+  std::string path_prefix;  // the same, percent-encoded for the request target
+  std::string suffix;       // "", "_1" or "_0" (suite section 3.3)
+  // The request head split at the places a name goes: pieces[i], name, pieces[i + 1], ...
+  std::vector<std::string> pieces;
+  std::vector<bool> slot_in_path;  // per slot: the path's (encoded) form of the name
+  std::shared_ptr<const std::string> body;
+  std::vector<http1::RequestTemplate> encoded;  // every model's request, when there are few
+};
+
+class TargetTable;
+
+// A VU's storage for requests encoded when picked: one template per type, so each keeps its
+// type's body and its capacity, and nothing is allocated once every type has been sent once.
+class RestRequestBuffer {
+ public:
+  explicit RestRequestBuffer(const TargetTable& table);
 
  private:
+  friend class TargetTable;
+  std::vector<http1::RequestTemplate> per_type_;
+  std::vector<std::uint32_t> encoded_id_;  // the model each template holds; UINT32_MAX: none
+};
+
+class TargetTable {
+ public:
+  // Types with more models than this are encoded when picked; below, before the run.
+  static constexpr std::uint32_t kPreEncodedModels = 4096;
+  // MAX_NUM_MODELS's upper bound (settings.cpp), which model ids must fit.
+  static constexpr long long kMaxModelsPerType = 100'000'000;
+
+  // Checks and prepares every request of the run. Throws std::invalid_argument naming the
+  // variable at fault.
+  TargetTable(const Settings& settings, const net::HttpUrl& url);
+
+  ModelPick pick(Rng& rng) const noexcept {
+    const auto type = static_cast<std::uint32_t>(rng.below(types_.size()));
+    return {type, static_cast<std::uint32_t>(rng.below(types_[type].models))};
+  }
+  // The REST request for `m`: the table's own, or encoded into `buffer` (valid until the next
+  // call with the same buffer for another model of the same type).
+  const http1::RequestTemplate& rest(ModelPick m, RestRequestBuffer& buffer) const {
+    const ModelTypeTargets& t = types_[m.type];
+    if (!t.encoded.empty()) return t.encoded[m.id];
+    http1::RequestTemplate& out = buffer.per_type_[m.type];
+    if (buffer.encoded_id_[m.type] != m.id) {
+      encode(t, m.id, out);
+      buffer.encoded_id_[m.type] = m.id;
+    }
+    return out;
+  }
+  // The name in the URL, Host and seldon-model (versioned off envoy).
+  std::string name(ModelPick m) const;
+
+  const std::vector<ModelTypeTargets>& types() const noexcept { return types_; }
+  std::uint64_t model_count() const noexcept;
+
+ private:
+  static void encode(const ModelTypeTargets& t, std::uint32_t id, http1::RequestTemplate& out);
   std::vector<ModelTypeTargets> types_;  // only types with at least one model
 };
 

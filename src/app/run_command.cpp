@@ -6,14 +6,16 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <iostream>
 #include <map>
 #include <random>
+#include <sstream>
 
+#include "inferload/app/open_files.hpp"
+#include "inferload/app/options.hpp"
+#include "inferload/app/output_file.hpp"
 #include "inferload/load/engine.hpp"
 #include "inferload/output/k6_format.hpp"
 #include "inferload/output/progress.hpp"
@@ -37,39 +39,25 @@ using runtime::Nanos;
   throw ExitError(kExitOtherError, flag + ": " + msg);
 }
 
-std::uint64_t parse_count(const std::string& source, const std::string& text, std::uint64_t min) {
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || p != text.data() + text.size()) {
-    flag_error(source, "\"" + text + "\" is not a whole number");
-  }
-  if (v < min) flag_error(source, "must be at least " + std::to_string(min));
-  return v;
-}
-
-Nanos parse_flag_duration(const std::string& source, const std::string& text, runtime::DurationSyntax syntax) {
-  try {
-    return runtime::parse_duration(text, syntax);
-  } catch (const std::invalid_argument& e) {
-    flag_error(source, e.what());
-  }
+int parse_vus(std::string_view source, const std::string& text) {
+  return static_cast<int>(parse_count(source, text, 1, kMaxVus));
 }
 
 // k6's option tiers for the execution group (section 1.5 of k6-semantics.md): the highest tier
 // that sets any of iterations/duration decides both; the script's own options come last.
 load::ScenarioConfig derive_scenario(const RunArgs& a, const scv2::EnvLookup& env, const scv2::Script& script) {
   load::ScenarioConfig sc;
-  if (a.vus) sc.vus = static_cast<int>(parse_count("--vus", *a.vus, 0));
-  else if (auto v = env("K6_VUS")) sc.vus = static_cast<int>(parse_count("K6_VUS", *v, 0));
+  if (a.vus) sc.vus = parse_vus("--vus", *a.vus);
+  else if (auto v = env("K6_VUS")) sc.vus = parse_vus("K6_VUS", *v);
 
   std::optional<std::uint64_t> iterations;
   std::optional<Nanos> duration;
   if (a.iterations || a.duration) {
-    if (a.iterations) iterations = parse_count("--iterations", *a.iterations, 0);
-    if (a.duration) duration = parse_flag_duration("--duration", *a.duration, runtime::DurationSyntax::cli);
+    if (a.iterations) iterations = parse_count("--iterations", *a.iterations, 1, kMaxIterations);
+    if (a.duration) duration = parse_duration_option("--duration", *a.duration, runtime::DurationSyntax::cli);
   } else if (env("K6_ITERATIONS") || env("K6_DURATION")) {
-    if (auto v = env("K6_ITERATIONS")) iterations = parse_count("K6_ITERATIONS", *v, 0);
-    if (auto v = env("K6_DURATION")) duration = parse_flag_duration("K6_DURATION", *v, runtime::DurationSyntax::extended);
+    if (auto v = env("K6_ITERATIONS")) iterations = parse_count("K6_ITERATIONS", *v, 1, kMaxIterations);
+    if (auto v = env("K6_DURATION")) duration = parse_duration_option("K6_DURATION", *v, runtime::DurationSyntax::extended);
   } else if (script.duration > 0) {
     duration = script.duration;
   }
@@ -159,6 +147,21 @@ class StopSignals {
   int last_ = 0;
 };
 
+// stdout's first write error. stdio's error flag is sticky but errno is not, so the reason is
+// kept from the flush that failed; one check at the end then covers every line of the run.
+class StdoutWatch {
+ public:
+  void flush() {
+    errno = 0;
+    if ((std::fflush(stdout) != 0 || std::ferror(stdout)) && error_ == 0) error_ = errno != 0 ? errno : EIO;
+  }
+  int error() const { return error_; }
+  std::string message() const { return std::string("stdout: cannot write: ") + std::strerror(error_); }
+
+ private:
+  int error_ = 0;
+};
+
 }  // namespace
 
 int run_command(const RunArgs& a) {
@@ -205,13 +208,14 @@ int run_command(const RunArgs& a) {
 
   std::vector<std::string> trend_stats = output::default_trend_stats();
   if (a.summary_trend_stats) {
+    std::vector<output::TrendStat> parsed;
     try {
-      output::parse_trend_stats(*a.summary_trend_stats);
+      parsed = output::parse_trend_stats(*a.summary_trend_stats);
     } catch (const std::invalid_argument& e) {
       flag_error("--summary-trend-stats", e.what());
     }
     trend_stats.clear();
-    for (const auto& s : output::parse_trend_stats(*a.summary_trend_stats)) trend_stats.push_back(s.key);
+    for (const auto& s : parsed) trend_stats.push_back(s.key);
   }
   output::TextSummaryOptions text_options;
   text_options.trend_stats = trend_stats;
@@ -222,7 +226,7 @@ int run_command(const RunArgs& a) {
     text_options.time_unit = *a.summary_time_unit;
   }
 
-  const Nanos timeout = a.timeout ? parse_flag_duration("--timeout", *a.timeout, runtime::DurationSyntax::cli)
+  const Nanos timeout = a.timeout ? parse_duration_option("--timeout", *a.timeout, runtime::DurationSyntax::cli)
                                   : 60 * runtime::kSecond;
   if (timeout <= 0) flag_error("--timeout", "must be more than 0");
 
@@ -234,8 +238,12 @@ int run_command(const RunArgs& a) {
   }
   const std::vector<int> cpus = runtime::allowed_cpus();
   int workers = static_cast<int>(cpus.size());
-  if (a.workers) workers = static_cast<int>(parse_count("--workers", *a.workers, 1));
-  if (workers > 1024) flag_error("--workers", "at most 1024");
+  if (a.workers) workers = static_cast<int>(parse_count("--workers", *a.workers, 1, kMaxWorkers));
+  workers = std::min(workers, static_cast<int>(kMaxWorkers));
+
+  // Every output is opened now: a bad path must not cost a whole test before it is reported.
+  std::optional<OutputFile> export_file;
+  if (a.summary_export && !a.no_summary) export_file.emplace("--summary-export", *a.summary_export);
 
   runtime::BackendChoice backend;
   try {
@@ -257,6 +265,14 @@ int run_command(const RunArgs& a) {
   }
 
   const int effective_workers = std::max(1, std::min(workers, scenario.vus));
+  // HTTP/1.1: one keep-alive connection per VU.
+  const std::uint64_t needed = descriptors_needed(static_cast<std::uint64_t>(scenario.vus), 1,
+                                                  static_cast<std::uint64_t>(effective_workers));
+  const std::uint64_t open_file_limit = raise_open_file_limit(needed);
+  if (const std::string w = open_file_warning(static_cast<std::uint64_t>(scenario.vus), needed, open_file_limit);
+      !w.empty()) {
+    std::fprintf(stderr, "inferload: %s\n", w.c_str());
+  }
   if (a.verbose) {
     std::string cpu_list;
     for (int c : cpus) cpu_list += (cpu_list.empty() ? "" : ",") + std::to_string(c);
@@ -266,7 +282,10 @@ int run_command(const RunArgs& a) {
     std::fprintf(stderr, "inferload: target %s resolved to %s, reachable; %zu model(s), %zu request template(s)\n",
                  settings.infer_http_endpoint.c_str(), endpoint.text.c_str(), targets->model_count(),
                  targets->model_count());
+    std::fprintf(stderr, "inferload: about %llu open files needed, open-file limit %llu\n",
+                 static_cast<unsigned long long>(needed), static_cast<unsigned long long>(open_file_limit));
   }
+  StdoutWatch out;
   if (!a.quiet) {
     const Nanos max_duration = scenario.duration + scenario.graceful_stop;
     std::printf("\n     execution: local\n        script: %s\n        output: -\n", script->name.c_str());
@@ -278,7 +297,9 @@ int run_command(const RunArgs& a) {
     std::printf("\n     scenarios: (100.00%%) 1 scenario, %d max VUs, %s max duration (incl. graceful stop):\n",
                 scenario.vus, runtime::format_go_duration(max_duration).c_str());
     std::printf("              * %s: %s\n\n", scenario.name.c_str(), scenario.describe().c_str());
-    std::fflush(stdout);
+    out.flush();
+    // The header is the first output: when it cannot be written, no load is sent.
+    if (out.error() != 0) throw ExitError(kExitOtherError, out.message());
   }
 
   load::RunOptions opt;
@@ -305,7 +326,7 @@ int run_command(const RunArgs& a) {
     }
     std::fputc('\n', stdout);
     std::fputs(output::render_progress(p, scenario).c_str(), stdout);
-    std::fflush(stdout);
+    out.flush();
   };
 
   const double cpu0 = cpu_seconds();
@@ -330,19 +351,21 @@ int run_command(const RunArgs& a) {
       std::fputc('\n', stdout);
       std::fputs(final_progress.c_str(), stdout);
     }
-    std::fflush(stdout);
-    if (a.summary_export) {
+    out.flush();
+    if (export_file) {
       try {
-        // Job manifests name files under results/; the directory may not exist yet.
-        const std::filesystem::path parent = std::filesystem::path(*a.summary_export).parent_path();
-        std::error_code ec;
-        if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-        output::write_summary_export_file(*a.summary_export, report, trend_stats);
+        std::ostringstream text;
+        output::write_summary_export(text, report, trend_stats);
+        export_file->write(text.view());
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "inferload: --summary-export: %s\n", e.what());
+        std::fprintf(stderr, "inferload: %s\n", e.what());
         code = kExitOtherError;
       }
     }
+  }
+  if (out.error() != 0) {
+    std::fprintf(stderr, "inferload: %s\n", out.message().c_str());
+    code = kExitOtherError;
   }
   for (const auto& m : report.metrics) {
     for (const auto& t : m.thresholds) {
@@ -365,12 +388,19 @@ int main_entry(int argc, char** argv) {
   try {
     const CommandLine cl = parse_command_line(argc, argv);
     switch (cl.command) {
-      case Command::help:
+      case Command::help: {
         std::fputs(cl.help_text.c_str(), stdout);
+        StdoutWatch out;
+        out.flush();
+        if (out.error() != 0) throw ExitError(kExitOtherError, out.message());
         return kExitOk;
+      }
       case Command::version: {
         const runtime::BackendChoice b = runtime::choose_backend(std::nullopt);
         std::printf("inferload %s\nio: %s (%s)\n", INFERLOAD_VERSION, runtime::to_string(b.backend), b.detail.c_str());
+        StdoutWatch out;
+        out.flush();
+        if (out.error() != 0) throw ExitError(kExitOtherError, out.message());
         return kExitOk;
       }
       case Command::run:

@@ -23,9 +23,11 @@ HttpUrl parse_http_url(std::string_view url) {
   if (url.substr(0, 8) == "https://") throw std::invalid_argument(quoted + ": https is not supported yet (use http://)");
   if (url.substr(0, kScheme.size()) != kScheme) throw std::invalid_argument(quoted + ": expected a URL starting with http://");
   std::string_view rest = url.substr(kScheme.size());
-  const std::size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+  // The authority ends at the path, and also at a query or fragment (http://h:9000?x=1), so
+  // that those are reported as what they are rather than as part of the port.
+  const std::size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  std::string_view path = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
   if (authority.find('@') != std::string_view::npos) throw std::invalid_argument(quoted + ": user info is not supported");
 
   HttpUrl u;

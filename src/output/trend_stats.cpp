@@ -49,8 +49,11 @@ TrendStat parse_trend_stat(std::string_view item) {
 }
 
 std::vector<TrendStat> parse_trend_stats(std::string_view list) {
+  // An empty list would silently empty every trend of the summary and the export.
+  if (trim(list).empty()) {
+    throw std::invalid_argument("the list is empty: give at least one of avg, min, med, max, count or p(N)");
+  }
   std::vector<TrendStat> out;
-  if (trim(list).empty()) return out;
   for (;;) {
     const std::size_t comma = list.find(',');
     out.push_back(parse_trend_stat(trim(list.substr(0, comma))));

@@ -44,9 +44,19 @@ long double unit_nanos(std::string_view unit) {
   return -1;
 }
 
+// Compared before any conversion, so that nothing an int64 cannot hold ever wraps.
+Nanos to_nanos(std::string_view text, long double ns, Nanos max) {
+  const long double rounded = std::roundl(ns);
+  if (!(rounded <= static_cast<long double>(max)) || rounded >= 0x1p63L) {
+    throw std::invalid_argument("invalid duration \"" + std::string(text) + "\": too large (at most " +
+                                format_go_duration(max) + ")");
+  }
+  return static_cast<Nanos>(rounded);
+}
+
 }  // namespace
 
-Nanos parse_duration(std::string_view text, DurationSyntax syntax) {
+Nanos parse_duration(std::string_view text, DurationSyntax syntax, Nanos max) {
   std::string_view s = text;
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
@@ -62,9 +72,7 @@ Nanos parse_duration(std::string_view text, DurationSyntax syntax) {
     long double v = 0;
     if (!read_number(s, pos, v) || pos != s.size()) fail(text, "not a number");
     if (syntax == DurationSyntax::cli && v != 0) fail(text, "a unit is required (ns, us, ms, s, m, h)");
-    const long double ns = v * 1e6L;
-    if (ns > 9.2e18L) fail(text, "too large");
-    return static_cast<Nanos>(std::llround(ns));
+    return to_nanos(text, v * 1e6L, max);
   }
 
   long double total = 0;
@@ -83,8 +91,7 @@ Nanos parse_duration(std::string_view text, DurationSyntax syntax) {
     total += v * mult;
     first = false;
   }
-  if (total > 9.2e18L) fail(text, "too large");
-  return static_cast<Nanos>(std::llround(total));
+  return to_nanos(text, total, max);
 }
 
 namespace {

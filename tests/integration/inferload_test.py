@@ -384,6 +384,119 @@ class IoUringRefused(unittest.TestCase):
         self.assertEqual(len(err.strip().splitlines()), 1, err)
 
 
+class InputsOutputsAndLimits(unittest.TestCase):
+    """Every number is held to its range, every output is checked before any load is sent, and
+    a failed write to stdout is an error; each against a server that counts what it served."""
+
+    def run_plain(self, url, *args, env=None, stdout=subprocess.PIPE, nofile=None):
+        full_env = dict(os.environ, INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0")
+        full_env.update(env or {})
+
+        def limit_open_files():
+            if nofile:
+                import resource
+                resource.setrlimit(resource.RLIMIT_NOFILE, nofile)
+
+        p = subprocess.run([INFERLOAD, "run", "--io", IO, *args], env=full_env, stdout=stdout, stderr=subprocess.PIPE,
+                           text=True, timeout=120, preexec_fn=limit_open_files)
+        return p.returncode, p.stderr
+
+    def assert_refused(self, code, err, *fragments):
+        self.assertEqual(code, 255, err)
+        lines = [l for l in err.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, err)
+        for f in fragments:
+            self.assertIn(f, lines[0])
+
+    def test_counts_and_durations_never_wrap(self):
+        with Sim(SCV2_SIM) as sim:
+            for args, env, fragments in [
+                    (["-u", "4294967297", "-i", "3"], {}, ["--vus", "1 to 1000000"]),
+                    (["-u", "2147483648", "-i", "3"], {}, ["--vus", "1 to 1000000"]),
+                    (["--workers", "4294967297", "-u", "2", "-i", "4"], {}, ["--workers", "1 to 1024"]),
+                    (["-i", "4"], {"K6_VUS": "4294967298"}, ["K6_VUS", "1 to 1000000"]),
+                    (["-i", "18446744073709551617"], {}, ["--iterations", "1 to 9223372036854775807"]),
+                    ([], {"K6_ITERATIONS": "9223372036854775808"}, ["K6_ITERATIONS", "9223372036854775807"]),
+                    (["-d", "99999999999h"], {}, ["--duration", "at most 1000000h"]),
+                    ([], {"K6_DURATION": "99999999999999999"}, ["K6_DURATION", "at most 1000000h"]),
+                    (["-i", "1", "--timeout", "2562048h"], {}, ["--timeout", "at most 1000000h"])]:
+                code, err = self.run_plain(sim.url, "-q", *args, env=env)
+                self.assert_refused(code, err, *fragments)
+            self.assertEqual(sim.stats()["rest_infer"], 0)
+
+    def test_an_empty_trend_stats_list_is_refused(self):
+        with Sim(SCV2_SIM) as sim:
+            for stats in ["", " ", ",,,"]:
+                code, err = self.run_plain(sim.url, "-q", "-i", "1", "--summary-trend-stats", stats)
+                self.assert_refused(code, err, "--summary-trend-stats")
+            self.assertEqual(sim.stats()["rest_infer"], 0)
+
+    def test_a_query_in_the_endpoint_is_named_as_such(self):
+        with Sim(SCV2_SIM) as sim:
+            for url in [sim.url + "?x=1", sim.url + "/p?x", sim.url + "#f"]:
+                code, err = self.run_plain(url, "-q", "-i", "1")
+                self.assertEqual(code, 104, err)
+                self.assertEqual(err.strip(), f'inferload: INFER_HTTP_ENDPOINT: "{url}": a query or fragment is not allowed')
+
+    def test_a_bad_output_path_is_an_error_before_any_load(self):
+        with Sim(SCV2_SIM) as sim, tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "plain"), "w") as f:
+                f.write("x")
+            for path, fragment in [("/proc/none/x.json", "cannot create the directory"),
+                                   (tmp, "Is a directory"),
+                                   (os.path.join(tmp, "plain", "x.json"), "cannot create the directory")]:
+                start = time.time()
+                code, err = self.run_plain(sim.url, "-q", "-u", "2", "-d", "30s", "--summary-export", path)
+                self.assert_refused(code, err, "--summary-export", f'"{path}"', fragment)
+                self.assertLess(time.time() - start, 10, "the error came after the test")
+            self.assertEqual(sim.stats()["rest_infer"], 0)
+            # A run that fails before its results leaves an earlier result as it was, and creates no file.
+            earlier = os.path.join(tmp, "earlier.json")
+            with open(earlier, "w") as f:
+                f.write("{}")
+            fresh = os.path.join(tmp, "new", "fresh.json")
+            unreachable = f"http://127.0.0.1:{free_port()}"
+            for path in [earlier, fresh]:
+                code, err = self.run_plain(unreachable, "-q", "-i", "1", "--summary-export", path)
+                self.assertEqual(code, 107, err)
+            with open(earlier) as f:
+                self.assertEqual(f.read(), "{}")
+            self.assertFalse(os.path.exists(fresh))
+
+    def test_a_failed_write_to_stdout_is_an_error(self):
+        with Sim(SCV2_SIM) as sim, tempfile.TemporaryDirectory() as tmp, open("/dev/full", "w") as full:
+            # The header is the first write: it fails before any load is sent.
+            code, err = self.run_plain(sim.url, "-i", "5", stdout=full)
+            self.assert_refused(code, err, "stdout", "No space left on device")
+            self.assertEqual(sim.stats()["rest_infer"], 0)
+            # With -q the summary is the first write: the run happens, its export is whole, the exit is not 0.
+            export = os.path.join(tmp, "s.json")
+            code, err = self.run_plain(sim.url, "-q", "-i", "5", "--summary-export", export, stdout=full)
+            self.assert_refused(code, err, "stdout", "No space left on device")
+            self.assertEqual(sim.stats()["rest_infer"], 5)
+            with open(export) as f:
+                self.assertEqual(json.load(f)["metrics"]["iterations"]["count"], 5)
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([INFERLOAD, "version"], stdout=full, stderr=subprocess.PIPE, text=True)
+        self.assert_refused(p.returncode, p.stderr, "stdout")
+
+    def test_too_low_an_open_file_limit_is_one_warning_and_the_run_goes_on(self):
+        with Sim(SCV2_SIM) as sim:
+            # 40 VUs need about 80 descriptors with the headroom, but only 40 sockets: all connect.
+            code, err = self.run_plain(sim.url, "-q", "-u", "40", "-i", "80", "--no-summary", nofile=(64, 64))
+            self.assertEqual(code, 0, err)
+            lines = [l for l in err.splitlines() if l.strip()]
+            self.assertEqual(len(lines), 1, err)
+            self.assertRegex(lines[0], r"^inferload: warning: 40 VUs need about \d+ open files but the open-file "
+                                       r"limit \(ulimit -n\) is 64; connections beyond it will fail$")
+            self.assertEqual(sim.stats()["rest_infer"], 80)
+            # A soft limit below the hard one is raised, as Go raises it for k6: no warning.
+            code, err = self.run_plain(sim.url, "-q", "-u", "40", "-i", "80", "--no-summary", nofile=(64, 4096))
+            self.assertEqual(code, 0, err)
+            self.assertEqual(err.strip(), "")
+            self.assertEqual(sim.stats()["rest_infer"], 160)
+
+
 SKIPPED = 77  # ctest's SKIP_RETURN_CODE for these tests
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ struct TrendStat {
 // naming the item otherwise.
 TrendStat parse_trend_stat(std::string_view item);
 
-// A comma-separated list as given on the command line; spaces around items are ignored, an
-// empty list yields no stats. Throws std::invalid_argument naming the first bad item.
+// A comma-separated list as given on the command line; spaces around items are ignored. Throws
+// std::invalid_argument naming the first bad item, or saying that the list is empty.
 std::vector<TrendStat> parse_trend_stats(std::string_view list);
 std::vector<TrendStat> parse_trend_stats(const std::vector<std::string>& items);
 

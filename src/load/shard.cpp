@@ -2,6 +2,30 @@
 
 namespace inferload::load {
 
+void FailureCounts::record(const http1::Exchange& x) noexcept {
+  if (x.failure == net::Failure::protocol) {
+    ++by_parse_error[static_cast<std::size_t>(x.parse_error)];
+  } else if (x.failure != net::Failure::none) {
+    ++by_failure[static_cast<std::size_t>(x.failure)];
+  } else {
+    ++by_status[static_cast<unsigned>(x.status) < kStatuses ? static_cast<std::size_t>(x.status) : 0];
+  }
+}
+
+void FailureCounts::merge(const FailureCounts& o) noexcept {
+  for (std::size_t i = 0; i < kKinds; ++i) by_failure[i] += o.by_failure[i];
+  for (std::size_t i = 0; i < kKinds; ++i) by_parse_error[i] += o.by_parse_error[i];
+  for (std::size_t i = 0; i < kStatuses; ++i) by_status[i] += o.by_status[i];
+}
+
+std::uint64_t FailureCounts::total() const noexcept {
+  std::uint64_t n = 0;
+  for (auto c : by_failure) n += c;
+  for (auto c : by_parse_error) n += c;
+  for (auto c : by_status) n += c;
+  return n;
+}
+
 void HttpReqMetrics::merge(const HttpReqMetrics& o) noexcept {
   duration.merge(o.duration);
   blocked.merge(o.blocked);
@@ -42,6 +66,7 @@ void Shard::record_rest(const http1::Exchange& x) noexcept {
     ++checks_failed;
     if (x.failure == net::Failure::timeout || x.failure == net::Failure::connect_timeout) ++requests.timed_out;
     else ++requests.failed;
+    failures.record(x);
     live_failed.add();
   }
   live_requests.add();
@@ -69,6 +94,7 @@ void Shard::merge(const Shard& o) noexcept {
   checks_passed += o.checks_passed;
   checks_failed += o.checks_failed;
   requests.merge(o.requests);
+  failures.merge(o.failures);
 }
 
 }  // namespace inferload::load

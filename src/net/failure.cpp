@@ -7,6 +7,7 @@ namespace inferload::net {
 const char* to_string(Failure f) noexcept {
   switch (f) {
     case Failure::none: return "none";
+    case Failure::dns: return "DNS error";
     case Failure::connect_refused: return "connection refused";
     case Failure::connect_timeout: return "connect timeout";
     case Failure::connect_error: return "connect error";
@@ -22,9 +23,31 @@ const char* to_string(Failure f) noexcept {
   return "unknown";
 }
 
+const char* k6_error_text(Failure f) noexcept {
+  switch (f) {
+    case Failure::none: return "";
+    case Failure::dns: return "lookup: DNS error";
+    case Failure::connect_refused: return "dial: connection refused";
+    case Failure::connect_timeout: return "dial: i/o timeout";
+    case Failure::connect_error: return "dial: connect error";
+    // EMFILE at socket() is by far the usual cause; k6 reports it as a dial error too.
+    case Failure::no_resources: return "dial: too many open files";
+    case Failure::reset: return "read: connection reset by peer";
+    case Failure::broken_pipe: return "write: broken pipe";
+    // Go's net/http reports a keep-alive connection closed before any response byte as "EOF".
+    case Failure::closed: return "EOF";
+    case Failure::io_error: return "tcp: socket error";
+    case Failure::protocol: return "malformed HTTP response";
+    case Failure::timeout: return "request timeout";
+    case Failure::interrupted: return "request interrupted";
+  }
+  return "unknown error";
+}
+
 int k6_error_code(Failure f) noexcept {
   switch (f) {
     case Failure::none: return 0;
+    case Failure::dns: return 1100;
     case Failure::connect_refused: return 1212;
     case Failure::connect_timeout: return 1211;
     case Failure::connect_error: return 1210;

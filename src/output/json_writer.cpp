@@ -24,16 +24,31 @@ void JsonWriter::key(std::string_view k) {
   out_ << json_quote(k) << ": ";
 }
 
+void JsonWriter::element() {
+  if (has_members_.back()) out_ << ',';
+  has_members_.back() = true;
+  newline();
+}
+
 void JsonWriter::begin_object() {
   out_ << '{';
   has_members_.push_back(false);
 }
 
-void JsonWriter::end_object() {
+void JsonWriter::end_object() { close('}'); }
+
+void JsonWriter::begin_array() {
+  out_ << '[';
+  has_members_.push_back(false);
+}
+
+void JsonWriter::end_array() { close(']'); }
+
+void JsonWriter::close(char bracket) {
   const bool had_members = has_members_.back();
   has_members_.pop_back();
   if (had_members) newline();
-  out_ << '}';
+  out_ << bracket;
 }
 
 void JsonWriter::string(std::string_view s) { out_ << json_quote(s); }

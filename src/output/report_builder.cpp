@@ -1,7 +1,10 @@
 #include "inferload/output/report_builder.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
+
+#include "inferload/http1/error_code.hpp"
 
 #include "inferload/output/threshold.hpp"
 
@@ -35,6 +38,36 @@ MetricSummary empty_like(const std::string& base, std::string name) {
   if (base == "data_sent" || base == "data_received") return counter_metric(std::move(name), 0, ValueKind::data);
   if (base == "vus" || base == "vus_max") return gauge(std::move(name), {});
   return counter_metric(std::move(name), 0);
+}
+
+// Each non-empty cell as the exchange it stands for, named by the same functions that tag samples.
+std::vector<metrics::FailureSummary> failure_summaries(const load::FailureCounts& f) {
+  std::vector<metrics::FailureSummary> out;
+  auto add = [&](std::uint64_t count, const http1::Exchange& x) {
+    if (count > 0) out.push_back({http1::k6_error_code(x), x.status, http1::k6_error_text(x), count});
+  };
+  for (std::size_t i = 0; i < f.by_failure.size(); ++i) {
+    http1::Exchange x;
+    x.failure = static_cast<net::Failure>(i);
+    add(f.by_failure[i], x);
+  }
+  for (std::size_t i = 0; i < f.by_parse_error.size(); ++i) {
+    http1::Exchange x;
+    x.failure = net::Failure::protocol;
+    x.parse_error = static_cast<http1::ParseError>(i);
+    add(f.by_parse_error[i], x);
+  }
+  for (std::size_t i = 0; i < f.by_status.size(); ++i) {
+    http1::Exchange x;
+    x.status = static_cast<int>(i);
+    add(f.by_status[i], x);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    if (a.count != b.count) return a.count > b.count;
+    if (a.error_code != b.error_code) return a.error_code < b.error_code;
+    return a.status < b.status;
+  });
+  return out;
 }
 
 MetricType type_of(const std::string& base) { return empty_like(base, base).type; }
@@ -109,6 +142,7 @@ RunReport build_report(const load::RunResult& result, const load::ScenarioConfig
   }
 
   info.requests = s.requests;
+  info.failures = failure_summaries(s.failures);
   info.iterations_interrupted = s.iterations_interrupted;
   r.info = std::move(info);
   return r;

@@ -166,6 +166,22 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
   w.key("interrupted");
   w.integer(info.requests.interrupted);
   w.end_object();
+  w.key("failures");
+  w.begin_array();
+  for (const auto& f : info.failures) {
+    w.element();
+    w.begin_object();
+    w.key("error_code");
+    w.number(f.error_code);
+    w.key("status");
+    w.number(f.status);
+    w.key("error");
+    w.string(f.error);
+    w.key("count");
+    w.integer(f.count);
+    w.end_object();
+  }
+  w.end_array();
   w.key("iterations_interrupted");
   w.integer(info.iterations_interrupted);
   w.key("test_run_duration_s");

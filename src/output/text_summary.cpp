@@ -301,6 +301,34 @@ void render_metrics(Text& text, const Context& ctx) {
   }
 }
 
+// One line per kind, "<count> error_code=<code> <error>", under one label with the counts and
+// codes right-aligned; a status below 400 has no k6 code, so its code column stays blank. An
+// empty label continues the line above.
+void add_failure_lines(std::vector<std::pair<std::string, std::string>>& lines,
+                       const std::vector<FailureSummary>& failures, const Context& ctx) {
+  std::size_t count_width = 0;
+  std::size_t code_width = 0;
+  for (const auto& f : failures) {
+    count_width = std::max(count_width, std::to_string(f.count).size());
+    if (f.error_code != 0) code_width = std::max(code_width, std::to_string(f.error_code).size());
+  }
+  const std::string_view code_key = "error_code=";
+  for (const auto& f : failures) {
+    const std::string count = std::to_string(f.count);
+    std::string line = spaces(count_width - count.size()) + ctx.paint(count, kCyan) + ' ';
+    if (code_width > 0) {
+      if (f.error_code != 0) {
+        const std::string code = std::to_string(f.error_code);
+        line += ctx.paint(std::string(code_key) + code, kFaintCyan) + spaces(code_width - code.size()) + ' ';
+      } else {
+        line += spaces(code_key.size() + code_width + 1);
+      }
+    }
+    line += f.error;
+    lines.emplace_back(&f == &failures.front() ? "failures_by_kind" : "", std::move(line));
+  }
+}
+
 void render_inferload(Text& text, const Context& ctx) {
   const RunInfo& info = ctx.report.info;
   const auto& rq = info.requests;
@@ -326,6 +354,7 @@ void render_inferload(Text& text, const Context& ctx) {
   if (info.iterations_interrupted > 0) {
     lines.emplace_back("iterations_interrupted", std::to_string(info.iterations_interrupted));
   }
+  add_failure_lines(lines, info.failures, ctx);
 
   const auto http = std::find_if(ctx.report.metrics.begin(), ctx.report.metrics.end(), [](const auto& m) {
     return m.name == "http_req_duration" && m.type == MetricType::trend && has_samples(m);
@@ -344,7 +373,8 @@ void render_inferload(Text& text, const Context& ctx) {
   for (const auto& [label, value] : lines) width = std::max(width, label.size());
   text.title("INFERLOAD", ctx.paint);
   for (const auto& [label, value] : lines) {
-    text.line("    " + dotted(label, width, ctx.paint) + value);
+    // dotted() is width + 5 wide: the label, its dots, ": ".
+    text.line("    " + (label.empty() ? spaces(width + 5) : dotted(label, width, ctx.paint)) + value);
   }
   text.blank();
   text.blank();

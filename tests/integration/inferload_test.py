@@ -7,6 +7,7 @@ Environment: INFERLOAD and SCV2_SIM (binaries), DENY_IO_URING (test helper), INF
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -495,6 +496,79 @@ class InputsOutputsAndLimits(unittest.TestCase):
             self.assertEqual(code, 0, err)
             self.assertEqual(err.strip(), "")
             self.assertEqual(sim.stats()["rest_infer"], 160)
+
+
+class FailuresByKind(unittest.TestCase):
+    """Why requests failed, by k6 error code, in the export and the text summary: the kinds add up
+    to failed + timed out, and each kind's count is the one the server (or the test) caused."""
+
+    def assert_failures_add_up(self, s):
+        req = s["inferload"]["requests"]
+        rows = s["inferload"]["failures"]
+        self.assertEqual(sum(r["count"] for r in rows), req["failed"] + req["timed_out"], rows)
+        counts = [r["count"] for r in rows]
+        self.assertEqual(counts, sorted(counts, reverse=True), rows)
+        return {(r["error_code"], r["status"], r["error"]): r["count"] for r in rows}
+
+    def test_server_errors_by_status(self):
+        with Sim(SCV2_SIM, "--error-rate", "0.3") as sim:
+            code, out, err, s = run_inferload(sim.url, "-u", "4", "-i", "2000")
+            self.assertEqual(code, 0, err)
+            st = sim.stats()
+        self.assertGreater(st["rest_infer_error"], 400)
+        kinds = self.assert_failures_add_up(s)
+        self.assertEqual(kinds, {(1500, 500, "status 500"): st["rest_infer_error"]})
+        self.assertRegex(out, r"\n    failures_by_kind\.+: %d error_code=1500 status 500\n" % st["rest_infer_error"])
+
+    def test_no_failures_no_kinds(self):
+        with Sim(SCV2_SIM) as sim:
+            code, out, err, s = run_inferload(sim.url, "-u", "2", "-i", "100")
+            self.assertEqual(code, 0, err)
+        self.assertEqual(s["inferload"]["failures"], [])
+        self.assertNotIn("failures_by_kind", out)
+
+    def test_timeouts(self):
+        with Sim(SCV2_SIM, "--latency", "3s") as sim:
+            code, _, err, s = run_inferload(sim.url, "-u", "2", "-d", "1s", "--timeout", "300ms")
+            self.assertEqual(code, 0, err)
+        kinds = self.assert_failures_add_up(s)
+        self.assertEqual(kinds, {(1050, 0, "request timeout"): s["inferload"]["requests"]["timed_out"]})
+
+    def test_statuses_and_broken_responses_from_a_peer(self):
+        for reply, kind in [(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", (1404, 404, "status 404")),
+                            # Not an error for k6 (no error_code), but it fails the suite's check.
+                            (b"HTTP/1.1 301 Moved Permanently\r\nContent-Length: 0\r\n\r\n", (0, 301, "status 301")),
+                            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n",
+                             (1000, 0, "malformed HTTP response: bad chunk")),
+                            (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort, then CLOSE", (1000, 0, "unexpected EOF"))]:
+            server = JunkServer(reply)
+            try:
+                code, out, err, s = run_inferload(server.url, "-u", "2", "-i", "40", "--timeout", "2s")
+            finally:
+                server.close()
+            self.assertEqual(code, 0, (reply, err))
+            self.assertEqual(self.assert_failures_add_up(s), {kind: 40}, reply)
+            code_text = f"error_code={kind[0]} " if kind[0] else ""
+            self.assertRegex(out, r"\n    failures_by_kind\.+: " + re.escape(f"40 {code_text}{kind[2]}\n"))
+
+    def test_a_killed_server_gives_refused_connections(self):
+        sim = Sim(SCV2_SIM)
+        proc = subprocess.Popen(
+            [INFERLOAD, "run", "--io", IO, "-u", "4", "-d", "3s", "-q", "--summary-export", "/dev/stdout"],
+            env=dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris"),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        sim.kill()
+        sim.proc.stdout.close()
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, err)
+        s = json.loads(out[out.index("{\n"):])
+        kinds = self.assert_failures_add_up(s)
+        self.assertGreater(kinds.get((1212, 0, "dial: connection refused"), 0), 0, kinds)
+        # Requests in flight at the kill end as a reset, an EOF or a broken pipe; nothing else.
+        allowed = {(1212, 0, "dial: connection refused"), (1220, 0, "read: connection reset by peer"),
+                   (1000, 0, "EOF"), (1000, 0, "unexpected EOF"), (1201, 0, "write: broken pipe")}
+        self.assertLessEqual(set(kinds), allowed, kinds)
 
 
 SKIPPED = 77  # ctest's SKIP_RETURN_CODE for these tests

@@ -79,6 +79,7 @@ RunReport sample_report() {
   r.info.workers = 2;
   r.info.driver_cpu_seconds = 1.25;
   r.info.requests = {45, 44, 1, 0, 0};
+  r.info.failures = {{1503, 503, "status 503", 1}};
   return r;
 }
 
@@ -197,6 +198,14 @@ constexpr const char* kExpected = R"json({
             "timed_out": 0,
             "interrupted": 0
         },
+        "failures": [
+            {
+                "error_code": 1503,
+                "status": 503,
+                "error": "status 503",
+                "count": 1
+            }
+        ],
         "iterations_interrupted": 0,
         "test_run_duration_s": 10
     }
@@ -319,6 +328,14 @@ class JsonSyntax {
       } while (eat(','));
       return eat('}');
     }
+    if (c == '[') {
+      ++i_;
+      if (eat(']')) return true;
+      do {
+        if (!value()) return false;
+      } while (eat(','));
+      return eat(']');
+    }
     if (c == '"') return string();
     if (c == 't') return literal("true");
     if (c == 'f') return literal("false");
@@ -341,8 +358,41 @@ TEST(SummaryExport, HostileNamesStayValidJson) {
   EXPECT_TRUE(JsonSyntax(out).valid()) << out;
   EXPECT_TRUE(JsonSyntax(kExpected).valid());
   EXPECT_FALSE(JsonSyntax("{\"a\": 1,}").valid());
+  EXPECT_FALSE(JsonSyntax("[1,]").valid());
   EXPECT_NE(out.find("\"ctl \\u001b[31m and ünïcødé ✓\""), std::string::npos);
   EXPECT_NE(out.find("\"nul\\u0000byte\""), std::string::npos);
+}
+
+TEST(SummaryExport, FailuresInTheirOrderAndEmptyAsAnEmptyArray) {
+  EXPECT_NE(render(RunReport{}).find("\n        \"failures\": [],\n"), std::string::npos);
+  RunReport r;
+  r.info.requests = {10, 1, 7, 2, 0};
+  r.info.failures = {{1212, 0, "dial: connection refused", 6}, {1050, 0, "request timeout", 2},
+                     {0, 301, "status 301", 1}};
+  const std::string out = render(r);
+  EXPECT_NE(out.find("        \"failures\": [\n"
+                     "            {\n"
+                     "                \"error_code\": 1212,\n"
+                     "                \"status\": 0,\n"
+                     "                \"error\": \"dial: connection refused\",\n"
+                     "                \"count\": 6\n"
+                     "            },\n"
+                     "            {\n"
+                     "                \"error_code\": 1050,\n"
+                     "                \"status\": 0,\n"
+                     "                \"error\": \"request timeout\",\n"
+                     "                \"count\": 2\n"
+                     "            },\n"
+                     "            {\n"
+                     "                \"error_code\": 0,\n"
+                     "                \"status\": 301,\n"
+                     "                \"error\": \"status 301\",\n"
+                     "                \"count\": 1\n"
+                     "            }\n"
+                     "        ],\n"),
+            std::string::npos)
+      << out;
+  EXPECT_TRUE(JsonSyntax(out).valid()) << out;
 }
 
 class SummaryExportFile : public ::testing::Test {

@@ -336,5 +336,47 @@ TEST(TextSummary, InferloadSectionWithoutHttpOrCpu) {
       << out;
 }
 
+TEST(TextSummary, FailuresByKindFollowTheRequestFates) {
+  RunReport r;
+  r.info.requests = {100, 60, 30, 10, 0};
+  r.info.failures = {{1500, 500, "status 500", 25},
+                     {1050, 0, "request timeout", 10},
+                     {1212, 0, "dial: connection refused", 4},
+                     {0, 301, "status 301", 1}};
+  const std::string out = render_text_summary(r);
+  const std::size_t w = std::string_view("failures_by_kind").size();
+  const std::string more = "    " + std::string(w + 5, ' ');
+  EXPECT_TRUE(out.ends_with(label_line("requests", w, "100 issued, 60 ok, 30 failed, 10 timed out, 0 interrupted") +
+                            label_line("failures_by_kind", w, "25 error_code=1500 status 500") +
+                            more + "10 error_code=1050 request timeout\n" +
+                            more + " 4 error_code=1212 dial: connection refused\n" +
+                            more + " 1                 status 301\n" + "\n\n\n"))
+      << out;
+}
+
+TEST(TextSummary, FailuresByKindWithoutAnyK6Code) {
+  RunReport r;
+  r.info.requests = {3, 0, 3, 0, 0};
+  r.info.failures = {{0, 302, "status 302", 3}};
+  const std::string out = render_text_summary(r);
+  EXPECT_NE(out.find("    failures_by_kind...: 3 status 302\n"), std::string::npos) << out;
+}
+
+TEST(TextSummary, NoFailureLinesWithoutFailures) {
+  RunReport r;
+  r.info.requests = {3, 3, 0, 0, 0};
+  EXPECT_EQ(render_text_summary(r).find("failures_by_kind"), std::string::npos);
+}
+
+TEST(TextSummary, FailureLinesKeepTheirColumnsInColor) {
+  RunReport r;
+  r.info.failures = {{1503, 503, "status 503", 12}, {0, 301, "status 301", 1}};
+  TextSummaryOptions o;
+  o.color = true;
+  const std::string out = render_text_summary(r, o);
+  EXPECT_NE(out.find("\x1b[36m12\x1b[0m \x1b[2;36merror_code=1503\x1b[0m status 503\n"), std::string::npos) << out;
+  EXPECT_NE(out.find(" \x1b[36m1\x1b[0m                 status 301\n"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace inferload::output

@@ -65,6 +65,15 @@ struct RequestAccounting {
   }
 };
 
+// One kind of failed request. The kinds of a run together count each of its failed and timed-out
+// requests exactly once.
+struct FailureSummary {
+  int error_code = 0;  // k6's error_code; 0 for a status below 400, which k6 does not call an error
+  int status = 0;      // the response's status, 0 when there was no usable response (k6's status tag)
+  std::string error;   // k6-style text: "dial: connection refused", "unexpected EOF", "status 503"
+  std::uint64_t count = 0;
+};
+
 struct CheckSummary {
   std::string name;
   std::uint64_t passes = 0;

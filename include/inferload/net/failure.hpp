@@ -7,6 +7,7 @@ namespace inferload::net {
 
 enum class Failure : std::uint8_t {
   none,
+  dns,               // the host name did not resolve (not produced yet: endpoints resolve once, before the run)
   connect_refused,   // nothing listens (ECONNREFUSED)
   connect_timeout,   // the connection was not established before the request's deadline
   connect_error,     // any other error while connecting (unreachable network, ...)
@@ -21,6 +22,10 @@ enum class Failure : std::uint8_t {
 };
 
 const char* to_string(Failure f) noexcept;
+
+// k6's `error` text for a failure (the Go error texts k6 reports, e.g. "dial: connection refused"),
+// short enough for a summary line; "" for none.
+const char* k6_error_text(Failure f) noexcept;
 
 // The k6 error_code a failure maps to (k6 1.1 lib/netext/httpext/error_codes.go), 0 for none.
 int k6_error_code(Failure f) noexcept;

@@ -1,6 +1,7 @@
 #pragma once
 // Streaming JSON objects laid out as JavaScript's JSON.stringify(value, null, indent) lays them
-// out: one member per line, "key": value, empty objects as {}, numbers as JS prints them.
+// out: one member or element per line, "key": value, empty objects and arrays as {} and [],
+// numbers as JS prints them.
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -17,11 +18,15 @@ class JsonWriter {
  public:
   explicit JsonWriter(std::ostream& out, int indent = 4) : out_(out), indent_(indent) {}
 
-  // Inside an object every value must be preceded by key(); at the top level it must not.
+  // Inside an object every value must be preceded by key(), inside an array by element(); at the
+  // top level by neither.
   void key(std::string_view k);
+  void element();
 
   void begin_object();
   void end_object();
+  void begin_array();
+  void end_array();
 
   void string(std::string_view s);
   void number(double v);  // NaN and ±Infinity become null, as in JSON.stringify
@@ -33,7 +38,9 @@ class JsonWriter {
 
   std::ostream& out_;
   int indent_;
-  std::vector<bool> has_members_;  // one entry per open object
+  void close(char bracket);
+
+  std::vector<bool> has_members_;  // one entry per open object or array
 };
 
 }  // namespace inferload::output

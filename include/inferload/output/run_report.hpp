@@ -10,6 +10,7 @@
 namespace inferload::output {
 
 using RequestAccounting = metrics::RequestAccounting;
+using FailureSummary = metrics::FailureSummary;
 
 struct RunInfo {
   std::string version;          // inferload's version
@@ -19,6 +20,9 @@ struct RunInfo {
   int workers = 0;
   double driver_cpu_seconds = 0;  // user + system CPU of the whole process during the run
   RequestAccounting requests;
+  // Why requests.failed + requests.timed_out failed: by count, most frequent first, then by
+  // error_code and status.
+  std::vector<FailureSummary> failures;
   std::uint64_t iterations_interrupted = 0;
 };
 

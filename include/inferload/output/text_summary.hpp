@@ -1,7 +1,7 @@
 #pragma once
 // The end-of-test text summary in k6 1.1's default ("compact") layout, followed by an INFERLOAD
 // section in the same style with what k6 cannot report (I/O backend, driver cost, the fate of
-// every issued request, tail latency).
+// every issued request and, by k6 error code, why the failed ones failed; tail latency).
 #include <string>
 #include <vector>
 

@@ -1,0 +1,164 @@
+// Why requests failed: the shard's fixed failure tables, their exact merge, k6's error codes and
+// texts per exchange, and the report rows built from the merged tables.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "inferload/http1/error_code.hpp"
+#include "inferload/load/shard.hpp"
+#include "inferload/output/report_builder.hpp"
+#include "inferload/scv2/scripts.hpp"
+
+namespace inferload {
+namespace {
+
+using http1::Exchange;
+using http1::ParseError;
+using net::Failure;
+
+Exchange response(int status) {
+  Exchange x;
+  x.status = status;
+  return x;
+}
+
+Exchange failure(Failure f, ParseError p = ParseError::none) {
+  Exchange x;
+  x.failure = f;
+  x.parse_error = p;
+  return x;
+}
+
+TEST(K6ErrorCode, StatusesFailuresAndSuccess) {
+  EXPECT_EQ(http1::k6_error_code(response(200)), 0);
+  EXPECT_EQ(http1::k6_error_code(response(301)), 0);  // k6 tags no error_code below 400
+  EXPECT_EQ(http1::k6_error_code(response(404)), 1404);
+  EXPECT_EQ(http1::k6_error_code(response(503)), 1503);
+  EXPECT_EQ(http1::k6_error_code(failure(Failure::dns)), 1100);
+  EXPECT_EQ(http1::k6_error_code(failure(Failure::connect_refused)), 1212);
+  EXPECT_EQ(http1::k6_error_code(failure(Failure::connect_timeout)), 1211);
+  EXPECT_EQ(http1::k6_error_code(failure(Failure::connect_error)), 1210);
+  EXPECT_EQ(http1::k6_error_code(failure(Failure::no_resources)), 1213);
+  EXPECT_EQ(http1::k6_error_code(failure(Failure::reset)), 1220);
+  EXPECT_EQ(http1::k6_error_code(failure(Failure::broken_pipe)), 1201);
+  EXPECT_EQ(http1::k6_error_code(failure(Failure::closed)), 1000);
+  EXPECT_EQ(http1::k6_error_code(failure(Failure::io_error)), 1200);
+  EXPECT_EQ(http1::k6_error_code(failure(Failure::protocol, ParseError::bad_chunk)), 1000);
+  EXPECT_EQ(http1::k6_error_code(failure(Failure::timeout)), 1050);
+}
+
+TEST(K6ErrorText, GoLikeTextsAndTheParsersReason) {
+  EXPECT_EQ(http1::k6_error_text(response(200)), "");
+  EXPECT_EQ(http1::k6_error_text(response(503)), "status 503");
+  EXPECT_EQ(http1::k6_error_text(response(301)), "status 301");
+  EXPECT_EQ(http1::k6_error_text(failure(Failure::connect_refused)), "dial: connection refused");
+  EXPECT_EQ(http1::k6_error_text(failure(Failure::connect_timeout)), "dial: i/o timeout");
+  EXPECT_EQ(http1::k6_error_text(failure(Failure::reset)), "read: connection reset by peer");
+  EXPECT_EQ(http1::k6_error_text(failure(Failure::timeout)), "request timeout");
+  EXPECT_EQ(http1::k6_error_text(failure(Failure::closed)), "EOF");
+  EXPECT_EQ(http1::k6_error_text(failure(Failure::protocol, ParseError::bad_chunk)),
+            "malformed HTTP response: bad chunk");
+  EXPECT_EQ(http1::k6_error_text(failure(Failure::protocol, ParseError::header_too_large)),
+            "malformed HTTP response: header too large");
+  EXPECT_EQ(http1::k6_error_text(failure(Failure::protocol, ParseError::unexpected_eof)), "unexpected EOF");
+  // Every kind has a text, so no failure is ever reported nameless.
+  for (int f = static_cast<int>(Failure::dns); f <= static_cast<int>(Failure::interrupted); ++f) {
+    EXPECT_FALSE(http1::k6_error_text(failure(static_cast<Failure>(f))).empty()) << f;
+  }
+}
+
+// n copies of each exchange, in the order given.
+void record(load::Shard& s, const std::vector<std::pair<Exchange, int>>& mix) {
+  for (const auto& [x, n] : mix) {
+    for (int i = 0; i < n; ++i) s.record_rest(x);
+  }
+}
+
+TEST(FailureCounts, OneCellPerFailedRequest) {
+  load::Shard s;
+  record(s, {{response(200), 5},
+             {response(503), 3},
+             {response(301), 1},
+             {failure(Failure::connect_refused), 2},
+             {failure(Failure::timeout), 4},
+             {failure(Failure::connect_timeout), 1},
+             {failure(Failure::protocol, ParseError::bad_chunk), 2},
+             {failure(Failure::interrupted), 7}});
+  const auto& f = s.failures;
+  EXPECT_EQ(f.by_status[503], 3u);
+  EXPECT_EQ(f.by_status[301], 1u);
+  EXPECT_EQ(f.by_status[200], 0u);
+  EXPECT_EQ(f.by_failure[static_cast<std::size_t>(Failure::connect_refused)], 2u);
+  EXPECT_EQ(f.by_failure[static_cast<std::size_t>(Failure::timeout)], 4u);
+  EXPECT_EQ(f.by_failure[static_cast<std::size_t>(Failure::connect_timeout)], 1u);
+  EXPECT_EQ(f.by_failure[static_cast<std::size_t>(Failure::protocol)], 0u);  // counted by its reason
+  EXPECT_EQ(f.by_parse_error[static_cast<std::size_t>(ParseError::bad_chunk)], 2u);
+  EXPECT_EQ(f.by_failure[static_cast<std::size_t>(Failure::interrupted)], 0u);  // not a failure
+  EXPECT_EQ(s.requests.failed, 8u);
+  EXPECT_EQ(s.requests.timed_out, 5u);
+  EXPECT_EQ(f.total(), s.requests.failed + s.requests.timed_out);
+}
+
+TEST(FailureCounts, ImpossibleStatusStillCounted) {
+  load::Shard s;
+  record(s, {{response(0), 1}, {response(1200), 1}});
+  EXPECT_EQ(s.failures.by_status[0], 2u);
+  EXPECT_EQ(s.failures.total(), s.requests.failed);
+}
+
+TEST(FailureCounts, MergeIsExact) {
+  const std::vector<std::pair<Exchange, int>> a = {{response(503), 3}, {failure(Failure::reset), 2},
+                                                   {failure(Failure::protocol, ParseError::bad_header), 1}};
+  const std::vector<std::pair<Exchange, int>> b = {{response(503), 4}, {response(404), 1},
+                                                   {failure(Failure::timeout), 6}};
+  load::Shard one;
+  record(one, a);
+  record(one, b);
+  auto left = std::make_unique<load::Shard>();
+  load::Shard right;
+  record(*left, a);
+  record(right, b);
+  left->merge(right);
+  EXPECT_EQ(left->failures.by_failure, one.failures.by_failure);
+  EXPECT_EQ(left->failures.by_parse_error, one.failures.by_parse_error);
+  EXPECT_EQ(left->failures.by_status, one.failures.by_status);
+  EXPECT_EQ(left->failures.total(), 17u);
+}
+
+TEST(FailureCounts, ReportRowsByCountThenCode) {
+  load::RunResult result;
+  result.totals = std::make_unique<load::Shard>();
+  record(*result.totals, {{response(200), 10},
+                          {response(500), 4},
+                          {response(301), 2},
+                          {failure(Failure::connect_refused), 2},
+                          {failure(Failure::protocol, ParseError::unexpected_eof), 4},
+                          {failure(Failure::timeout), 1}});
+  const load::ScenarioConfig scenario;
+  const output::RunReport r =
+      output::build_report(result, scenario, scv2::find_script("infer_constant_vu"), output::RunInfo{});
+  const auto& rows = r.info.failures;
+  ASSERT_EQ(rows.size(), 5u);
+  // Equal counts go by error_code: 1000 before 1500, then 0 (a 301) before 1212.
+  EXPECT_EQ(rows[0].error_code, 1000);
+  EXPECT_EQ(rows[0].error, "unexpected EOF");
+  EXPECT_EQ(rows[0].count, 4u);
+  EXPECT_EQ(rows[1].error_code, 1500);
+  EXPECT_EQ(rows[1].status, 500);
+  EXPECT_EQ(rows[1].error, "status 500");
+  EXPECT_EQ(rows[2].error_code, 0);
+  EXPECT_EQ(rows[2].status, 301);
+  EXPECT_EQ(rows[3].error_code, 1212);
+  EXPECT_EQ(rows[3].status, 0);
+  EXPECT_EQ(rows[3].error, "dial: connection refused");
+  EXPECT_EQ(rows[4].error_code, 1050);
+  EXPECT_EQ(rows[4].error, "request timeout");
+  std::uint64_t sum = 0;
+  for (const auto& row : rows) sum += row.count;
+  EXPECT_EQ(sum, r.info.requests.failed + r.info.requests.timed_out);
+}
+
+}  // namespace
+}  // namespace inferload

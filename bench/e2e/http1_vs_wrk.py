@@ -47,12 +47,20 @@ MODEL = "tfsimple0"
 DRIVERS = {"wrk": "wrk", "uring": "inferload io_uring", "epoll": "inferload epoll", "raw": "raw io_uring"}
 
 
+def inferload_path(args):
+    return os.path.join(args.build, "bin", "inferload")
+
+
+def raw_path(args):
+    return os.path.join(args.build, "bench", "raw_uring_client")
+
+
 class Bench:
     def __init__(self, args, tmp):
         self.args = args
         self.tmp = tmp
-        self.inferload = os.path.join(args.build, "bin", "inferload")
-        self.raw = os.path.join(args.build, "bench", "raw_uring_client")
+        self.inferload = inferload_path(args)
+        self.raw = raw_path(args)
         self.request_file = os.path.join(tmp, "request.bin")
         self.wrk_script = os.path.join(tmp, "request.lua")
         self.url = None
@@ -234,9 +242,7 @@ def main():
         sys.exit("--callgrind-requests takes N1,N2 with N1 < N2")
     if (args.callgrind or args.syscalls) and not set(args.callgrind_connections) <= set(args.connections):
         sys.exit("--callgrind-connections must be among --connections")
-    tmp = tempfile.mkdtemp(prefix="inferload-bench-")
-    bench = Bench(args, tmp)
-    needs = [bench.inferload] + ([bench.raw] if "raw" in drivers else [])
+    needs = [inferload_path(args)] + ([raw_path(args)] if "raw" in drivers else [])
     for path in needs:
         if not os.path.exists(path):
             sys.exit(f"{path} not found: build first (make build)")
@@ -250,36 +256,40 @@ def main():
     if 2 * max(args.connections) + 64 > soft:
         sys.exit(f"{max(args.connections)} connections need more than the open-file limit {soft}")
 
-    request = bench.capture_request()
-    cells = {}  # (connections, driver) -> dict of lists / figures
-    # nginx starts closing idle keep-alive connections once fewer than 1/16 of its connections
-    # are free, and the previous driver's connections may not all be closed yet: twice the
-    # connections keeps both away.
-    with Nginx(count=False, keepalive_requests=100000000, cpu=args.server_cpu,
-               worker_connections=max(4096, 2 * max(args.connections) + 64)) as nginx:
-        bench.url = nginx.url
-        for c in args.connections:
-            for r in range(args.runs):
-                for d in drivers:
-                    done, cpu, wall = bench.throughput(d, c)
-                    cells.setdefault((c, d), {"runs": []})["runs"].append((done, cpu, wall))
-                    print(f"c={c:<5d} run {r + 1}/{args.runs} {DRIVERS[d]:20s} {done:9d} requests "
-                          f"{done / wall:9.0f} req/s {cpu:6.2f} CPU-s {done / cpu:9.0f} req/CPU-s",
-                          flush=True)
-        if args.syscalls:
-            for c in args.callgrind_connections:
-                for d in drivers:
-                    cells.setdefault((c, d), {"runs": []})["syscalls"] = bench.syscalls_per_request(d, c)
-                    print(f"c={c:<5d} {DRIVERS[d]:20s} {cells[(c, d)]['syscalls']:.3f} syscalls/req",
-                          flush=True)
-        if args.callgrind:
-            for c in args.callgrind_connections:
-                for d in drivers:
-                    ir, counts = bench.instructions_per_request(d, c)
-                    cells.setdefault((c, d), {"runs": []})["ir"] = ir
-                    print(f"c={c:<5d} {DRIVERS[d]:20s} {ir:.0f} instr/req (between {counts[0]} and {counts[1]} "
-                          "requests)", flush=True)
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = tempfile.mkdtemp(prefix="inferload-bench-")
+    bench = Bench(args, tmp)
+    try:
+        request = bench.capture_request()
+        cells = {}  # (connections, driver) -> dict of lists / figures
+        # nginx starts closing idle keep-alive connections once fewer than 1/16 of its connections
+        # are free, and the previous driver's connections may not all be closed yet: twice the
+        # connections keeps both away.
+        with Nginx(count=False, keepalive_requests=100000000, cpu=args.server_cpu,
+                   worker_connections=max(4096, 2 * max(args.connections) + 64)) as nginx:
+            bench.url = nginx.url
+            for c in args.connections:
+                for r in range(args.runs):
+                    for d in drivers:
+                        done, cpu, wall = bench.throughput(d, c)
+                        cells.setdefault((c, d), {"runs": []})["runs"].append((done, cpu, wall))
+                        print(f"c={c:<5d} run {r + 1}/{args.runs} {DRIVERS[d]:20s} {done:9d} requests "
+                              f"{done / wall:9.0f} req/s {cpu:6.2f} CPU-s {done / cpu:9.0f} req/CPU-s",
+                              flush=True)
+            if args.syscalls:
+                for c in args.callgrind_connections:
+                    for d in drivers:
+                        cells.setdefault((c, d), {"runs": []})["syscalls"] = bench.syscalls_per_request(d, c)
+                        print(f"c={c:<5d} {DRIVERS[d]:20s} {cells[(c, d)]['syscalls']:.3f} syscalls/req",
+                              flush=True)
+            if args.callgrind:
+                for c in args.callgrind_connections:
+                    for d in drivers:
+                        ir, counts = bench.instructions_per_request(d, c)
+                        cells.setdefault((c, d), {"runs": []})["ir"] = ir
+                        print(f"c={c:<5d} {DRIVERS[d]:20s} {ir:.0f} instr/req (between {counts[0]} and {counts[1]} "
+                              "requests)", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"\nnginx on CPU {args.server_cpu}, driver on CPU {args.driver_cpu} (one thread), {args.runs} x "
           f"{args.duration} s per cell, medians; request {len(request)} bytes, kernel {os.uname().release}")

@@ -953,5 +953,292 @@ TEST(ResponseParserRandomTest, MutatedStreamsGiveSameOutcomesAtAnySplit) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Lines that are whole in the input are parsed a line at a time, 16 bytes per step; a line split
+// across feeds is parsed byte by byte. Splitting at every byte makes the two meet on every
+// fixture; the fixtures and tests below aim at where they differ: lines across several 16-byte
+// steps, tabs and obs-text inside them, names and values that only the byte-wise states take,
+// errors late in long lines, and the head limit falling anywhere in a line.
+
+// Fields whose names and values end at every offset within a 16-byte step.
+std::string fields_of_every_length() {
+  std::string fields;
+  for (std::size_t n = 0; n < 40; ++n) {
+    std::string value(n, 'v');
+    if (n >= 4) value[n / 2] = '\t';
+    if (n >= 8) value[n - 3] = '\xe9';
+    fields += "x" + std::string(n, 'n') + ":" + value + (n % 3 == 0 ? "\n" : "\r\n");
+  }
+  return fields;
+}
+
+std::string every_byte_from(unsigned first) {
+  std::string bytes;
+  for (unsigned c = first; c < 256; ++c) bytes += static_cast<char>(c);
+  return bytes;
+}
+
+std::vector<Fixture> line_fixtures() {
+  Options eof;
+  eof.eof = true;
+  const std::string fifteen(15, 'f');
+  return {
+      {"names_and_values_ending_at_every_offset",
+       {{"HTTP/1.1 200 OK\r\n" + fields_of_every_length() + "Content-Length: 2\r\n\r\nok",
+         ok(200, "ok").length(2)}}},
+      {"tabs_and_obs_text_across_steps",
+       {{"HTTP/1.1 200 Reason\twith tabs\tand \xc3\xa9\xe2\x9c\x97, longer than sixteen\r\n"
+         "X-Tabs:\t" + std::string(20, 'a') + "\t\t" + std::string(20, 'b') + "\t\r\n"
+         "X-Obs-Text: " + every_byte_from(0x80) + "\r\n"
+         "X-Printable: " + every_byte_from(0x20).substr(0, 0x7f - 0x20) + "\r\n"
+         "Content-Length: 1\r\n\r\nx",
+         ok(200, "x").length(1)}}},
+      {"names_with_uncommon_tchars",
+       {{"HTTP/1.1 200 OK\r\nX_Under: 1\r\nx.dot: 2\r\n!bang: 3\r\n"
+         "X-" + std::string(20, 'a') + "_tail: 4\r\nContent_Length: 9\r\n"
+         "Content-Length~: 9\r\nContent-Length: 2\r\n\r\nok",
+         ok(200, "ok").length(2)}}},
+      {"long_name_then_interpreted_field",
+       {{"HTTP/1.1 200 OK\r\nX-" + std::string(100, 'n') + ": v\r\ncontent-length: 2\r\n\r\nok",
+         ok(200, "ok").length(2)}}},
+      {"content_length_in_every_form",
+       {{"HTTP/1.1 200 OK\r\nContent-Length:3\r\nContent-Length: \t3 \t\r\n"
+         "content-length: 0000000000000000003\r\nCONTENT-LENGTH: " + std::string(40, '0') + "3\r\n"
+         "Content-Length: 3, 3\r\n\r\nabc",
+         ok(200, "abc").length(3)}}},
+      {"largest_content_length_taken_in_one_go",
+       {{"HTTP/1.1 204 No Content\r\nContent-Length: 9999999999999999999\r\n\r\n",
+         ok(204).length(9999999999999999999ULL)},
+        {"HTTP/1.1 204 No Content\r\nContent-Length: 18446744073709551614\r\n\r\n",
+         ok(204).length(18446744073709551614ULL)}}},
+      {"transfer_encoding_and_chunk_sizes_in_every_form",
+       {{"HTTP/1.1 200 OK\r\nTransfer-Encoding:\t chunked \t\r\n\r\n"
+         "00000000000000f\r\n" + fifteen + "\r\n"  // 15 digits: taken in one go
+         "000000000000000f\r\n" + fifteen + "\r\n"  // 16 digits: taken byte by byte
+         "3;ext\r\nabc\n2 \r\nde\r\n1\nx\r\n0\r\n\r\n",
+         ok(200, fifteen + fifteen + "abcdex").is_chunked()}}},
+      {"transfer_encoding_not_ending_in_chunked",
+       {{"HTTP/1.1 200 OK\r\ntransfer-encoding: identity\r\n\r\nbody", ok(200, "body").closes()}},
+       eof},
+      {"connection_tokens_in_every_form",
+       {{"HTTP/1.0 200 OK\r\nConnection:keep-alive\r\nContent-Length: 1\r\n\r\nx",
+         ok(200, "x").http10().length(1)},
+        {"HTTP/1.0 200 OK\nconnection: \tKeep-Alive \t\nContent-Length: 1\n\nx",
+         ok(200, "x").http10().length(1)},
+        {"HTTP/1.0 200 OK\r\nConnection: upgrade\r\nConnection: keep-alive, foo\r\n"
+         "Content-Length: 1\r\n\r\nx",
+         ok(200, "x").http10().length(1)},
+        {"HTTP/1.1 200 OK\r\nConnection: CLOSE\r\nContent-Length: 1\r\n\r\nx",
+         ok(200, "x").closes().length(1)}}},
+      {"trailer_fields_never_frame",
+       {{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n"
+         "Content-Length: 99\r\nConnection: close\r\nTransfer-Encoding: gzip\r\n\r\n",
+         ok(200, "ok").is_chunked()}}},
+      {"status_lines_in_every_form",
+       {{"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", ok(200).http10().closes().length(0)},
+        {"HTTP/1.1 404\nContent-Length: 0\n\n", ok(404).length(0)},
+        {"HTTP/1.1 500 \r\nContent-Length: 0\r\n\r\n", ok(500).length(0)},
+        {"HTTP/1.1  200 Two spaces\r\nContent-Length: 0\r\n\r\n", ok(200).length(0)},
+        {"\r\nHTTP/1.1 200 After an empty line\r\nContent-Length: 0\r\n\r\n", ok(200).length(0)}}},
+  };
+}
+
+std::vector<Fixture> invalid_line_fixtures() {
+  const auto bad = [](std::string name, std::string bytes, ParseError error) {
+    return Fixture{std::move(name), {{std::move(bytes), failure(error)}}, {}};
+  };
+  using E = ParseError;
+  const std::string ok_head = "HTTP/1.1 200 OK\r\n";
+  const std::string v40(40, 'v');
+  return {
+      bad("control_char_late_in_long_value", ok_head + "X-Long: " + v40 + "\x01vv\r\n\r\n",
+          E::bad_header),
+      bad("del_late_in_long_reason", "HTTP/1.1 200 " + v40 + "\x7f\r\n\r\n", E::bad_status_line),
+      bad("bare_cr_after_long_value", ok_head + "X-Long: " + v40 + "\rX\r\n\r\n", E::bad_header),
+      bad("obs_text_late_in_long_name", ok_head + "X-" + v40 + "\x80: x\r\n\r\n", E::bad_header),
+      bad("tab_in_name", ok_head + "X\tY: z\r\n\r\n", E::bad_header),
+      bad("space_in_long_name", ok_head + "X-" + v40 + " Y: z\r\n\r\n", E::bad_header),
+      bad("conflicting_content_length_each_in_one_go",
+          ok_head + "Content-Length: 5\r\nX: y\r\nContent-Length: 6\r\n\r\nhello!",
+          E::conflicting_content_length),
+      bad("content_length_19_digits_then_letter",
+          ok_head + "Content-Length: 1234567890123456789x\r\n", E::bad_content_length),
+      bad("chunk_size_15_digits_then_letter",
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000fz\r\n",
+          E::bad_chunk),
+      bad("lf_cr_ending_fields", ok_head + "X: y\n\rX", E::bad_header),
+  };
+}
+
+INSTANTIATE_TEST_SUITE_P(Lines, FixtureTest, testing::ValuesIn(line_fixtures()), test_name);
+INSTANTIATE_TEST_SUITE_P(InvalidLines, FixtureTest, testing::ValuesIn(invalid_line_fixtures()),
+                         test_name);
+
+// The fixtures leave error offsets open; the offset of the byte at fault is part of the contract.
+TEST(ResponseParserLineTest, ErrorsAreReportedAtTheFaultyByteHoweverSplit) {
+  struct Case {
+    std::string stream;
+    ParseError error;
+    std::size_t offset;
+  };
+  const std::string ok_head = "HTTP/1.1 200 OK\r\n";
+  const std::string chunked_head = ok_head + "Transfer-Encoding: chunked\r\n\r\n";
+  const std::string v40(40, 'v');
+  const auto at = [](const std::string& s, std::string_view what) { return s.find(what); };
+  std::vector<Case> cases;
+  const auto add = [&](std::string stream, ParseError error, std::string_view fault) {
+    const std::size_t offset = at(stream, fault);
+    cases.push_back({std::move(stream), error, offset});
+  };
+  using E = ParseError;
+  add(ok_head + "X-Long: " + v40 + "\x01vv\r\n\r\n", E::bad_header, "\x01");
+  add("HTTP/1.1 200 " + v40 + "\x7f\r\n\r\n", E::bad_status_line, "\x7f");
+  add(ok_head + "X-Long: " + v40 + "\rX\r\n\r\n", E::bad_header, "X\r");
+  add(ok_head + "X-" + v40 + "\x80: x\r\n\r\n", E::bad_header, "\x80");
+  add(ok_head + "Foo : bar\r\n\r\n", E::bad_header, " :");
+  add(ok_head + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n", E::conflicting_content_length,
+      "\r\n\r\n");
+  add(ok_head + "Content-Length: 12a\r\n\r\n", E::bad_content_length, "a\r");
+  add(ok_head + "Content-Length: 1, 2\r\n\r\n", E::conflicting_content_length, "\r\n\r\n");
+  add("HTTP/1.2 200 OK\r\n\r\n", E::bad_version, "2 ");
+  add("HTTP/1.1 200 OK\rX\r\n\r\n", E::bad_status_line, "X");
+  add(chunked_head + "5x\r\nhello\r\n0\r\n\r\n", E::bad_chunk, "x");
+  add(chunked_head + "5\r\nhelloX\r\n0\r\n\r\n", E::bad_chunk, "X");
+  add(chunked_head + "0\r\nX\tY: z\r\n\r\n", E::bad_header, "\tY");
+  for (const Case& c : cases) {
+    ASSERT_NE(c.offset, std::string::npos) << printable(c.stream);
+    Outcome expected = failure(c.error);
+    expected.consumed = c.offset;
+    SCOPED_TRACE(printable(c.stream));
+    EXPECT_EQ(parse_stream(c.stream, {}, {}), std::vector<Outcome>{expected});
+    for (std::size_t cut = 1; cut < c.stream.size(); ++cut) {
+      ASSERT_EQ(parse_stream(c.stream, {cut}, {}), std::vector<Outcome>{expected}) << "cut " << cut;
+    }
+    EXPECT_EQ(parse_stream(c.stream, byte_by_byte(c.stream.size()), {}),
+              std::vector<Outcome>{expected});
+  }
+}
+
+// Whatever the limit, it trips at its own byte or not at all, however the input is split: also
+// when it falls on a line end, in the middle of a CRLF, or on the last byte of the head.
+TEST(ResponseParserLineTest, HeaderLimitTripsAtTheSameByteWhereverItFalls) {
+  const std::string head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-" +
+                           std::string(40, 'n') + ": " + std::string(30, 'v') +
+                           "\nContent-Length: 2\r\n\r\n";
+  const std::string stream = head + "ok";
+  for (std::size_t limit = 1; limit <= head.size() + 1; ++limit) {
+    Options options;
+    options.max_header_bytes = limit;
+    Outcome expected = ok(200, "ok").length(2);
+    expected.consumed = stream.size();
+    if (limit < head.size()) {
+      expected = failure(ParseError::header_too_large);
+      expected.consumed = limit;
+    }
+    const std::vector<Outcome> outcomes = {expected};
+    ASSERT_EQ(parse_stream(stream, {}, options), outcomes) << "limit " << limit;
+    ASSERT_EQ(parse_stream(stream, byte_by_byte(stream.size()), options), outcomes)
+        << "limit " << limit;
+    // Every split is costly over every limit; the limits next to a line end are what matter most.
+    const bool near_line_end = head.find('\n', limit - 1) <= limit + 1;
+    if (!near_line_end && limit % 16 != 0) continue;
+    for (std::size_t cut = 1; cut < stream.size(); ++cut) {
+      ASSERT_EQ(parse_stream(stream, {cut}, options), outcomes)
+          << "limit " << limit << " cut " << cut;
+    }
+  }
+}
+
+TEST(ResponseParserLineTest, TrailerLimitTripsAtTheSameByteWhereverItFalls) {
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string chunks = "2\r\nok\r\n0\r\n";
+  const std::string trailers =
+      "X-Checksum: " + std::string(60, 'c') + "\r\nX-" + std::string(20, 'n') + ": 1\n\r\n";
+  const std::string stream = head + chunks + trailers;
+  // The trailer section has a limit of its own, counted from its first byte.
+  for (std::size_t limit = head.size(); limit <= trailers.size() + 1; ++limit) {
+    Options options;
+    options.max_header_bytes = limit;
+    Outcome expected = ok(200, "ok").is_chunked();
+    expected.consumed = stream.size();
+    if (limit < trailers.size()) {
+      expected = failure(ParseError::header_too_large);
+      expected.consumed = head.size() + chunks.size() + limit;
+    }
+    const std::vector<Outcome> outcomes = {expected};
+    ASSERT_EQ(parse_stream(stream, {}, options), outcomes) << "limit " << limit;
+    ASSERT_EQ(parse_stream(stream, byte_by_byte(stream.size()), options), outcomes)
+        << "limit " << limit;
+    for (std::size_t cut = 1; cut < stream.size(); ++cut) {
+      ASSERT_EQ(parse_stream(stream, {cut}, options), outcomes)
+          << "limit " << limit << " cut " << cut;
+    }
+  }
+}
+
+// Random heads whose lines are long, end at random offsets within a 16-byte step and hold the
+// bytes each path treats specially; a few carry one bad byte. Parsed whole, every line is taken a
+// line at a time where it can be; byte by byte, never: every outcome must agree.
+std::string random_line_head(Random& random, bool& faulty) {
+  static const char kCommonNameChars[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-";
+  static const char kUncommonTchars[] = "!#$%&'*+.^_`|~";
+  static const char kFaults[] = {'\0', '\x01', '\r', '\n', '\x7f', ' ', '"', ':', '\x80', '\xff'};
+  static const char* const kInterpreted[] = {
+      "Content-Length: 0", "content-length:0", "Content-Length: \t0 ", "CONTENT-LENGTH: 0, 0",
+      "Connection: keep-alive", "connection:close", "Connection: Upgrade", "Connection:",
+      "Transfer-Encoding: identity"};
+  const auto eol = [&] { return random.one_in(4) ? "\n" : "\r\n"; };
+  std::string head = random.one_in(5) ? "HTTP/1.0 200" : "HTTP/1.1 200";
+  if (!random.one_in(5)) head += " " + random_field_value(random);
+  head += eol();
+  for (auto lines = 1 + random.below(12); lines > 0; --lines) {
+    if (random.one_in(6)) {
+      head += random.pick(kInterpreted);
+      head += eol();
+      continue;
+    }
+    std::string name;
+    for (auto n = 1 + random.below(random.one_in(4) ? 60 : 20); n > 0; --n) {
+      name += random.one_in(30) ? kUncommonTchars[random.below(sizeof kUncommonTchars - 1)]
+                                : kCommonNameChars[random.below(sizeof kCommonNameChars - 1)];
+    }
+    std::string line = name + ":" + random_ows(random) + random_field_value(random) + eol();
+    if (random.one_in(40)) {
+      line[random.below(line.size())] = random.pick(kFaults);
+      faulty = true;
+    }
+    head += line;
+  }
+  return head + eol();
+}
+
+TEST(ResponseParserLineTest, RandomLongLinesParseAlikeWholeAndSplit) {
+  Random random(0x5eed'1e55'0000'0003ULL);
+  int complete = 0, failed = 0;
+  for (int i = 0; i < 2000; ++i) {
+    bool faulty = false;
+    const std::string stream = random_line_head(random, faulty) + "0\r\n\r\n";
+    Options options;
+    options.eof = true;
+    if (random.one_in(3)) options.max_header_bytes = 1 + random.below(stream.size() + 8);
+    SCOPED_TRACE("stream " + std::to_string(i) + ": " + printable(stream));
+    const auto whole = parse_stream(stream, {}, options);
+    ASSERT_FALSE(whole.empty());
+    if (!faulty && options.max_header_bytes >= stream.size()) {
+      EXPECT_EQ(whole.front().error, ParseError::none) << to_string(whole.front().error);
+    }
+    complete += whole.front().complete;
+    failed += whole.front().error != ParseError::none;
+    ASSERT_EQ(parse_stream(stream, byte_by_byte(stream.size()), options), whole);
+    for (int split = 0; split < 3; ++split) {
+      const auto cuts = random_cuts(random, stream.size());
+      ASSERT_EQ(parse_stream(stream, cuts, options), whole) << cuts.size() << " cuts";
+    }
+  }
+  EXPECT_GT(complete, 500);
+  EXPECT_GT(failed, 100);
+}
+
 }  // namespace
 }  // namespace inferload::http1

@@ -293,13 +293,15 @@ def main():
 
     print(f"\nnginx on CPU {args.server_cpu}, driver on CPU {args.driver_cpu} (one thread), {args.runs} x "
           f"{args.duration} s per cell, medians; request {len(request)} bytes, kernel {os.uname().release}")
+    print("CPU: driver CPU-seconds per wall second; spread: (max - min) / median of req/CPU-s over the runs; "
+          "vs wrk: req/CPU-s over wrk's")
     if args.callgrind:
         n1, n2 = args.callgrind_requests
         print(f"instr/req: callgrind, user space, marginal between ~{n1} and ~{n2} requests")
     if args.syscalls:
         print(f"syscalls/req: perf raw_syscalls:sys_enter, marginal between {args.syscall_duration} s and "
               f"{2 * args.syscall_duration} s runs")
-    header = f"{'conns':>6s}  {'driver':20s} {'req/s':>9s} {'CPU':>6s} {'req/CPU-s':>10s} {'vs wrk':>7s}"
+    header = f"{'conns':>6s}  {'driver':20s} {'req/s':>9s} {'CPU':>6s} {'req/CPU-s':>10s} {'spread':>7s} {'vs wrk':>7s}"
     header += f" {'instr/req':>10s}" if args.callgrind else ""
     header += f" {'syscalls/req':>13s}" if args.syscalls else ""
     print(header)
@@ -314,7 +316,10 @@ def main():
             rate = statistics.median(done / wall for done, _, wall in runs)
             load = statistics.median(cpu / wall for _, cpu, wall in runs)
             ratio = f"{per_cpu[d] / per_cpu['wrk']:7.2f}" if "wrk" in per_cpu else f"{'-':>7s}"
-            line = f"{c:6d}  {DRIVERS[d]:20s} {rate:9.0f} {load * 100:5.0f}% {per_cpu[d]:10.0f} {ratio}"
+            values = [done / cpu for done, cpu, _ in runs]
+            spread = (max(values) - min(values)) / per_cpu[d]
+            line = (f"{c:6d}  {DRIVERS[d]:20s} {rate:9.0f} {load * 100:5.0f}% {per_cpu[d]:10.0f} {spread * 100:6.0f}%"
+                    f" {ratio}")
             if args.callgrind:
                 line += f" {cell['ir']:10.0f}" if "ir" in cell else f" {'':10s}"
             if args.syscalls:

@@ -17,6 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from hostile_peer import HostilePeer  # noqa: E402
+from peers import main_for_backend  # noqa: E402
 
 INFERLOAD = os.environ["INFERLOAD"]
 IO = os.environ.get("INFERLOAD_IO", "uring")
@@ -244,13 +245,5 @@ class StopDuringHostileResponses(unittest.TestCase):
         self.assertLess(r.max_rss, MAX_RSS_BYTES, f"{where}: peak RSS {r.max_rss >> 20} MiB")
 
 
-SKIPPED = 77  # ctest's SKIP_RETURN_CODE for these tests
-
 if __name__ == "__main__":
-    if IO == "uring":
-        probe = subprocess.run([INFERLOAD, "version"], stdout=subprocess.PIPE, text=True).stdout
-        if "io: io_uring" not in probe:
-            # The epoll run of this file still tests everything; this machine refuses io_uring.
-            print("SKIPPED: io_uring is not available here: " + probe.strip().replace("\n", "; "))
-            sys.exit(SKIPPED)
-    unittest.main(verbosity=2)
+    main_for_backend(INFERLOAD, IO)

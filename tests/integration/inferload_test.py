@@ -18,7 +18,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from peers import Nginx, Sim, free_port  # noqa: E402
+from peers import Nginx, Sim, free_port, main_for_backend  # noqa: E402
 
 INFERLOAD = os.environ["INFERLOAD"]
 SCV2_SIM = os.environ["SCV2_SIM"]
@@ -571,13 +571,5 @@ class FailuresByKind(unittest.TestCase):
         self.assertLessEqual(set(kinds), allowed, kinds)
 
 
-SKIPPED = 77  # ctest's SKIP_RETURN_CODE for these tests
-
 if __name__ == "__main__":
-    if IO == "uring":
-        probe = subprocess.run([INFERLOAD, "version"], stdout=subprocess.PIPE, text=True).stdout
-        if "io: io_uring" not in probe:
-            # The epoll run of this file still tests everything; this machine refuses io_uring.
-            print("SKIPPED: io_uring is not available here: " + probe.strip().replace("\n", "; "))
-            sys.exit(SKIPPED)
-    unittest.main(verbosity=2)
+    main_for_backend(INFERLOAD, IO)

@@ -16,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from peers import Sim  # noqa: E402
+from peers import Sim, main_for_backend  # noqa: E402
 
 INFERLOAD = os.environ["INFERLOAD"]
 SCV2_SIM = os.environ["SCV2_SIM"]
@@ -133,12 +133,5 @@ class ManyModels(unittest.TestCase):
         self.assertIn("MAX_NUM_MODELS", err)
 
 
-SKIPPED = 77
-
 if __name__ == "__main__":
-    if IO == "uring":
-        probe = subprocess.run([INFERLOAD, "version"], stdout=subprocess.PIPE, text=True).stdout
-        if "io: io_uring" not in probe:
-            print("SKIPPED: io_uring is not available here: " + probe.strip().replace("\n", "; "))
-            sys.exit(SKIPPED)
-    unittest.main(verbosity=2)
+    main_for_backend(INFERLOAD, IO)

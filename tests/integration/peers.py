@@ -147,3 +147,19 @@ class Nginx:
     def __exit__(self, *exc):
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+SKIPPED = 77  # ctest's SKIP_RETURN_CODE for the tests run once per backend
+
+
+def main_for_backend(inferload, io):
+    """Runs the calling file's tests for backend `io`; exits with SKIPPED when that is io_uring and
+    this machine refuses it (the file's epoll run still tests everything)."""
+    import sys
+    import unittest
+    if io == "uring":
+        probe = subprocess.run([inferload, "version"], stdout=subprocess.PIPE, text=True).stdout
+        if "io: io_uring" not in probe:
+            print("SKIPPED: io_uring is not available here: " + probe.strip().replace("\n", "; "))
+            sys.exit(SKIPPED)
+    unittest.main(module="__main__", verbosity=2)

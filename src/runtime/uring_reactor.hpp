@@ -43,6 +43,11 @@ class UringReactor final : public Reactor {
   void wait_and_dispatch(Nanos deadline) override;
   void wake() noexcept override;
   void dispatch(std::uint64_t user_data, int res, unsigned flags) noexcept;
+  // Looks for completions for up to kSpinFor before the loop would sleep; true when some arrived.
+  bool spin_for_completions(Nanos deadline) noexcept;
+  static constexpr Nanos kSpinFor = 20 * kMicrosecond;
+  static constexpr Nanos kSpinWhileWaitsBelow = 50 * kMicrosecond;
+  static constexpr unsigned kSpinWhileBatchesUpTo = 8;  // completions per turn, on average
   void arm_wake_read() noexcept;
   void recycle_buffer(unsigned id) noexcept;
   friend class UringSocket;
@@ -58,6 +63,8 @@ class UringReactor final : public Reactor {
   int wake_fd_ = -1;
   std::uint64_t wake_value_ = 0;
   RetiredSockets<UringSocket> retired_;
+  Nanos recent_wait_ = kSpinWhileWaitsBelow;  // moving average of waits for completions
+  unsigned recent_batch_ = 0;  // moving average of completions per turn, times 8
 };
 
 // Opens a ring with `config`, registers a provided-buffer ring and checks multishot receive on a

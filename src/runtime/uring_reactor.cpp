@@ -242,19 +242,19 @@ void UringReactor::wait_and_dispatch(Nanos deadline) {
     handled += n;
     if (n < 256) break;
   }
-  recent_batch_ = (recent_batch_ * 7 + handled * 8) / 8;
 
   retired_.free_settled();
 }
 
 // Falling asleep in io_uring_enter and being woken costs a few microseconds of latency per
 // completion, and at a handful of connections that latency, not CPU, bounds the request rate.
-// While completions have been arriving within microseconds of each other, a few at a time, the
-// loop first looks for them for a little while (submitting what it has, then asking the kernel
-// to run its deferred work). Once waits grow longer (a slow server) or turns bring many
-// completions (many connections, where batching already amortises the sleep), it sleeps at once.
+// While completions have been arriving within microseconds of each other and few requests are in
+// flight, the loop first looks for them for a little while (submitting what it has, then asking
+// the kernel to run its deferred work). Against a slow server, or with many requests in flight
+// (where each turn's batch already amortises the sleep), it sleeps at once.
 bool UringReactor::spin_for_completions(Nanos deadline) noexcept {
-  if (recent_wait_ >= kSpinWhileWaitsBelow || recent_batch_ > kSpinWhileBatchesUpTo * 8) {
+  // Every waiting VU has a timer armed, so the timers count the requests in flight.
+  if (recent_wait_ >= kSpinWhileWaitsBelow || timers().size() > kSpinWhileWaitersUpTo) {
     return io_uring_cq_ready(&ring_) > 0;
   }
   io_uring_submit_and_get_events(&ring_);

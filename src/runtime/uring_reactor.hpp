@@ -47,7 +47,7 @@ class UringReactor final : public Reactor {
   bool spin_for_completions(Nanos deadline) noexcept;
   static constexpr Nanos kSpinFor = 20 * kMicrosecond;
   static constexpr Nanos kSpinWhileWaitsBelow = 50 * kMicrosecond;
-  static constexpr unsigned kSpinWhileBatchesUpTo = 8;  // completions per turn, on average
+  static constexpr std::size_t kSpinWhileWaitersUpTo = 16;  // requests in flight on this worker
   void arm_wake_read() noexcept;
   void recycle_buffer(unsigned id) noexcept;
   friend class UringSocket;
@@ -64,7 +64,6 @@ class UringReactor final : public Reactor {
   std::uint64_t wake_value_ = 0;
   RetiredSockets<UringSocket> retired_;
   Nanos recent_wait_ = kSpinWhileWaitsBelow;  // moving average of waits for completions
-  unsigned recent_batch_ = 0;  // moving average of completions per turn, times 8
 };
 
 // Opens a ring with `config`, registers a provided-buffer ring and checks multishot receive on a

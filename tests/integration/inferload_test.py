@@ -50,6 +50,23 @@ def metric(summary, name):
     return summary["metrics"][name]
 
 
+def run_while_the_server_dies():
+    """4 VUs for 3 s against scv2-sim, killed after 1 s; returns (exit code, stderr, summary,
+    requests the server had answered before it died)."""
+    sim = Sim(SCV2_SIM)
+    proc = subprocess.Popen(
+        [INFERLOAD, "run", "--io", IO, "-u", "4", "-d", "3s", "-q", "--summary-export", "/dev/stdout"],
+        env=dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    served_before = sim.stats()["rest_infer"]
+    sim.kill()
+    sim.proc.stdout.close()
+    out, err = proc.communicate(timeout=60)
+    summary = json.loads(out[out.index("{\n"):]) if "{\n" in out else None
+    return proc.returncode, err, summary, served_before
+
+
 class AgainstSim(unittest.TestCase):
     def test_shared_iterations_counts_match_the_server(self):
         with Sim(SCV2_SIM, "--threads", "2") as sim:
@@ -173,17 +190,8 @@ class AgainstSim(unittest.TestCase):
         self.assertEqual(metric(s, "http_reqs")["count"], req["issued"] - req["interrupted"])
 
     def test_server_dying_mid_run_gives_counted_failures_and_a_clean_exit(self):
-        sim = Sim(SCV2_SIM)
-        proc = subprocess.Popen(
-            [INFERLOAD, "run", "--io", IO, "-u", "4", "-d", "3s", "-q", "--summary-export", "/dev/stdout"],
-            env=dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris"),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.0)
-        served_before = sim.stats()["rest_infer"]
-        sim.kill()
-        out, err = proc.communicate(timeout=60)
-        self.assertEqual(proc.returncode, 0, err)
-        s = json.loads(out[out.index("{\n"):])
+        code, err, s, served_before = run_while_the_server_dies()
+        self.assertEqual(code, 0, err)
         req = s["inferload"]["requests"]
         self.assertGreater(req["failed"], 0)
         self.assertGreaterEqual(req["ok"], served_before)
@@ -552,17 +560,8 @@ class FailuresByKind(unittest.TestCase):
             self.assertRegex(out, r"\n    failures_by_kind\.+: " + re.escape(f"40 {code_text}{kind[2]}\n"))
 
     def test_a_killed_server_gives_refused_connections(self):
-        sim = Sim(SCV2_SIM)
-        proc = subprocess.Popen(
-            [INFERLOAD, "run", "--io", IO, "-u", "4", "-d", "3s", "-q", "--summary-export", "/dev/stdout"],
-            env=dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris"),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.0)
-        sim.kill()
-        sim.proc.stdout.close()
-        out, err = proc.communicate(timeout=60)
-        self.assertEqual(proc.returncode, 0, err)
-        s = json.loads(out[out.index("{\n"):])
+        code, err, s, _ = run_while_the_server_dies()
+        self.assertEqual(code, 0, err)
         kinds = self.assert_failures_add_up(s)
         self.assertGreater(kinds.get((1212, 0, "dial: connection refused"), 0), 0, kinds)
         # Requests in flight at the kill end as a reset, an EOF or a broken pipe; nothing else.

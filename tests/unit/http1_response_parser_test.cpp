@@ -967,7 +967,7 @@ std::string fields_of_every_length() {
     std::string value(n, 'v');
     if (n >= 4) value[n / 2] = '\t';
     if (n >= 8) value[n - 3] = '\xe9';
-    fields += "x" + std::string(n, 'n') + ":" + value + (n % 3 == 0 ? "\n" : "\r\n");
+    fields.append("x").append(n, 'n').append(":").append(value).append(n % 3 == 0 ? "\n" : "\r\n");
   }
   return fields;
 }

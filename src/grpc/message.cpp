@@ -65,8 +65,8 @@ void MessageReader::reserve_buffer(std::size_t size) {
   buffer_capacity_ = capacity;
 }
 
-// Flag validity first (a byte that is neither 0 nor 1 says the framing itself is off), then the
-// limit, then compression, the order grpc-go's receive path checks them in.
+// A flag byte that is neither 0 nor 1 means the framing itself is off and the length is noise, so
+// it is reported before the limit is checked against that length.
 ReadStatus MessageReader::check_prefix(Message& message) noexcept {
   auto flag = static_cast<unsigned char>(prefix_bytes_[0]);
   if (flag > 1) return fail(MessageError::bad_flag);
@@ -107,6 +107,8 @@ ReadStatus MessageReader::next(Message& message) {
         if (input_left_ == 0) return ReadStatus::need_more;
         if (payload_have_ == 0 && input_left_ >= length_) {
           message.payload = std::string_view(input_, length_);
+          input_ += length_;
+          input_left_ -= length_;
         } else {
           reserve_buffer(length_);
           std::size_t take = std::min<std::size_t>(length_ - payload_have_, input_left_);
@@ -116,12 +118,7 @@ ReadStatus MessageReader::next(Message& message) {
           input_left_ -= take;
           if (payload_have_ < length_) return ReadStatus::need_more;
           message.payload = std::string_view(buffer_.get(), length_);
-          message.compressed = compressed_;
-          state_ = State::prefix;
-          return ReadStatus::message;
         }
-        input_ += length_;
-        input_left_ -= length_;
         message.compressed = compressed_;
         state_ = State::prefix;
         return ReadStatus::message;

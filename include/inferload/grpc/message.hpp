@@ -15,7 +15,7 @@
 namespace inferload::grpc {
 
 inline constexpr std::size_t kMessagePrefixSize = 5;
-// grpc's default receive limit (grpc-go defaultServerMaxReceiveMessageSize and the C++ core's
+// grpc's default receive limit (grpc-go's defaultClientMaxReceiveMessageSize, the C++ core's
 // GRPC_DEFAULT_MAX_RECV_MESSAGE_LENGTH).
 inline constexpr std::uint32_t kDefaultMaxMessageSize = 4u * 1024u * 1024u;
 

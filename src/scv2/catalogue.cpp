@@ -1,7 +1,11 @@
 #include "inferload/scv2/catalogue.hpp"
 
 #include <stdexcept>
+#include <utility>
+#include <variant>
 
+#include "inferload/oip/grpc_request.hpp"
+#include "inferload/oip/json_text.hpp"
 #include "inferload/oip/rest_request.hpp"
 
 namespace inferload::scv2 {
@@ -31,54 +35,101 @@ const std::vector<std::string>& known_model_types() {
   return types;
 }
 
-std::string rest_payload(const std::string& type, int batch) {
+namespace {
+
+// One model type's inputs, described once for both protocols.
+struct Inputs {
+  std::vector<Tensor> tensors;
+  std::vector<std::pair<std::string, std::string>> string_parameters;  // request-level
+};
+
+[[noreturn]] void unknown_type(const std::string& type) {
+  std::string known;
+  for (const auto& t : known_model_types()) known += (known.empty() ? "" : ", ") + t;
+  throw std::invalid_argument("MODEL_TYPE: unknown model type \"" + type + "\" (known: " + known + ")");
+}
+
+Inputs model_inputs(const std::string& type, int batch) {
   const std::int64_t b = batch;
   if (type == "tfsimple") {
     const Tensor t{"INPUT0", {b, 16}, "INT32", counting(16 * b)};
     Tensor t1 = t;
     t1.name = "INPUT1";
-    return oip::encode_rest_request({t, t1});
+    return {{t, t1}, {}};
   }
   if (type == "tfsimple_string") {
     const Tensor t{"INPUT0", {b, 16}, "BYTES", std::vector<std::string>(static_cast<std::size_t>(16 * b), "97")};
     Tensor t1 = t;
     t1.name = "INPUT1";
-    return oip::encode_rest_request({t, t1});
+    return {{t, t1}, {}};
   }
   if (type == "iris") {
     std::vector<double> data;
     for (std::int64_t i = 0; i < 4 * b; ++i) data.push_back(static_cast<double>(i));
     Tensor t{"predict", {b, 4}, "FP32", std::move(data)};
     t.wrap_data = true;  // the suite's iris REST payload nests the flat list once more
-    return oip::encode_rest_request({t});
+    return {{t}, {}};
   }
-  if (type == "pytorch_cifar10") return oip::encode_rest_request({fp32_filled("input__0", {b, 3, 32, 32}, 0.1)});
-  if (type == "tfmnist") return oip::encode_rest_request({fp32_filled("conv2d_input", {b, 28, 28, 1}, 0.1)});
-  if (type == "tfresnet152") return oip::encode_rest_request({fp32_filled("input_1", {b, 224, 224, 3}, 0.1)});
+  if (type == "pytorch_cifar10") return {{fp32_filled("input__0", {b, 3, 32, 32}, 0.1)}, {}};
+  if (type == "tfmnist") return {{fp32_filled("conv2d_input", {b, 28, 28, 1}, 0.1)}, {}};
+  if (type == "tfresnet152") return {{fp32_filled("input_1", {b, 224, 224, 3}, 0.1)}, {}};
   if (type == "onnx_gpt2") {
     const std::vector<std::int64_t> ones(static_cast<std::size_t>(10 * b), 1);
-    return oip::encode_rest_request({Tensor{"input_ids", {b, 10}, "INT32", ones},
-                                     Tensor{"attention_mask", {b, 10}, "INT32", ones}});
+    return {{Tensor{"input_ids", {b, 10}, "INT32", ones}, Tensor{"attention_mask", {b, 10}, "INT32", ones}}, {}};
   }
-  if (type == "add10") return oip::encode_rest_request({fp32_filled("INPUT", {4}, 0.1)});  // batch ignored
+  if (type == "add10") return {{fp32_filled("INPUT", {4}, 0.1)}, {}};  // batch ignored
   if (type == "mlflow_wine") {
-    std::vector<Tensor> inputs;
+    Inputs in;
     for (const char* name : {"fixed acidity", "volatile acidity", "citric acidity", "residual sugar", "chlorides",
                              "free sulfur dioxide", "total sulfur dioxide", "density", "pH", "sulphates", "alcohol"}) {
-      inputs.push_back(fp32_filled(name, {1}, 1));
+      in.tensors.push_back(fp32_filled(name, {1}, 1));
     }
-    return oip::encode_rest_request(inputs, "{\"content_type\":\"pd\"}");
+    in.string_parameters = {{"content_type", "pd"}};
+    return in;
   }
   if (type == "sentiment") {
-    return oip::encode_rest_request(
-        {Tensor{"args", {b}, "BYTES", std::vector<std::string>(static_cast<std::size_t>(b), "this is a cool test")}});
+    return {{Tensor{"args", {b}, "BYTES", std::vector<std::string>(static_cast<std::size_t>(b), "this is a cool test")}},
+            {}};
   }
-  if (type == "echo") return oip::encode_rest_request({Tensor{"predict", {1}, "BYTES", std::vector<std::string>{"hello"}}});
-  if (type == "synth") return oip::encode_rest_request({Tensor{"", {1}, "BYTES", std::vector<std::string>{"h"}}});
+  if (type == "echo") return {{Tensor{"predict", {1}, "BYTES", std::vector<std::string>{"hello"}}}, {}};
+  if (type == "synth") return {{Tensor{"", {1}, "BYTES", std::vector<std::string>{"h"}}}, {}};
+  unknown_type(type);
+}
 
-  std::string known;
-  for (const auto& t : known_model_types()) known += (known.empty() ? "" : ", ") + t;
-  throw std::invalid_argument("MODEL_TYPE: unknown model type \"" + type + "\" (known: " + known + ")");
+}  // namespace
+
+std::string rest_payload(const std::string& type, int batch) {
+  const Inputs in = model_inputs(type, batch);
+  std::string parameters;
+  for (const auto& [key, value] : in.string_parameters) {
+    parameters += parameters.empty() ? '{' : ',';
+    oip::append_json_string(parameters, key);
+    parameters += ':';
+    oip::append_json_string(parameters, value);
+  }
+  if (!parameters.empty()) parameters += '}';
+  return oip::encode_rest_request(in.tensors, parameters);
+}
+
+bool has_grpc_payload(const std::string& type) {
+  if (type == "add10" || type == "echo" || type == "synth") return false;
+  for (const auto& t : known_model_types()) {
+    if (t == type) return true;
+  }
+  return false;
+}
+
+std::string grpc_payload(const std::string& type, const std::string& model_name, int batch) {
+  Inputs in = model_inputs(type, batch);  // throws for an unknown type
+  if (!has_grpc_payload(type)) {
+    throw std::invalid_argument("MODEL_TYPE: the suite has no valid gRPC payload for \"" + type + "\"");
+  }
+  // Where the suite's gRPC payload departs from its REST one, follow the gRPC one.
+  if (type == "iris") in.tensors[0].name = "input";
+  if (type == "tfsimple_string") {
+    for (auto& t : in.tensors) t.data = std::vector<std::string>(std::get<std::vector<std::string>>(t.data).size(), "1");
+  }
+  return oip::encode_grpc_request(model_name, in.tensors, in.string_parameters);
 }
 
 }  // namespace inferload::scv2

@@ -1,0 +1,160 @@
+// The gRPC payloads are checked against the REST ones through independent decoders (protobuf's
+// generated parser, Boost.JSON), so both encoders are held to the same tensors.
+#include <gtest/gtest.h>
+
+#include <boost/json/src.hpp>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "inference.pb.h"
+#include "inferload/oip/grpc_request.hpp"
+#include "inferload/scv2/catalogue.hpp"
+
+namespace json = boost::json;
+using namespace inferload;
+
+namespace {
+
+inference::ModelInferRequest parse(const std::string& bytes) {
+  inference::ModelInferRequest req;
+  EXPECT_TRUE(req.ParseFromString(bytes));
+  return req;
+}
+
+// The iris REST payload nests its data once more; the comparison is on the flat row-major list.
+void flatten(const json::value& v, std::vector<json::value>& out) {
+  if (v.is_array()) {
+    for (const auto& e : v.as_array()) flatten(e, out);
+  } else {
+    out.push_back(v);
+  }
+}
+
+void expect_same_tensors(const std::string& type, int batch) {
+  SCOPED_TRACE(type + " at batch " + std::to_string(batch));
+  const inference::ModelInferRequest req = parse(scv2::grpc_payload(type, type + "-7", batch));
+  const json::object rest = json::parse(scv2::rest_payload(type, batch)).as_object();
+  EXPECT_EQ(req.model_name(), type + "-7");
+  EXPECT_EQ(req.raw_input_contents_size(), 0);
+
+  const json::array& inputs = rest.at("inputs").as_array();
+  ASSERT_EQ(static_cast<std::size_t>(req.inputs_size()), inputs.size());
+  for (int i = 0; i < req.inputs_size(); ++i) {
+    const auto& g = req.inputs(i);
+    const json::object& r = inputs[static_cast<std::size_t>(i)].as_object();
+    EXPECT_EQ(g.name(), type == "iris" ? std::string("input") : std::string(r.at("name").as_string()));
+    EXPECT_EQ(g.datatype(), std::string(r.at("datatype").as_string()));
+    const json::array& shape = r.at("shape").as_array();
+    ASSERT_EQ(static_cast<std::size_t>(g.shape_size()), shape.size());
+    for (int d = 0; d < g.shape_size(); ++d) EXPECT_EQ(g.shape(d), shape[static_cast<std::size_t>(d)].as_int64());
+
+    std::vector<json::value> data;
+    flatten(r.at("data"), data);
+    const auto& c = g.contents();
+    if (g.datatype() == "INT32") {
+      ASSERT_EQ(static_cast<std::size_t>(c.int_contents_size()), data.size());
+      for (std::size_t k = 0; k < data.size(); ++k) EXPECT_EQ(c.int_contents(static_cast<int>(k)), data[k].as_int64());
+      EXPECT_EQ(c.fp32_contents_size(), 0);
+    } else if (g.datatype() == "FP32") {
+      ASSERT_EQ(static_cast<std::size_t>(c.fp32_contents_size()), data.size());
+      for (std::size_t k = 0; k < data.size(); ++k) {
+        EXPECT_EQ(c.fp32_contents(static_cast<int>(k)), static_cast<float>(data[k].to_number<double>()));
+      }
+      EXPECT_EQ(c.int_contents_size(), 0);
+    } else {
+      ASSERT_EQ(g.datatype(), "BYTES");
+      ASSERT_EQ(static_cast<std::size_t>(c.bytes_contents_size()), data.size());
+      for (std::size_t k = 0; k < data.size(); ++k) {
+        const std::string expected = type == "tfsimple_string" ? "1" : std::string(data[k].as_string());
+        EXPECT_EQ(c.bytes_contents(static_cast<int>(k)), expected);
+      }
+    }
+  }
+
+  const json::value* params = rest.if_contains("parameters");
+  ASSERT_EQ(static_cast<std::size_t>(req.parameters_size()), params ? params->as_object().size() : 0u);
+  if (params) {
+    for (const auto& [key, value] : params->as_object()) {
+      const auto it = req.parameters().find(std::string(key));
+      ASSERT_NE(it, req.parameters().end()) << key;
+      EXPECT_EQ(it->second.string_param(), std::string(value.as_string()));
+    }
+  }
+}
+
+}  // namespace
+
+TEST(GrpcRequestCatalogue, EveryEncodableTypeCarriesTheRestTensors) {
+  int covered = 0;
+  for (const auto& type : scv2::known_model_types()) {
+    if (!scv2::has_grpc_payload(type)) continue;
+    ++covered;
+    expect_same_tensors(type, 1);
+    expect_same_tensors(type, 3);
+  }
+  EXPECT_EQ(covered, 9);
+}
+
+TEST(GrpcRequestCatalogue, BatchScalesTheFirstDimension) {
+  const auto one = parse(scv2::grpc_payload("tfsimple", "m", 1));
+  const auto four = parse(scv2::grpc_payload("tfsimple", "m", 4));
+  EXPECT_EQ(one.inputs(0).shape(0), 1);
+  EXPECT_EQ(four.inputs(0).shape(0), 4);
+  EXPECT_EQ(four.inputs(1).shape(1), 16);
+  EXPECT_EQ(four.inputs(1).contents().int_contents_size(), 64);
+  EXPECT_EQ(four.inputs(1).contents().int_contents(63), 63);
+  EXPECT_EQ(parse(scv2::grpc_payload("sentiment", "m", 5)).inputs(0).shape(0), 5);
+  // mlflow_wine ignores the batch size in the suite, so it does here.
+  EXPECT_EQ(scv2::grpc_payload("mlflow_wine", "m", 1), scv2::grpc_payload("mlflow_wine", "m", 8));
+}
+
+TEST(GrpcRequestCatalogue, TypesWithoutAnEncodablePayloadAreRefused) {
+  for (const char* type : {"add10", "echo", "synth"}) {
+    EXPECT_FALSE(scv2::has_grpc_payload(type));
+    EXPECT_THROW(scv2::grpc_payload(type, "m", 1), std::invalid_argument) << type;
+  }
+  EXPECT_FALSE(scv2::has_grpc_payload("nope"));
+  try {
+    scv2::grpc_payload("nope", "m", 1);
+    FAIL() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("MODEL_TYPE"), std::string::npos);
+  }
+}
+
+TEST(GrpcRequestCatalogue, EncodingIsDeterministic) {
+  EXPECT_EQ(scv2::grpc_payload("mlflow_wine", "wine", 1), scv2::grpc_payload("mlflow_wine", "wine", 1));
+  EXPECT_EQ(scv2::grpc_payload("iris", "iris", 2), scv2::grpc_payload("iris", "iris", 2));
+}
+
+TEST(GrpcRequestEncode, DatatypesSelectTheirContentsField) {
+  const std::vector<oip::Tensor> inputs = {
+      {"i64", {2}, "INT64", std::vector<std::int64_t>{-5, 1LL << 40}},
+      {"u8", {1}, "UINT8", std::vector<std::int64_t>{200}},
+      {"u64", {1}, "UINT64", std::vector<std::int64_t>{7}},
+      {"b", {3}, "BOOL", std::vector<std::int64_t>{1, 0, 1}},
+      {"f64", {1}, "FP64", std::vector<double>{0.1}},
+  };
+  const auto req = parse(oip::encode_grpc_request("m", inputs));
+  ASSERT_EQ(req.inputs_size(), 5);
+  EXPECT_EQ(req.inputs(0).contents().int64_contents(1), 1LL << 40);
+  EXPECT_EQ(req.inputs(0).contents().int64_contents(0), -5);
+  EXPECT_EQ(req.inputs(1).contents().uint_contents(0), 200u);
+  EXPECT_EQ(req.inputs(2).contents().uint64_contents(0), 7u);
+  ASSERT_EQ(req.inputs(3).contents().bool_contents_size(), 3);
+  EXPECT_FALSE(req.inputs(3).contents().bool_contents(1));
+  EXPECT_EQ(req.inputs(4).contents().fp64_contents(0), 0.1);
+  EXPECT_EQ(req.parameters_size(), 0);
+}
+
+TEST(GrpcRequestEncode, DataThatDoesNotFitItsDatatypeIsRefused) {
+  using V = std::vector<oip::Tensor>;
+  EXPECT_THROW(oip::encode_grpc_request("m", V{{"h", {1}, "FP16", std::vector<double>{0.5}}}), std::invalid_argument);
+  EXPECT_THROW(oip::encode_grpc_request("m", V{{"s", {1}, "INT32", std::vector<std::string>{"x"}}}),
+               std::invalid_argument);
+  EXPECT_THROW(oip::encode_grpc_request("m", V{{"r", {1}, "INT32", std::vector<double>{0.1}}}), std::invalid_argument);
+  EXPECT_THROW(oip::encode_grpc_request("m", V{{"n", {2, 2}, "INT32", std::vector<std::int64_t>{1, 2, 3}}}),
+               std::invalid_argument);
+}

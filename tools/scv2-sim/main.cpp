@@ -1,5 +1,6 @@
-// scv2-sim: simulated Seldon Core v2 inference server (Open Inference Protocol over HTTP/1.1).
-// Built on Boost only, never on inferload's own code, so that it is an independent peer.
+// scv2-sim: simulated Seldon Core v2 inference server (Open Inference Protocol over HTTP/1.1 and,
+// with --grpc-port, gRPC). Built on Boost and grpc++ only, never on inferload's own code, so that
+// it is an independent peer.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -7,6 +8,8 @@
 #include <boost/system/system_error.hpp>
 
 #include <csignal>
+#include <optional>
+#include <stdexcept>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -14,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "grpc_server.hpp"
 #include "listener.hpp"
 #include "options.hpp"
 #include "stats.hpp"
@@ -88,10 +92,34 @@ int main(int argc, char** argv) {
     // std::endl flushes: the parent reads this line through a pipe to learn the port.
     std::cout << "http " << format_endpoint(listener->local_endpoint()) << std::endl;
 
+    // Bound to the address the HTTP listener resolved, so both lines name the same host.
+    scv2sim::GrpcStats grpc_stats;
+    std::optional<scv2sim::GrpcServer> grpc;
+    if (opt.grpc_port) {
+        const tcp::endpoint http_ep = listener->local_endpoint();
+        scv2sim::GrpcConfig grpc_config;
+        grpc_config.address = format_endpoint({http_ep.address(), *opt.grpc_port});
+        grpc_config.max_streams = opt.grpc_max_streams;
+        grpc_config.latency = opt.latency;
+        grpc_config.error_rate = opt.error_rate;
+        grpc_config.stats = &grpc_stats;
+        stats.attach_grpc(&grpc_stats);
+        try {
+            grpc.emplace(grpc_config);
+        } catch (const std::runtime_error& e) {
+            std::cerr << "scv2-sim: --grpc-port: " << e.what() << std::endl;
+            return 1;
+        }
+        std::cout << "grpc " << format_endpoint({http_ep.address(),
+                                                 static_cast<std::uint16_t>(grpc->port())})
+                  << std::endl;
+    }
+
     std::vector<std::thread> threads;
     threads.reserve(opt.threads - 1);
     for (unsigned i = 1; i < opt.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
     for (auto& t : threads) t.join();
+    if (grpc) grpc->shutdown();
     return 0;
 }

@@ -35,18 +35,24 @@ double parse_fraction(std::string_view flag, std::string_view text) {
 const char* usage() {
     return "usage: scv2-sim --http-port N [options]\n"
            "\n"
-           "Simulated Seldon Core v2 inference server (Open Inference Protocol, REST).\n"
-           "Prints one line per listener ('http HOST:PORT') once it accepts connections,\n"
+           "Simulated Seldon Core v2 inference server (Open Inference Protocol, REST and gRPC).\n"
+           "Prints one line per listener ('http HOST:PORT', then 'grpc HOST:PORT' with\n"
+           "--grpc-port) once it accepts connections,\n"
            "then serves until SIGINT or SIGTERM and exits 0.\n"
            "\n"
            "options:\n"
            "  --http-port N               HTTP/1.1 port; 0 picks an ephemeral port (required)\n"
+           "  --grpc-port M               also serve V2 gRPC (ModelInfer, h2c) on port M; 0 picks an\n"
+           "                              ephemeral port (default: no gRPC server)\n"
+           "  --grpc-max-streams N        HTTP/2 concurrent streams per gRPC connection\n"
+           "                              (default: grpc's)\n"
            "  --host ADDR                 address to listen on (default 127.0.0.1)\n"
            "  --latency DUR|SPEC          delay per infer request: a duration (5ms, 250us, 1.5s,\n"
            "                              0), uniform:MIN:MAX or exp:MEAN (default 0)\n"
            "  --error-rate F              fraction in [0, 1] of infer requests answered with\n"
-           "                              HTTP 500 (default 0)\n"
-           "  --threads T                 threads serving connections (default 1)\n"
+           "                              HTTP 500 or gRPC INTERNAL (default 0)\n"
+           "  --threads T                 threads serving HTTP connections (default 1); gRPC\n"
+           "                              calls run on grpc++'s own callback threads\n"
            "  --max-requests-per-conn K   close each connection after its K-th response,\n"
            "                              announced by 'Connection: close' (default 0 = never)\n"
            "  --chunked                   send infer responses with Transfer-Encoding: chunked\n"
@@ -57,8 +63,9 @@ const char* usage() {
            "  GET  /v2/models/{name}/ready   GET /v2/health/ready   GET /v2/health/live\n"
            "  GET  /sim/stats                counters (JSON)\n"
            "  POST /sim/reset                zero the counters\n"
+           "  gRPC inference.GRPCInferenceService/ModelInfer   validate, echo input 0 as OUTPUT0\n"
            "\n"
-           "exit status: 0 after a signal, 1 if the listener cannot be opened, 2 on a bad flag\n";
+           "exit status: 0 after a signal, 1 if a listener cannot be opened, 2 on a bad flag\n";
 }
 
 Options parse_options(int argc, const char* const* argv) {
@@ -88,6 +95,10 @@ Options parse_options(int argc, const char* const* argv) {
         } else if (arg == "--http-port") {
             opt.http_port = parse_int<std::uint16_t>(arg, take_value(), 0, 65535);
             opt.http_port_given = true;
+        } else if (arg == "--grpc-port") {
+            opt.grpc_port = parse_int<std::uint16_t>(arg, take_value(), 0, 65535);
+        } else if (arg == "--grpc-max-streams") {
+            opt.grpc_max_streams = parse_int<int>(arg, take_value(), 1, INT32_MAX);
         } else if (arg == "--host") {
             opt.host = std::string(take_value());
             if (opt.host.empty()) throw UsageError("--host: empty address");
@@ -111,6 +122,8 @@ Options parse_options(int argc, const char* const* argv) {
         }
     }
     if (!opt.help && !opt.http_port_given) throw UsageError("--http-port: required");
+    if (opt.grpc_max_streams && !opt.grpc_port)
+        throw UsageError("--grpc-max-streams: only meaningful with --grpc-port");
     return opt;
 }
 

@@ -2,6 +2,7 @@
 // Command line of scv2-sim.
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -13,6 +14,8 @@ struct Options {
     std::string host = "127.0.0.1";
     std::uint16_t http_port = 0;
     bool http_port_given = false;
+    std::optional<std::uint16_t> grpc_port;  // no gRPC server unless given
+    std::optional<int> grpc_max_streams;     // grpc's default unless given
     LatencyModel latency;
     double error_rate = 0.0;
     unsigned threads = 1;

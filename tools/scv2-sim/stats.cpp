@@ -34,11 +34,12 @@ void Stats::reset() {
     for (Counter* c : {&rest_infer_, &rest_infer_ok_, &rest_infer_error_, &rest_infer_bad_request_,
                        &rest_ready_, &connections_, &http_requests_})
         c->value.store(0, std::memory_order_relaxed);
+    if (grpc_) grpc_->reset();
 }
 
 std::string Stats::to_json() const {
     const auto get = [](const Counter& c) { return c.value.load(std::memory_order_relaxed); };
-    return boost::json::serialize(boost::json::object{
+    boost::json::object out{
         {"rest_infer", get(rest_infer_)},
         {"rest_infer_ok", get(rest_infer_ok_)},
         {"rest_infer_error", get(rest_infer_error_)},
@@ -46,7 +47,9 @@ std::string Stats::to_json() const {
         {"rest_ready", get(rest_ready_)},
         {"connections", get(connections_)},
         {"http_requests", get(http_requests_)},
-    });
+    };
+    if (grpc_) grpc_->add_to(out);
+    return boost::json::serialize(out);
 }
 
 }  // namespace scv2sim

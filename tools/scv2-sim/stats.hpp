@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "grpc_stats.hpp"
+
 namespace scv2sim {
 
 // What a response counts as once it has been fully written.
@@ -16,6 +18,8 @@ public:
     void response_written(Counted what);
     void reset();
     std::string to_json() const;
+    // Only with --grpc-port, and before any thread serves: without it /sim/stats keeps its keys.
+    void attach_grpc(GrpcStats* grpc) { grpc_ = grpc; }
 
     // Writes handed to the kernel whose completion has not yet been counted. /sim/stats waits
     // (briefly) for this to drain so that a client which has read all its responses sees them
@@ -37,6 +41,7 @@ private:
     Counter rest_infer_, rest_infer_ok_, rest_infer_error_, rest_infer_bad_request_;
     Counter rest_ready_, connections_, http_requests_;
     Gauge in_flight_;
+    GrpcStats* grpc_ = nullptr;
 };
 
 }  // namespace scv2sim

@@ -4,6 +4,8 @@
 Checks the command line, the V2 REST endpoints and the counters at /sim/stats, using only the
 Python standard library so that the check is independent of both the simulator and inferload.
 The binary is taken from the SCV2_SIM environment variable (set by the ctest registration).
+The V2 gRPC endpoint is driven through GRPC_PROBE (tests/tools/grpc_probe.cpp, a grpc++ client),
+since the standard library has no HTTP/2.
 """
 
 import http.client
@@ -19,7 +21,10 @@ import time
 import unittest
 
 SIM = os.environ.get("SCV2_SIM", "")
+PROBE = os.environ.get("GRPC_PROBE", "")
 LISTENER_LINE = re.compile(r"^http 127\.0\.0\.1:(\d+)$")
+GRPC_LINE = re.compile(r"^grpc 127\.0\.0\.1:(\d+)$")
+HAVE_PROBE = bool(SIM and os.access(SIM, os.X_OK) and PROBE and os.access(PROBE, os.X_OK))
 
 
 def tfsimple_request():
@@ -53,6 +58,30 @@ class Sim:
             self.proc.kill()
             raise AssertionError(f"unexpected listener line {self.line!r}")
         self.port = int(match.group(1))
+        self.grpc_line = None
+        if "--grpc-port" in args:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 5.0)
+            self.grpc_line = self.proc.stdout.readline().rstrip("\n") if ready else ""
+            match = GRPC_LINE.match(self.grpc_line)
+            if not match:
+                self.proc.kill()
+                raise AssertionError(f"unexpected grpc listener line {self.grpc_line!r}")
+            self.grpc_target = f"127.0.0.1:{match.group(1)}"
+
+    def probe(self, calls, *args):
+        """Runs grpc_probe; returns ({status name: count}, seconds taken)."""
+        start = time.monotonic()
+        p = subprocess.run(
+            [PROBE, "--target", self.grpc_target, "--calls", str(calls), *args],
+            capture_output=True, text=True, timeout=30,
+        )
+        elapsed = time.monotonic() - start
+        assert p.returncode == 0, f"grpc_probe exited {p.returncode}: {p.stderr}"
+        counts = {}
+        for line in p.stdout.splitlines():
+            name, n = line.split()
+            counts[name] = int(n)
+        return counts, elapsed
 
     def conn(self, timeout=5.0):
         # Host is the model name in SCv2; the simulator must accept any Host.
@@ -432,6 +461,146 @@ class BehaviourFlagTest(unittest.TestCase):
         busy.close()
 
 
+SELDON = ("--metadata", "seldon-model=tfsimple1")
+
+
+@unittest.skipUnless(HAVE_PROBE, "SCV2_SIM and GRPC_PROBE must name the binaries")
+class GrpcTest(unittest.TestCase):
+    """The V2 gRPC endpoint (--grpc-port) and its counters."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = Sim("--threads", "2", "--grpc-port", "0")
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.sim.stop()
+        assert rc == 0, f"scv2-sim exited {rc} after SIGTERM"
+
+    def setUp(self):
+        self.sim.reset()
+
+    def test_prints_http_then_grpc_line_and_nothing_more(self):
+        self.assertRegex(self.sim.line, LISTENER_LINE)
+        self.assertRegex(self.sim.grpc_line, GRPC_LINE)
+        more, _, _ = select.select([self.sim.proc.stdout], [], [], 0.1)
+        self.assertFalse(more, "scv2-sim printed more than the two listener lines")
+
+    def test_calls_are_counted_with_their_metadata(self):
+        counts, _ = self.sim.probe(
+            10, *SELDON, "--metadata", "seldon-internal-model=tfsimple1_1",
+            "--metadata", "x-request-id=r1", "--timeout-ms", "10000",
+        )
+        self.assertEqual(counts, {"OK": 10})
+        counts, _ = self.sim.probe(3, "--model", "m2", "--metadata", "seldon-model=m2")
+        self.assertEqual(counts, {"OK": 3})
+        stats = self.sim.stats()
+        self.assertEqual(stats["grpc_infer"], 13)
+        self.assertEqual(stats["grpc_infer_ok"], 13)
+        self.assertEqual(stats["grpc_infer_error"], 0)
+        self.assertEqual(stats["grpc_infer_invalid"], 0)
+        self.assertEqual(stats["grpc_seldon_model"], {"tfsimple1": 10, "m2": 3})
+        self.assertEqual(stats["grpc_internal_model"], {"tfsimple1_1": 10})
+        self.assertEqual(stats["grpc_with_deadline"], 10)
+        self.assertEqual(stats["grpc_with_request_id"], 10)
+        self.assertEqual(stats["rest_infer"], 0, "gRPC calls must not count as REST")
+
+    def test_invalid_requests_are_invalid_argument(self):
+        counts, _ = self.sim.probe(3, *SELDON, "--bad")
+        self.assertEqual(counts, {"INVALID_ARGUMENT": 3})
+        counts, _ = self.sim.probe(2)  # no seldon-model metadata
+        self.assertEqual(counts, {"INVALID_ARGUMENT": 2})
+        stats = self.sim.stats()
+        self.assertEqual(stats["grpc_infer"], 5)
+        self.assertEqual(stats["grpc_infer_invalid"], 5)
+        self.assertEqual(stats["grpc_infer_ok"], 0)
+        self.assertEqual(stats["grpc_seldon_model"], {"tfsimple1": 3})
+
+    def test_reset_zeroes_grpc_counters_and_maps(self):
+        self.sim.probe(2, *SELDON, "--metadata", "x-request-id=r")
+        self.assertEqual(self.sim.stats()["grpc_infer"], 2)
+        self.sim.reset()
+        stats = self.sim.stats()
+        for key in ("grpc_infer", "grpc_infer_ok", "grpc_infer_error", "grpc_infer_invalid",
+                    "grpc_with_deadline", "grpc_with_request_id"):
+            self.assertEqual(stats[key], 0, key)
+        self.assertEqual(stats["grpc_seldon_model"], {})
+        self.assertEqual(stats["grpc_internal_model"], {})
+
+    def test_rest_is_served_alongside(self):
+        c = self.sim.conn()
+        r, body = infer(c)
+        c.close()
+        self.assertEqual(r.status, 200)
+        self.assertEqual(json.loads(body)["outputs"][0]["data"], list(range(16)))
+        self.assertEqual(self.sim.stats()["rest_infer_ok"], 1)
+
+
+@unittest.skipUnless(HAVE_PROBE, "SCV2_SIM and GRPC_PROBE must name the binaries")
+class GrpcFlagTest(unittest.TestCase):
+    """REST's behaviour flags apply to gRPC calls too."""
+
+    def run_sim(self, *args):
+        sim = Sim("--grpc-port", "0", *args)
+        self.addCleanup(lambda: self.assertEqual(sim.stop(), 0))
+        return sim
+
+    def test_error_rate_one_answers_every_call_with_a_non_ok_status(self):
+        sim = self.run_sim("--error-rate", "1")
+        counts, _ = sim.probe(5, *SELDON)
+        self.assertEqual(counts, {"INTERNAL": 5})
+        stats = sim.stats()
+        self.assertEqual(stats["grpc_infer"], 5)
+        self.assertEqual(stats["grpc_infer_error"], 5)
+        self.assertEqual(stats["grpc_infer_ok"], 0)
+
+    def test_fixed_latency_delays_each_call(self):
+        sim = self.run_sim("--latency", "50ms")
+        counts, elapsed = sim.probe(5, *SELDON)
+        self.assertEqual(counts, {"OK": 5})
+        self.assertGreaterEqual(elapsed, 0.25)
+
+    def test_latency_does_not_serialise_concurrent_calls(self):
+        sim = self.run_sim("--latency", "400ms")
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(sim.probe(1, *SELDON)))
+                   for _ in range(5)]
+        start = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual([c for c, _ in results], [{"OK": 1}] * 5)
+        self.assertTrue(all(e >= 0.4 for _, e in results), results)
+        self.assertLess(time.monotonic() - start, 1.6, "delays were served one after another")
+
+    def test_max_streams_is_accepted(self):
+        sim = self.run_sim("--grpc-max-streams", "1")
+        counts, _ = sim.probe(3, *SELDON)
+        self.assertEqual(counts, {"OK": 3})
+
+    def test_sigterm_exits_zero_promptly_with_a_delayed_call_in_flight(self):
+        sim = Sim("--grpc-port", "0", "--latency", "5s")
+        probe = subprocess.Popen(
+            [PROBE, "--target", sim.grpc_target, "--calls", "1", *SELDON],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        time.sleep(0.3)
+        start = time.monotonic()
+        rc = sim.stop(timeout=3.0)
+        self.assertEqual(rc, 0)
+        self.assertLess(time.monotonic() - start, 1.0)
+        probe.communicate(timeout=10)
+
+    def test_without_grpc_port_stats_have_no_grpc_keys(self):
+        sim = Sim()
+        self.addCleanup(lambda: self.assertEqual(sim.stop(), 0))
+        self.assertIsNone(sim.grpc_line)
+        more, _, _ = select.select([sim.proc.stdout], [], [], 0.1)
+        self.assertFalse(more, "scv2-sim printed a line besides 'http ...'")
+        self.assertFalse([k for k in sim.stats() if k.startswith("grpc")])
+
+
 @unittest.skipUnless(SIM and os.access(SIM, os.X_OK), "SCV2_SIM must name the scv2-sim binary")
 class CommandLineTest(unittest.TestCase):
     def run_cli(self, *args):
@@ -448,6 +617,12 @@ class CommandLineTest(unittest.TestCase):
             (["--http-port", "0", "--max-requests-per-conn", "-1"], "--max-requests-per-conn"),
             (["--http-port", "0", "--threads"], "--threads"),
             ([], "--http-port"),
+            (["--http-port", "0", "--grpc-port", "70000"], "--grpc-port"),
+            (["--http-port", "0", "--grpc-port", "x"], "--grpc-port"),
+            (["--http-port", "0", "--grpc-port"], "--grpc-port"),
+            (["--http-port", "0", "--grpc-port", "0", "--grpc-max-streams", "0"],
+             "--grpc-max-streams"),
+            (["--http-port", "0", "--grpc-max-streams", "4"], "--grpc-max-streams"),
         ]
         for args, flag in cases:
             with self.subTest(args=args):
@@ -468,7 +643,8 @@ class CommandLineTest(unittest.TestCase):
         p = self.run_cli("--help")
         self.assertEqual(p.returncode, 0)
         for flag in ("--http-port", "--host", "--latency", "--error-rate", "--threads",
-                     "--max-requests-per-conn", "--chunked"):
+                     "--max-requests-per-conn", "--chunked", "--grpc-port",
+                     "--grpc-max-streams"):
             self.assertIn(flag, p.stdout)
 
 

@@ -60,8 +60,9 @@ class Sim:
         self.port = int(match.group(1))
         self.grpc_line = None
         if "--grpc-port" in args:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 5.0)
-            self.grpc_line = self.proc.stdout.readline().rstrip("\n") if ready else ""
+            # Printed right after the http line (or not at all, on exit): the first readline may
+            # already hold it in Python's buffer, where select() cannot see it.
+            self.grpc_line = self.proc.stdout.readline().rstrip("\n")
             match = GRPC_LINE.match(self.grpc_line)
             if not match:
                 self.proc.kill()
@@ -516,6 +517,14 @@ class GrpcTest(unittest.TestCase):
         self.assertEqual(stats["grpc_infer_ok"], 0)
         self.assertEqual(stats["grpc_seldon_model"], {"tfsimple1": 3})
 
+    def test_raw_input_contents_are_checked_by_byte_length(self):
+        counts, _ = self.sim.probe(2, *SELDON, "--raw")
+        self.assertEqual(counts, {"OK": 2})
+        counts, _ = self.sim.probe(2, *SELDON, "--raw", "--bad")
+        self.assertEqual(counts, {"INVALID_ARGUMENT": 2})
+        stats = self.sim.stats()
+        self.assertEqual((stats["grpc_infer_ok"], stats["grpc_infer_invalid"]), (2, 2))
+
     def test_reset_zeroes_grpc_counters_and_maps(self):
         self.sim.probe(2, *SELDON, "--metadata", "x-request-id=r")
         self.assertEqual(self.sim.stats()["grpc_infer"], 2)
@@ -632,6 +641,18 @@ class CommandLineTest(unittest.TestCase):
                 lines = p.stderr.splitlines()
                 self.assertEqual(len(lines), 1, p.stderr)
                 self.assertIn(flag, lines[0])
+
+    @unittest.skipUnless(HAVE_PROBE, "GRPC_PROBE must name the grpc_probe binary")
+    def test_busy_grpc_port_exits_1_before_any_listener_line(self):
+        sim = Sim("--grpc-port", "0")
+        try:
+            busy = sim.grpc_target.rsplit(":", 1)[1]
+            p = self.run_cli("--http-port", "0", "--grpc-port", busy)
+            self.assertEqual(p.returncode, 1)
+            self.assertEqual(p.stdout, "")
+            self.assertIn("--grpc-port", p.stderr.splitlines()[-1])  # after grpc's own log
+        finally:
+            self.assertEqual(sim.stop(), 0)
 
     def test_good_latency_specs_are_accepted(self):
         for spec in ("0", "250us", "1.5s", "uniform:1ms:5ms", "exp:2ms"):

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -29,6 +30,7 @@ struct Args {
     long calls = 1;
     long timeout_ms = 0;  // 0: no deadline, so the server sees none
     bool bad = false;
+    bool raw = false;  // the data in raw_input_contents instead of contents
     std::vector<std::pair<std::string, std::string>> metadata;
 };
 
@@ -59,6 +61,7 @@ Args parse(int argc, char** argv) {
         else if (arg == "--calls") a.calls = parse_count(arg, value());
         else if (arg == "--timeout-ms") a.timeout_ms = parse_count(arg, value());
         else if (arg == "--bad") a.bad = true;
+        else if (arg == "--raw") a.raw = true;
         else if (arg == "--metadata") {
             const std::string_view kv = value();
             const auto eq = kv.find('=');
@@ -67,7 +70,7 @@ Args parse(int argc, char** argv) {
             a.metadata.emplace_back(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
         } else {
             usage_error("unknown flag '" + std::string(arg) + "' (flags: --target HOST:PORT "
-                        "--model NAME --calls N --timeout-ms MS --metadata K=V --bad)");
+                        "--model NAME --calls N --timeout-ms MS --metadata K=V --bad --raw)");
         }
     }
     if (a.target.empty()) usage_error("--target: required");
@@ -85,7 +88,14 @@ inference::ModelInferRequest tfsimple_request(const Args& a) {
         in->add_shape(1);
         in->add_shape(16);
         const int n = a.bad && std::string_view(name) == "INPUT1" ? 3 : 16;
-        for (int v = 0; v < n; ++v) in->mutable_contents()->add_int_contents(v);
+        if (a.raw) {
+            std::string bytes;
+            for (std::int32_t v = 0; v < n; ++v)  // little-endian, as the protocol's raw data is
+                for (int b = 0; b < 4; ++b) bytes.push_back(static_cast<char>((v >> (8 * b)) & 0xff));
+            req.add_raw_input_contents(std::move(bytes));
+        } else {
+            for (int v = 0; v < n; ++v) in->mutable_contents()->add_int_contents(v);
+        }
     }
     return req;
 }

@@ -150,7 +150,7 @@ private:
         return grpc::Status::OK;
     }
 
-    const GrpcConfig& config_;
+    const GrpcConfig config_;  // a copy: the caller's may be gone while calls are served
     std::mutex rng_mutex_;  // grpc's threads are not ours, so there is no per-thread generator
     SplitMix64 rng_{std::random_device{}()};
     std::recursive_mutex mutex_;
@@ -164,6 +164,9 @@ GrpcServer::GrpcServer(const GrpcConfig& config) : service_(std::make_unique<Ser
     builder.RegisterService(service_.get());
     builder.SetMaxReceiveMessageSize(max_message_bytes);
     builder.SetMaxSendMessageSize(max_message_bytes);
+    // grpc binds with SO_REUSEPORT by default: a second simulator would then share a busy port
+    // silently instead of failing, and a test would talk to whichever process the kernel picks.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     if (config.max_streams) builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, *config.max_streams);
     server_ = builder.BuildAndStart();
     if (!server_ || port_ == 0) throw std::runtime_error("cannot listen on " + config.address);

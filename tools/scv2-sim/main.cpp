@@ -88,11 +88,9 @@ int main(int argc, char** argv) {
                   << e.code().message() << std::endl;
         return 1;
     }
-    listener->start();
-    // std::endl flushes: the parent reads this line through a pipe to learn the port.
-    std::cout << "http " << format_endpoint(listener->local_endpoint()) << std::endl;
 
-    // Bound to the address the HTTP listener resolved, so both lines name the same host.
+    // Bound to the address the HTTP listener resolved, so both lines name the same host; started
+    // before either line is printed, so that a parent never sees one listener of a failed start.
     scv2sim::GrpcStats grpc_stats;
     std::optional<scv2sim::GrpcServer> grpc;
     if (opt.grpc_port) {
@@ -110,10 +108,14 @@ int main(int argc, char** argv) {
             std::cerr << "scv2-sim: --grpc-port: " << e.what() << std::endl;
             return 1;
         }
-        std::cout << "grpc " << format_endpoint({http_ep.address(),
+    }
+    listener->start();
+    // std::endl flushes: the parent reads these lines through a pipe to learn the ports.
+    std::cout << "http " << format_endpoint(listener->local_endpoint()) << std::endl;
+    if (grpc)
+        std::cout << "grpc " << format_endpoint({listener->local_endpoint().address(),
                                                  static_cast<std::uint16_t>(grpc->port())})
                   << std::endl;
-    }
 
     std::vector<std::thread> threads;
     threads.reserve(opt.threads - 1);

@@ -5,7 +5,10 @@ import os
 import re
 import sys
 
-ORDER = ["runtime", "metrics", "net", "http1", "http2", "grpc", "oip", "scv2", "load", "output", "app"]
+ORDER = ["runtime", "metrics", "load", "net", "http1", "http2", "grpc", "oip", "scv2", "scenario", "output", "app"]
+# The engine decides when iterations start and knows no protocol; the protocols know no engine.
+# Only the scenario layer, which says what an iteration does, sees both.
+PROTOCOLS = ["net", "http1", "http2", "grpc", "oip", "scv2"]
 INCLUDE = re.compile(r'#\s*include\s*"inferload/([a-z0-9_]+)/')
 
 
@@ -29,6 +32,8 @@ def main(top):
                         m = INCLUDE.search(line)
                         if m and m.group(1) in ORDER and ORDER.index(m.group(1)) > rank:
                             problems.append(f"{os.path.relpath(path, top)}:{lineno}: {module} includes the higher module {m.group(1)}")
+                        if m and module in PROTOCOLS and m.group(1) == "load":
+                            problems.append(f"{os.path.relpath(path, top)}:{lineno}: protocol module {module} includes the engine (load)")
     for path in files_of(os.path.join(top, "tools", "scv2-sim")):
         with open(path, encoding="utf-8") as f:
             if INCLUDE.search(f.read()):

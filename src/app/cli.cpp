@@ -29,6 +29,12 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_option("--io", a.io, "I/O backend: uring or epoll (default: uring, epoll where io_uring is refused)");
   run.add_option("--workers", a.workers, "Worker threads, one per CPU (default: the CPUs this process may use)");
   run.add_option("--timeout", a.timeout, "Request timeout (default 60s, as k6's HTTP default)");
+  run.add_option("--grpc-timeout", a.grpc_timeout, "gRPC call timeout, sent as grpc-timeout (default 2m, as k6's gRPC default)");
+  run.add_option("--grpc-connections", a.grpc_connections,
+                 "Shared HTTP/2 connections per worker for gRPC; streams carry the concurrency (default 1)");
+  run.add_option("--grpc-connection", a.grpc_connection,
+                 "gRPC connection strategy: pooled (default), or per-iteration, which opens and closes a "
+                 "connection around each iteration's gRPC calls as SCv2's k6 scripts do");
   run.add_option("-e,--env", a.env, "Set an environment variable for the scenario: NAME=VALUE (repeatable)");
   run.add_option("-o,--out", a.out, "Live outputs (not available yet: any value is an error)");
   run.add_flag("-q,--quiet", a.quiet, "No header and no progress lines; the summary is still printed");

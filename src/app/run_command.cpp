@@ -25,6 +25,8 @@
 #include "inferload/output/trend_stats.hpp"
 #include "inferload/runtime/duration.hpp"
 #include "inferload/runtime/worker.hpp"
+#include "inferload/scenario/infer_program.hpp"
+#include "inferload/scv2/grpc_targets.hpp"
 #include "inferload/scv2/scripts.hpp"
 #include "inferload/scv2/settings.hpp"
 #include "inferload/scv2/targets.hpp"
@@ -92,6 +94,11 @@ scv2::EnvLookup make_env(const RunArgs& a) {
     if (auto it = overrides->find(name); it != overrides->end()) return it->second;
     return process(name);
   };
+}
+
+std::string grpc_strategy(scenario::GrpcConnections mode, int pool_size) {
+  if (mode == scenario::GrpcConnections::per_iteration) return "per-iteration connections";
+  return "pooled, " + std::to_string(pool_size) + " connection" + (pool_size == 1 ? "" : "s") + " per worker";
 }
 
 double cpu_seconds() {
@@ -185,13 +192,11 @@ int run_command(const RunArgs& a) {
   } catch (const std::invalid_argument& e) {
     config_error(e.what());
   }
-  if (settings.infer_grpc_iterations != 0) {
-    config_error("INFER_GRPC_ITERATIONS=" + std::to_string(settings.infer_grpc_iterations) +
-                 ": gRPC inference is not supported yet; set INFER_GRPC_ITERATIONS=0");
-  }
-  if (settings.infer_http_iterations == 0) {
+  if (settings.infer_http_iterations == 0 && settings.infer_grpc_iterations == 0) {
     config_error("INFER_HTTP_ITERATIONS=0 and INFER_GRPC_ITERATIONS=0: no protocol is enabled");
   }
+  const bool use_rest = settings.infer_http_iterations > 0;
+  const bool use_grpc = settings.infer_grpc_iterations > 0;
 
   net::HttpUrl url;
   try {
@@ -204,6 +209,18 @@ int run_command(const RunArgs& a) {
     targets = std::make_unique<scv2::TargetTable>(settings, url);
   } catch (const std::invalid_argument& e) {
     config_error(e.what());
+  }
+  // INFER_GRPC_ENDPOINT is host:port, as k6's grpc connect() takes it.
+  net::HttpUrl grpc_url;
+  if (use_grpc) {
+    try {
+      grpc_url = net::parse_http_url("http://" + settings.infer_grpc_endpoint);
+    } catch (const std::invalid_argument& e) {
+      config_error("INFER_GRPC_ENDPOINT: \"" + settings.infer_grpc_endpoint + "\" is not host:port: " + e.what());
+    }
+    if (!grpc_url.base_path.empty() || settings.infer_grpc_endpoint.find("://") != std::string::npos) {
+      config_error("INFER_GRPC_ENDPOINT: \"" + settings.infer_grpc_endpoint + "\" is not host:port");
+    }
   }
 
   std::vector<std::string> trend_stats = output::default_trend_stats();
@@ -229,6 +246,30 @@ int run_command(const RunArgs& a) {
   const Nanos timeout = a.timeout ? parse_duration_option("--timeout", *a.timeout, runtime::DurationSyntax::cli)
                                   : 60 * runtime::kSecond;
   if (timeout <= 0) flag_error("--timeout", "must be more than 0");
+  const Nanos grpc_timeout = a.grpc_timeout
+                                 ? parse_duration_option("--grpc-timeout", *a.grpc_timeout, runtime::DurationSyntax::cli)
+                                 : 120 * runtime::kSecond;
+  if (grpc_timeout <= 0) flag_error("--grpc-timeout", "must be more than 0");
+  scenario::GrpcConnections grpc_mode = scenario::GrpcConnections::pooled;
+  if (a.grpc_connection) {
+    if (*a.grpc_connection == "per-iteration") grpc_mode = scenario::GrpcConnections::per_iteration;
+    else if (*a.grpc_connection != "pooled") flag_error("--grpc-connection", "\"" + *a.grpc_connection + "\" is not pooled or per-iteration");
+  }
+  int grpc_pool_size = 1;
+  if (a.grpc_connections) {
+    grpc_pool_size = static_cast<int>(parse_count("--grpc-connections", *a.grpc_connections, 1, 10000));
+    if (grpc_mode == scenario::GrpcConnections::per_iteration) {
+      flag_error("--grpc-connections", "does not apply with --grpc-connection=per-iteration");
+    }
+  }
+  std::unique_ptr<scv2::GrpcTargetTable> grpc_targets;
+  if (use_grpc) {
+    try {
+      grpc_targets = std::make_unique<scv2::GrpcTargetTable>(settings, *targets, settings.infer_grpc_endpoint, grpc_timeout);
+    } catch (const std::invalid_argument& e) {
+      config_error(e.what());
+    }
+  }
 
   std::optional<runtime::IoBackend> forced;
   if (a.io) {
@@ -252,22 +293,34 @@ int run_command(const RunArgs& a) {
     config_error(e.what());
   }
 
-  // Setup: the target must be reachable before any load is started.
+  // Setup: the targets must be reachable before any load is started.
+  auto reach = [&](const char* variable, const std::string& given, const net::HttpUrl& u) {
+    net::ResolvedEndpoint ep;
+    try {
+      ep = net::resolve(u.host, u.port);
+    } catch (const std::runtime_error& e) {
+      throw ExitError(kExitSetupFailed, std::string(variable) + " " + given + ": " + e.what());
+    }
+    if (const int err = net::probe_connect(ep, std::min<Nanos>(timeout, 10 * runtime::kSecond)); err != 0) {
+      throw ExitError(kExitSetupFailed, std::string(variable) + " " + given + " (" + ep.text +
+                                            ") is unreachable: " + std::strerror(err));
+    }
+    return ep;
+  };
   net::ResolvedEndpoint endpoint;
-  try {
-    endpoint = net::resolve(url.host, url.port);
-  } catch (const std::runtime_error& e) {
-    throw ExitError(kExitSetupFailed, "INFER_HTTP_ENDPOINT " + settings.infer_http_endpoint + ": " + e.what());
-  }
-  if (const int err = net::probe_connect(endpoint, std::min<Nanos>(timeout, 10 * runtime::kSecond)); err != 0) {
-    throw ExitError(kExitSetupFailed, "INFER_HTTP_ENDPOINT " + settings.infer_http_endpoint + " (" + endpoint.text +
-                                          ") is unreachable: " + std::strerror(err));
-  }
+  if (use_rest) endpoint = reach("INFER_HTTP_ENDPOINT", settings.infer_http_endpoint, url);
+  net::ResolvedEndpoint grpc_endpoint;
+  if (use_grpc) grpc_endpoint = reach("INFER_GRPC_ENDPOINT", settings.infer_grpc_endpoint, grpc_url);
 
   const int effective_workers = std::max(1, std::min(workers, scenario.vus));
-  // HTTP/1.1: one keep-alive connection per VU.
-  const std::uint64_t needed = descriptors_needed(static_cast<std::uint64_t>(scenario.vus), 1,
-                                                  static_cast<std::uint64_t>(effective_workers));
+  // HTTP/1.1: one keep-alive connection per VU; gRPC: the pools, or one per VU per iteration.
+  std::uint64_t per_vu = use_rest ? 1 : 0;
+  if (use_grpc && grpc_mode == scenario::GrpcConnections::per_iteration) ++per_vu;
+  std::uint64_t needed = descriptors_needed(static_cast<std::uint64_t>(scenario.vus), per_vu,
+                                            static_cast<std::uint64_t>(effective_workers));
+  if (use_grpc && grpc_mode == scenario::GrpcConnections::pooled) {
+    needed += static_cast<std::uint64_t>(grpc_pool_size) * static_cast<std::uint64_t>(effective_workers) * 2;
+  }
   const std::uint64_t open_file_limit = raise_open_file_limit(needed);
   if (const std::string w = open_file_warning(static_cast<std::uint64_t>(scenario.vus), needed, open_file_limit);
       !w.empty()) {
@@ -292,8 +345,15 @@ int run_command(const RunArgs& a) {
     std::printf("     inferload: %s, %s (%s), %d worker%s\n", INFERLOAD_VERSION, runtime::to_string(backend.backend),
                 backend.detail.c_str(), effective_workers,
                 effective_workers == 1 ? "" : "s");
-    std::printf("        target: %s (%s), %zu model%s\n", settings.infer_http_endpoint.c_str(), endpoint.text.c_str(),
-                targets->model_count(), targets->model_count() == 1 ? "" : "s");
+    if (use_rest) {
+      std::printf("        target: %s (%s), %zu model%s\n", settings.infer_http_endpoint.c_str(), endpoint.text.c_str(),
+                  targets->model_count(), targets->model_count() == 1 ? "" : "s");
+    }
+    if (use_grpc) {
+      std::printf("   grpc target: %s (%s), %zu model%s, %s\n", settings.infer_grpc_endpoint.c_str(),
+                  grpc_endpoint.text.c_str(), targets->model_count(), targets->model_count() == 1 ? "" : "s",
+                  grpc_strategy(grpc_mode, grpc_pool_size).c_str());
+    }
     std::printf("\n     scenarios: (100.00%%) 1 scenario, %d max VUs, %s max duration (incl. graceful stop):\n",
                 scenario.vus, runtime::format_go_duration(max_duration).c_str());
     std::printf("              * %s: %s\n\n", scenario.name.c_str(), scenario.describe().c_str());
@@ -302,16 +362,27 @@ int run_command(const RunArgs& a) {
     if (out.error() != 0) throw ExitError(kExitOtherError, out.message());
   }
 
+  scenario::InferPlan plan;
+  plan.targets = targets.get();
+  plan.grpc_targets = grpc_targets.get();
+  plan.http_endpoint = endpoint;
+  plan.grpc_endpoint = grpc_endpoint;
+  plan.grpc_authority = settings.infer_grpc_endpoint;
+  plan.http_iterations = settings.infer_http_iterations;
+  plan.grpc_iterations = settings.infer_grpc_iterations;
+  plan.http_timeout = timeout;
+  plan.grpc_timeout = grpc_timeout;
+  plan.grpc_mode = grpc_mode;
+  plan.grpc_pool_size = grpc_pool_size;
+  plan.seed = std::random_device{}();
+  scenario::InferProgram program(plan);
+
   load::RunOptions opt;
   opt.scenario = scenario;
   opt.workers = workers;
   opt.cpus = cpus;
   opt.backend = backend;
-  opt.request_timeout = timeout;
-  opt.endpoint = endpoint;
-  opt.targets = targets.get();
-  opt.http_iterations = settings.infer_http_iterations;
-  opt.seed = std::random_device{}();
+  opt.program = &program;
 
   StopSignals signals;
   load::MonitorHooks hooks;
@@ -342,7 +413,12 @@ int run_command(const RunArgs& a) {
   info.io_detail = backend.detail;
   info.workers = result.workers;
   info.driver_cpu_seconds = cpu;
-  const output::RunReport report = output::build_report(result, scenario, *script, std::move(info));
+  if (use_grpc) {
+    info.grpc = true;
+    info.grpc_connections = grpc_strategy(grpc_mode, grpc_pool_size);
+    info.grpc_connections_opened = program.grpc_connections_opened();
+  }
+  const output::RunReport report = output::build_report(result, program.totals(), scenario, *script, std::move(info));
 
   int code = kExitOk;
   if (!a.no_summary) {

@@ -133,4 +133,15 @@ MessageError MessageReader::finish() noexcept {
   return error_;
 }
 
+void MessageReader::reset() noexcept {
+  input_ = nullptr;
+  input_left_ = 0;
+  state_ = State::prefix;
+  prefix_have_ = 0;
+  compressed_ = false;
+  length_ = 0;
+  payload_have_ = 0;
+  error_ = MessageError::none;
+}
+
 }  // namespace inferload::grpc

@@ -8,7 +8,6 @@
 #include <atomic>
 #include <cerrno>
 
-#include "inferload/http1/client.hpp"
 #include "inferload/runtime/worker.hpp"
 
 namespace inferload::load {
@@ -43,6 +42,8 @@ struct Engine::WorkerSlot {
   std::vector<int> vu_numbers;
   std::unique_ptr<Shard> shard;
   runtime::Reactor* reactor = nullptr;  // set on the worker's own thread
+  int vus_running = 0;                  // this worker's VUs that have not ended
+  runtime::Timer* all_vus_ended = nullptr;  // armed to wake run_worker once vus_running is 0
   std::uint64_t local_budget = 0;       // shared-iterations claimed by this worker, not started
   std::unique_ptr<runtime::Worker> worker;
 
@@ -75,9 +76,15 @@ namespace {
 // Marks a VU as gone however its coroutine ends, so the monitor can never wait for a VU that is
 // no more; the last one wakes the monitor.
 struct VuPresence {
-  explicit VuPresence(Engine::WorkerSlot& w) : w(w) { w.shard->live_active_vus.add(1); }
+  explicit VuPresence(Engine::WorkerSlot& w) : w(w) {
+    w.shard->live_active_vus.add(1);
+    ++w.vus_running;
+  }
   ~VuPresence() {
     w.shard->live_active_vus.add(-1);
+    // The worker's program is torn down from a timer, at the loop's top level: this VU may have
+    // been resumed from inside one of the program's connections.
+    if (--w.vus_running == 0 && w.all_vus_ended && w.all_vus_ended->armed()) w.reactor->timers().arm(*w.all_vus_ended, 0);
     if (w.shared.vus_alive.fetch_sub(1) == 1) {
       const std::uint64_t one = 1;
       [[maybe_unused]] ssize_t n = ::write(w.shared.done_fd, &one, sizeof(one));
@@ -102,33 +109,16 @@ class ResourceBackoff {
   Nanos delay_ = kFirst;
 };
 
-runtime::Task<void> run_vu(Engine::WorkerSlot& w, int vu_number) {
-  const RunOptions& opt = w.shared.opt;
+runtime::Task<void> run_vu(Engine::WorkerSlot& w, WorkerProgram& program, int vu_number) {
   runtime::Reactor& r = *w.reactor;
   Shard& shard = *w.shard;
   const VuPresence presence(w);
-  http1::Client client(r, opt.endpoint, opt.request_timeout);
-  scv2::Rng rng(opt.seed + static_cast<std::uint64_t>(vu_number));
-  scv2::RestRequestBuffer requests(*opt.targets);
+  const std::unique_ptr<VuProgram> vu = program.make_vu(vu_number);
   ResourceBackoff backoff;
   while (w.claim()) {
     const Nanos started = runtime::now_ns();
-    const http1::RequestTemplate& request = opt.targets->rest(opt.targets->pick(rng), requests);
-    bool interrupted = false;
-    bool out_of_sockets = false;
-    for (int k = 0; k < opt.http_iterations; ++k) {
-      const http1::Exchange x = co_await client.exchange(request);
-      shard.record_rest(x);
-      if (x.failure == net::Failure::interrupted) {
-        interrupted = true;
-        break;
-      }
-      if (x.failure == net::Failure::no_resources) {
-        out_of_sockets = true;
-        break;
-      }
-    }
-    if (interrupted) {
+    const IterationEnd end = co_await vu->iterate();
+    if (end == IterationEnd::interrupted) {
       shard.record_interrupted_iteration();
       break;
     }
@@ -136,12 +126,40 @@ runtime::Task<void> run_vu(Engine::WorkerSlot& w, int vu_number) {
     // Out of descriptors, a retry fails at once and without a single suspension: looping on it
     // would starve every other VU of this worker (and recurse through the coroutine chain). The
     // VU sleeps instead, longer each time, until sockets are to be had again.
-    if (!out_of_sockets) {
+    if (end != IterationEnd::out_of_resources) {
       backoff.reset();
     } else if (co_await runtime::sleep_until(r, runtime::now_ns() + backoff.next()) == runtime::FireReason::interrupted) {
       break;
     }
   }
+}
+
+// Owns the worker's program from before its first VU starts until after its last one ended.
+runtime::Task<void> run_worker(Engine::WorkerSlot& w) {
+  runtime::Reactor& r = *w.reactor;
+  std::unique_ptr<WorkerProgram> program = w.shared.opt.program->make_worker({r, *w.shard, w.index});
+  struct Wake {
+    static void fire(void* self, runtime::FireReason) noexcept { static_cast<Wake*>(self)->h.resume(); }
+    std::coroutine_handle<> h;
+  } wake;
+  runtime::Timer timer(&Wake::fire, &wake);
+  w.all_vus_ended = &timer;
+  for (int vu : w.vu_numbers) r.spawn(run_vu(w, *program, vu));
+  struct Await {
+    Engine::WorkerSlot& w;
+    runtime::Timer& timer;
+    Wake& wake;
+    bool await_ready() const noexcept { return w.vus_running == 0; }
+    void await_suspend(std::coroutine_handle<> h) noexcept {
+      wake.h = h;
+      // No deadline: the last VU arms it; a hard stop fires it early, and it is simply re-armed.
+      w.reactor->timers().arm(timer, runtime::kNever);
+    }
+    void await_resume() const noexcept {}
+  };
+  while (w.vus_running > 0) co_await Await{w, timer, wake};
+  w.all_vus_ended = nullptr;
+  program.reset();
 }
 
 }  // namespace
@@ -157,6 +175,7 @@ RunResult Engine::run(const MonitorHooks& hooks) {
   for (int i = 0; i < workers; ++i) slots.push_back(std::make_unique<WorkerSlot>(shared, i));
   for (int v = 0; v < sc.vus; ++v) slots[static_cast<std::size_t>(v % workers)]->vu_numbers.push_back(v + 1);
   shared.vus_alive = sc.vus;
+  opt_.program->prepare(workers);
 
   RunResult result;
   result.workers = workers;
@@ -169,7 +188,7 @@ RunResult Engine::run(const MonitorHooks& hooks) {
     WorkerSlot* s = slot.get();
     slot->worker = std::make_unique<runtime::Worker>(slot->index, cpu, opt_.backend, [s](runtime::Reactor& r) {
       s->reactor = &r;
-      for (int vu : s->vu_numbers) r.spawn(run_vu(*s, vu));
+      r.spawn(run_worker(*s));
     });
     if (!slot->worker->error().empty()) {
       // The reactor could not be built: its VUs never run.

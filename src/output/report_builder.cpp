@@ -41,7 +41,7 @@ MetricSummary empty_like(const std::string& base, std::string name) {
 }
 
 // Each non-empty cell as the exchange it stands for, named by the same functions that tag samples.
-std::vector<metrics::FailureSummary> failure_summaries(const load::FailureCounts& f) {
+std::vector<metrics::FailureSummary> failure_summaries(const scenario::FailureCounts& f, const scenario::GrpcMetrics& g) {
   std::vector<metrics::FailureSummary> out;
   auto add = [&](std::uint64_t count, const http1::Exchange& x) {
     if (count > 0) out.push_back({http1::k6_error_code(x), x.status, http1::k6_error_text(x), count});
@@ -61,6 +61,30 @@ std::vector<metrics::FailureSummary> failure_summaries(const load::FailureCounts
     http1::Exchange x;
     x.status = static_cast<int>(i);
     add(f.by_status[i], x);
+  }
+  // gRPC has no k6 error codes: a row names the status the call ended with and why.
+  auto add_grpc = [&](std::uint64_t count, grpc::StatusCode status, const std::string& why) {
+    if (count > 0) {
+      out.push_back({0, static_cast<int>(status), std::string("grpc ") + grpc::to_string(status) + ": " + why, count});
+    }
+  };
+  for (std::size_t i = 0; i < g.by_server_status.size(); ++i) {
+    add_grpc(g.by_server_status[i], static_cast<grpc::StatusCode>(i), "status from the server");
+  }
+  for (std::size_t i = 0; i < g.by_net_failure.size(); ++i) {
+    const auto nf = static_cast<net::Failure>(i);
+    add_grpc(g.by_net_failure[i], grpc::StatusCode::unavailable, net::k6_error_text(nf));
+  }
+  for (std::size_t i = 1; i < g.by_failure.size(); ++i) {
+    const auto kind = static_cast<grpc::CallFailure>(i);
+    if (kind == grpc::CallFailure::transport) continue;
+    const grpc::StatusCode st = kind == grpc::CallFailure::timeout   ? grpc::StatusCode::deadline_exceeded
+                                : kind == grpc::CallFailure::refused ? grpc::StatusCode::unavailable
+                                : kind == grpc::CallFailure::http_status || kind == grpc::CallFailure::bad_content_type ||
+                                        kind == grpc::CallFailure::bad_status
+                                    ? grpc::StatusCode::unknown
+                                    : grpc::StatusCode::internal;
+    add_grpc(g.by_failure[i], st, grpc::to_string(kind));
   }
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     if (a.count != b.count) return a.count > b.count;
@@ -82,37 +106,44 @@ void check_script_thresholds(const scv2::Script& script) {
   }
 }
 
-RunReport build_report(const load::RunResult& result, const load::ScenarioConfig& scenario, const scv2::Script& script,
-                       RunInfo info) {
+RunReport build_report(const load::RunResult& result, const scenario::ProtocolShard& protocols,
+                       const load::ScenarioConfig& scenario, const scv2::Script& script, RunInfo info) {
   const load::Shard& s = *result.totals;
+  const scenario::HttpReqMetrics& http = protocols.rest.http;
+  const scenario::RestMetrics& rest = protocols.rest;
+  const scenario::GrpcMetrics& grpc = protocols.grpc;
   RunReport r;
   r.test_run_duration_s = static_cast<double>(result.test_run_duration) / 1e9;
   auto& m = r.metrics;
 
-  if (s.http.count > 0) {
-    m.push_back(counter_metric("http_reqs", static_cast<double>(s.http.count)));
-    m.push_back(rate_metric("http_req_failed", s.http.failed, s.http.count - s.http.failed));
-    m.push_back(trend("http_req_duration", s.http.duration));
-    m.push_back(trend("http_req_duration{expected_response:true}", s.http.duration_expected));
-    m.push_back(trend("http_req_blocked", s.http.blocked));
-    m.push_back(trend("http_req_connecting", s.http.connecting));
+  if (http.count > 0) {
+    m.push_back(counter_metric("http_reqs", static_cast<double>(http.count)));
+    m.push_back(rate_metric("http_req_failed", http.failed, http.count - http.failed));
+    m.push_back(trend("http_req_duration", http.duration));
+    m.push_back(trend("http_req_duration{expected_response:true}", http.duration_expected));
+    m.push_back(trend("http_req_blocked", http.blocked));
+    m.push_back(trend("http_req_connecting", http.connecting));
     metrics::Histogram tls;  // no TLS yet: k6 records 0 ms for every plain request
-    tls.record_n(0, s.http.count);
+    tls.record_n(0, http.count);
     m.push_back(trend("http_req_tls_handshaking", tls));
-    m.push_back(trend("http_req_sending", s.http.sending));
-    m.push_back(trend("http_req_waiting", s.http.waiting));
-    m.push_back(trend("http_req_receiving", s.http.receiving));
+    m.push_back(trend("http_req_sending", http.sending));
+    m.push_back(trend("http_req_waiting", http.waiting));
+    m.push_back(trend("http_req_receiving", http.receiving));
   }
+  if (grpc.calls > 0) m.push_back(trend("grpc_req_duration", grpc.duration));
   if (s.iterations > 0) {
     m.push_back(counter_metric("iterations", static_cast<double>(s.iterations)));
     m.push_back(trend("iteration_duration", s.iteration_duration));
   }
   if (result.dropped_iterations > 0) m.push_back(counter_metric("dropped_iterations", static_cast<double>(result.dropped_iterations)));
-  m.push_back(counter_metric("data_sent", static_cast<double>(s.data_sent), ValueKind::data));
-  m.push_back(counter_metric("data_received", static_cast<double>(s.data_received), ValueKind::data));
-  if (s.checks_passed + s.checks_failed > 0) {
-    m.push_back(rate_metric("checks", s.checks_passed, s.checks_failed));
-    r.checks.push_back({script.check_name, s.checks_passed, s.checks_failed});
+  m.push_back(counter_metric("data_sent", static_cast<double>(s.data.sent), ValueKind::data));
+  m.push_back(counter_metric("data_received", static_cast<double>(s.data.received), ValueKind::data));
+  const std::uint64_t passed = rest.checks_passed + grpc.checks_passed;
+  const std::uint64_t failed = rest.checks_failed + grpc.checks_failed;
+  if (passed + failed > 0) m.push_back(rate_metric("checks", passed, failed));
+  if (rest.checks_passed + rest.checks_failed > 0) r.checks.push_back({script.check_name, rest.checks_passed, rest.checks_failed});
+  if (grpc.checks_passed + grpc.checks_failed > 0) {
+    r.checks.push_back({script.grpc_check_name, grpc.checks_passed, grpc.checks_failed});
   }
   m.push_back(gauge("vus", result.vus));
   m.push_back(gauge("vus_max", result.vus_max));
@@ -142,7 +173,11 @@ RunReport build_report(const load::RunResult& result, const load::ScenarioConfig
   }
 
   info.requests = s.requests;
-  info.failures = failure_summaries(s.failures);
+  info.failures = failure_summaries(rest.failures, grpc);
+  info.grpc_statuses.clear();
+  for (std::size_t i = 0; i < grpc.by_status.size(); ++i) {
+    if (grpc.by_status[i] > 0) info.grpc_statuses.emplace_back(grpc::to_string(static_cast<grpc::StatusCode>(i)), grpc.by_status[i]);
+  }
   info.iterations_interrupted = s.iterations_interrupted;
   r.info = std::move(info);
   return r;

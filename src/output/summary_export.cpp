@@ -184,6 +184,22 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
   w.end_array();
   w.key("iterations_interrupted");
   w.integer(info.iterations_interrupted);
+  if (info.grpc) {
+    w.key("grpc");
+    w.begin_object();
+    w.key("connections");
+    w.string(info.grpc_connections);
+    w.key("connections_opened");
+    w.integer(info.grpc_connections_opened);
+    w.key("statuses");
+    w.begin_object();
+    for (const auto& [name, count] : info.grpc_statuses) {
+      w.key(name);
+      w.integer(count);
+    }
+    w.end_object();
+    w.end_object();
+  }
   w.key("test_run_duration_s");
   w.number(report.test_run_duration_s);
   w.end_object();

@@ -354,6 +354,16 @@ void render_inferload(Text& text, const Context& ctx) {
   if (info.iterations_interrupted > 0) {
     lines.emplace_back("iterations_interrupted", std::to_string(info.iterations_interrupted));
   }
+  if (info.grpc) {
+    lines.emplace_back("grpc_connections", info.grpc_connections + ", " + std::to_string(info.grpc_connections_opened) +
+                                               " opened");
+    std::string statuses;
+    for (const auto& [name, count] : info.grpc_statuses) {
+      if (!statuses.empty()) statuses += ", ";
+      statuses += ctx.paint(std::to_string(count), kCyan) + " " + name;
+    }
+    lines.emplace_back("grpc_statuses", statuses.empty() ? "none" : statuses);
+  }
   add_failure_lines(lines, info.failures, ctx);
 
   const auto http = std::find_if(ctx.report.metrics.begin(), ctx.report.metrics.end(), [](const auto& m) {

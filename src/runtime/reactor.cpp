@@ -61,13 +61,55 @@ void Reactor::run_posted() {
   for (auto& fn : batch) fn();
 }
 
+void TurnHook::List::push(TurnHook& h) noexcept {
+  h.owner_ = this;
+  h.prev_ = tail;
+  h.next_ = nullptr;
+  if (tail) tail->next_ = &h;
+  else head = &h;
+  tail = &h;
+}
+
+void TurnHook::List::unlink(TurnHook& h) noexcept {
+  if (h.prev_) h.prev_->next_ = h.next_;
+  else head = h.next_;
+  if (h.next_) h.next_->prev_ = h.prev_;
+  else tail = h.prev_;
+  h.owner_ = nullptr;
+  h.prev_ = h.next_ = nullptr;
+}
+
+void TurnHook::cancel() noexcept {
+  if (owner_) owner_->unlink(*this);
+}
+
+void Reactor::at_turn_end(TurnHook& hook) noexcept {
+  if (hook.owner_ == &armed_hooks_) return;
+  // Armed again while its batch runs (before its turn came): it runs once, in that batch.
+  if (hook.owner_ == &running_hooks_) return;
+  armed_hooks_.push(hook);
+}
+
+void Reactor::run_turn_hooks() noexcept {
+  // The armed hooks become this turn's batch; hooks armed by a callback wait for the next turn.
+  // A callback may cancel or destroy hooks of the batch still to run: they unlink themselves.
+  running_hooks_ = armed_hooks_;
+  for (TurnHook* t = running_hooks_.head; t; t = t->next_) t->owner_ = &running_hooks_;
+  armed_hooks_ = {};
+  while (TurnHook* t = running_hooks_.head) {
+    running_hooks_.unlink(*t);
+    t->cb_(t->context_);
+  }
+}
+
 void Reactor::run() {
   for (;;) {
     run_posted();
     set_now(now_ns());
     timers_.fire_expired(now_);
+    run_turn_hooks();
     if (live_tasks_ == 0) break;
-    wait_and_dispatch(timers_.next_deadline());
+    wait_and_dispatch(armed_hooks_.head ? now_ : timers_.next_deadline());
   }
 }
 

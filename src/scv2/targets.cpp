@@ -72,6 +72,7 @@ TargetTable::TargetTable(const Settings& settings, const net::HttpUrl& url) {
     ModelTypeTargets t;
     t.type = type;
     t.models = static_cast<std::uint32_t>(count);
+    t.batch = settings.infer_batch_size[j];
     t.prefix = settings.modelname_prefix[j];
     t.path_prefix = http1::percent_encode_path_segment(t.prefix);
     t.suffix = target_name(settings, "");

@@ -39,6 +39,9 @@ struct RunArgs {
   std::optional<std::string> io;
   std::optional<std::string> workers;
   std::optional<std::string> timeout;
+  std::optional<std::string> grpc_timeout;
+  std::optional<std::string> grpc_connections;  // N shared connections per worker
+  std::optional<std::string> grpc_connection;   // "pooled" or "per-iteration"
   std::vector<std::string> env;  // -e NAME=VALUE
   std::vector<std::string> out;  // --out TYPE[=ARG]
   bool quiet = false;

@@ -51,6 +51,9 @@ class MessageReader {
   explicit MessageReader(std::uint32_t max_message_size = kDefaultMaxMessageSize,
                          bool compression_negotiated = false) noexcept;
 
+  // Ready for the next stream, keeping the gathering buffer (so reuse never allocates).
+  void reset() noexcept;
+
   // Returns false, taking nothing, while bytes of the previous slice are still unread.
   bool feed(const char* data, std::size_t len) noexcept;
   ReadStatus next(Message& message);

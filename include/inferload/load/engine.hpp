@@ -7,11 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "inferload/load/program.hpp"
 #include "inferload/load/scenario.hpp"
 #include "inferload/load/shard.hpp"
-#include "inferload/net/endpoint.hpp"
 #include "inferload/runtime/backend.hpp"
-#include "inferload/scv2/targets.hpp"
 
 namespace inferload::load {
 
@@ -20,11 +19,7 @@ struct RunOptions {
   int workers = 1;
   std::vector<int> cpus;  // worker i runs on cpus[i % size]; empty: no pinning
   runtime::BackendChoice backend;
-  Nanos request_timeout = 60 * runtime::kSecond;
-  net::ResolvedEndpoint endpoint;
-  const scv2::TargetTable* targets = nullptr;
-  int http_iterations = 1;  // REST calls per iteration (INFER_HTTP_ITERATIONS)
-  std::uint64_t seed = 0;
+  Program* program = nullptr;  // what every iteration does; outlives the run
 };
 
 struct Progress {

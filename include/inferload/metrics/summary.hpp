@@ -48,6 +48,24 @@ MetricSummary gauge_metric(std::string name, double value, double min, double ma
 MetricSummary rate_metric(std::string name, std::uint64_t nonzero, std::uint64_t zero);
 MetricSummary trend_metric(std::string name, ValueKind kind, std::shared_ptr<const Histogram> samples);
 
+// What became of one issued request.
+enum class RequestFate : std::uint8_t {
+  ok,           // a response that passed the protocol's success check
+  failed,       // any other response, or a connection/protocol error
+  timed_out,    // no complete response within the request timeout
+  interrupted,  // cut off by a hard stop (end of graceful stop, signal)
+};
+
+// Bytes written to and read from the network (k6's data_sent, data_received).
+struct ByteCounts {
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
+  void merge(const ByteCounts& o) noexcept {
+    sent += o.sent;
+    received += o.received;
+  }
+};
+
 // The fate of every request a run issued: issued == ok + failed + timed_out + interrupted.
 struct RequestAccounting {
   std::uint64_t issued = 0;
@@ -56,6 +74,15 @@ struct RequestAccounting {
   std::uint64_t timed_out = 0;    // no complete response within the request timeout
   std::uint64_t interrupted = 0;  // cut off by a hard stop (end of graceful stop, signal)
 
+  void add(RequestFate fate) noexcept {
+    ++issued;
+    switch (fate) {
+      case RequestFate::ok: ++ok; break;
+      case RequestFate::failed: ++failed; break;
+      case RequestFate::timed_out: ++timed_out; break;
+      case RequestFate::interrupted: ++interrupted; break;
+    }
+  }
   void merge(const RequestAccounting& o) noexcept {
     issued += o.issued;
     ok += o.ok;

@@ -24,6 +24,12 @@ struct RunInfo {
   // error_code and status.
   std::vector<FailureSummary> failures;
   std::uint64_t iterations_interrupted = 0;
+  // gRPC, when it ran: the connection strategy ("pooled, 1 per worker", "per-iteration"), the
+  // connections opened, and every call with a result by its status (name, count), OK first.
+  bool grpc = false;
+  std::string grpc_connections;
+  std::uint64_t grpc_connections_opened = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> grpc_statuses;
 };
 
 struct RunReport {

@@ -17,6 +17,35 @@
 
 namespace inferload::runtime {
 
+// Work deferred to the end of the current loop turn, after every event of the turn has been
+// handled: a connection that many coroutines wrote to during the turn sends it all with one
+// syscall. Embedded in its owner; unlinks itself when destroyed, so arming never allocates.
+class TurnHook {
+ public:
+  using Callback = void (*)(void* context) noexcept;
+  TurnHook(Callback cb, void* context) noexcept : cb_(cb), context_(context) {}
+  TurnHook(const TurnHook&) = delete;
+  TurnHook& operator=(const TurnHook&) = delete;
+  ~TurnHook() { cancel(); }
+
+  bool armed() const noexcept { return owner_ != nullptr; }
+  void cancel() noexcept;
+
+ private:
+  friend class Reactor;
+  struct List {
+    TurnHook* head = nullptr;
+    TurnHook* tail = nullptr;
+    void push(TurnHook& h) noexcept;
+    void unlink(TurnHook& h) noexcept;
+  };
+  Callback cb_;
+  void* context_;
+  List* owner_ = nullptr;  // the reactor's armed list, or the batch it is running
+  TurnHook* prev_ = nullptr;
+  TurnHook* next_ = nullptr;
+};
+
 enum class IoBackend : std::uint8_t { uring, epoll };
 const char* to_string(IoBackend b) noexcept;
 
@@ -45,6 +74,10 @@ class Reactor {
   Nanos now() const noexcept { return now_; }
   TimerQueue& timers() noexcept { return timers_; }
 
+  // Runs the hook's callback once, at the end of this turn (or of the next one, when called
+  // from a hook). Arming an armed hook does nothing.
+  void at_turn_end(TurnHook& hook) noexcept;
+
   // Thread-safe: runs fn on the reactor's thread at its next turn.
   void post(std::function<void()> fn);
 
@@ -62,12 +95,16 @@ class Reactor {
 
  private:
   void run_posted();
+  void run_turn_hooks() noexcept;
+  friend class TurnHook;
   void task_finished() noexcept { --live_tasks_; }
   friend struct SpawnedTask;
 
   TimerQueue timers_;
   Nanos now_ = now_ns();
   std::size_t live_tasks_ = 0;
+  TurnHook::List armed_hooks_;
+  TurnHook::List running_hooks_;
 
   std::mutex posted_mutex_;
   std::vector<std::function<void()>> posted_;

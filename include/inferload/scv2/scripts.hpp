@@ -20,6 +20,7 @@ struct Script {
   runtime::Nanos duration = 0;    // options.duration; 0 if the script sets none
   std::vector<ThresholdDecl> thresholds;
   std::string check_name;         // the check made on every REST response
+  std::string grpc_check_name = "model grpc prediction success";  // and on every gRPC one
 };
 
 // Finds a script by name or path ("infer_constant_vu", "scenarios/infer_constant_vu.js").

@@ -41,6 +41,7 @@ struct ModelPick {
 struct ModelTypeTargets {
   std::string type;
   std::uint32_t models = 0;
+  int batch = 1;  // INFER_BATCH_SIZE of the type
   std::string prefix;       // MODELNAME_PREFIX as it goes into headers
   std::string path_prefix;  // the same, percent-encoded for the request target
   std::string suffix;       // "", "_1" or "_0" (suite section 3.3)

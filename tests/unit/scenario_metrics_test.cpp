@@ -8,6 +8,7 @@
 
 #include "inferload/http1/error_code.hpp"
 #include "inferload/load/shard.hpp"
+#include "inferload/scenario/protocol_metrics.hpp"
 #include "inferload/output/report_builder.hpp"
 #include "inferload/scv2/scripts.hpp"
 
@@ -69,15 +70,23 @@ TEST(K6ErrorText, GoLikeTextsAndTheParsersReason) {
   }
 }
 
+// A worker's two shards: the run's counts and the protocols' metrics.
+struct Shards {
+  load::Shard run;
+  scenario::ProtocolShard protocols;
+  const scenario::FailureCounts& failures() const { return protocols.rest.failures; }
+  const metrics::RequestAccounting& requests() const { return run.requests; }
+};
+
 // n copies of each exchange, in the order given.
-void record(load::Shard& s, const std::vector<std::pair<Exchange, int>>& mix) {
+void record(Shards& s, const std::vector<std::pair<Exchange, int>>& mix) {
   for (const auto& [x, n] : mix) {
-    for (int i = 0; i < n; ++i) s.record_rest(x);
+    for (int i = 0; i < n; ++i) scenario::record_rest(s.protocols, s.run, x);
   }
 }
 
 TEST(FailureCounts, OneCellPerFailedRequest) {
-  load::Shard s;
+  Shards s;
   record(s, {{response(200), 5},
              {response(503), 3},
              {response(301), 1},
@@ -86,7 +95,7 @@ TEST(FailureCounts, OneCellPerFailedRequest) {
              {failure(Failure::connect_timeout), 1},
              {failure(Failure::protocol, ParseError::bad_chunk), 2},
              {failure(Failure::interrupted), 7}});
-  const auto& f = s.failures;
+  const auto& f = s.failures();
   EXPECT_EQ(f.by_status[503], 3u);
   EXPECT_EQ(f.by_status[301], 1u);
   EXPECT_EQ(f.by_status[200], 0u);
@@ -96,16 +105,16 @@ TEST(FailureCounts, OneCellPerFailedRequest) {
   EXPECT_EQ(f.by_failure[static_cast<std::size_t>(Failure::protocol)], 0u);  // counted by its reason
   EXPECT_EQ(f.by_parse_error[static_cast<std::size_t>(ParseError::bad_chunk)], 2u);
   EXPECT_EQ(f.by_failure[static_cast<std::size_t>(Failure::interrupted)], 0u);  // not a failure
-  EXPECT_EQ(s.requests.failed, 8u);
-  EXPECT_EQ(s.requests.timed_out, 5u);
-  EXPECT_EQ(f.total(), s.requests.failed + s.requests.timed_out);
+  EXPECT_EQ(s.requests().failed, 8u);
+  EXPECT_EQ(s.requests().timed_out, 5u);
+  EXPECT_EQ(f.total(), s.requests().failed + s.requests().timed_out);
 }
 
 TEST(FailureCounts, ImpossibleStatusStillCounted) {
-  load::Shard s;
+  Shards s;
   record(s, {{response(0), 1}, {response(1200), 1}});
-  EXPECT_EQ(s.failures.by_status[0], 2u);
-  EXPECT_EQ(s.failures.total(), s.requests.failed);
+  EXPECT_EQ(s.failures().by_status[0], 2u);
+  EXPECT_EQ(s.failures().total(), s.requests().failed);
 }
 
 TEST(FailureCounts, MergeIsExact) {
@@ -113,32 +122,34 @@ TEST(FailureCounts, MergeIsExact) {
                                                    {failure(Failure::protocol, ParseError::bad_header), 1}};
   const std::vector<std::pair<Exchange, int>> b = {{response(503), 4}, {response(404), 1},
                                                    {failure(Failure::timeout), 6}};
-  load::Shard one;
+  Shards one;
   record(one, a);
   record(one, b);
-  auto left = std::make_unique<load::Shard>();
-  load::Shard right;
+  auto left = std::make_unique<Shards>();
+  Shards right;
   record(*left, a);
   record(right, b);
-  left->merge(right);
-  EXPECT_EQ(left->failures.by_failure, one.failures.by_failure);
-  EXPECT_EQ(left->failures.by_parse_error, one.failures.by_parse_error);
-  EXPECT_EQ(left->failures.by_status, one.failures.by_status);
-  EXPECT_EQ(left->failures.total(), 17u);
+  left->protocols.merge(right.protocols);
+  EXPECT_EQ(left->failures().by_failure, one.failures().by_failure);
+  EXPECT_EQ(left->failures().by_parse_error, one.failures().by_parse_error);
+  EXPECT_EQ(left->failures().by_status, one.failures().by_status);
+  EXPECT_EQ(left->failures().total(), 17u);
 }
 
 TEST(FailureCounts, ReportRowsByCountThenCode) {
   load::RunResult result;
-  result.totals = std::make_unique<load::Shard>();
-  record(*result.totals, {{response(200), 10},
+  Shards s;
+  record(s, {{response(200), 10},
                           {response(500), 4},
                           {response(301), 2},
                           {failure(Failure::connect_refused), 2},
                           {failure(Failure::protocol, ParseError::unexpected_eof), 4},
                           {failure(Failure::timeout), 1}});
+  result.totals = std::make_unique<load::Shard>();
+  result.totals->merge(s.run);
   const load::ScenarioConfig scenario;
-  const output::RunReport r =
-      output::build_report(result, scenario, scv2::find_script("infer_constant_vu"), output::RunInfo{});
+  const output::RunReport r = output::build_report(result, s.protocols, scenario, scv2::find_script("infer_constant_vu"),
+                                                   output::RunInfo{});
   const auto& rows = r.info.failures;
   ASSERT_EQ(rows.size(), 5u);
   // Equal counts go by error_code: 1000 before 1500, then 0 (a 301) before 1212.

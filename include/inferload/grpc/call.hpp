@@ -1,0 +1,72 @@
+#pragma once
+// One unary gRPC call (doc/PROTOCOL-HTTP2.md) on an HTTP/2 stream: the request goes out as a
+// pre-encoded header block and a length-prefixed message, and the response's headers, message
+// and trailers decide the status. Success is status OK with exactly one message. Failures that
+// bring no grpc-status get the status grpc-go (k6's gRPC client) would report, so the status
+// tag means the same as k6's.
+#include <cstdint>
+#include <string_view>
+
+#include "inferload/grpc/message.hpp"
+#include "inferload/grpc/status.hpp"
+#include "inferload/http2/connection.hpp"
+#include "inferload/runtime/task.hpp"
+
+namespace inferload::grpc {
+
+using runtime::Nanos;
+
+// A request as it goes on the wire, built once before the run: the HPACK block (encoded without
+// the dynamic table, so any connection can carry it) and the body (prefix + message) in up to
+// two pieces.
+struct RequestBytes {
+  std::string_view header_block;
+  runtime::ConstBuffer body[2] = {};
+  std::size_t body_pieces = 0;
+};
+
+// Why a call did not end with a status from the server, beyond the status it maps to.
+enum class CallFailure : std::uint8_t {
+  none,            // the server answered with a grpc-status (which may not be OK)
+  transport,       // the connection failed or was not to be had: `net_failure` says why
+  refused,         // REFUSED_STREAM or above GOAWAY's last stream id: not processed
+  reset,           // the server reset the stream (`h2_code`)
+  protocol,        // HTTP/2 or gRPC framing broke (`h2_code`, `message_error`)
+  http_status,     // a response without gRPC status: `http_status` is not 200
+  bad_content_type,
+  no_status,       // the stream ended without grpc-status
+  bad_status,      // grpc-status is not a number 0..16
+  cardinality,     // status OK but not exactly one response message
+  timeout,
+  interrupted,
+};
+
+const char* to_string(CallFailure f) noexcept;
+
+struct CallResult {
+  StatusCode status = StatusCode::unknown;  // k6's status tag
+  CallFailure failure = CallFailure::none;
+  net::Failure net_failure = net::Failure::none;
+  int sys_error = 0;
+  http2::ErrorCode h2_code = http2::ErrorCode::no_error;
+  MessageError message_error = MessageError::none;
+  int http_status = 0;
+  std::uint32_t messages = 0;
+  Nanos started_at = 0;
+  Nanos ended_at = 0;
+
+  bool ok() const noexcept { return failure == CallFailure::none && status == StatusCode::ok; }
+  Nanos duration() const noexcept { return ended_at > started_at ? ended_at - started_at : 0; }
+};
+
+// grpc-go's mapping of an RST_STREAM code to a status (internal/transport/http_util.go).
+StatusCode status_of_reset(http2::ErrorCode code) noexcept;
+// grpc-go's mapping of a non-200 HTTP status without grpc-status.
+StatusCode status_of_http(int http_status) noexcept;
+
+// Runs the call on `connection`, which must be able to open a stream now. `reader` is the
+// caller's, reused from call to call so that its buffer is allocated once.
+runtime::Task<CallResult> unary_call(http2::Connection& connection, const RequestBytes& request,
+                                     MessageReader& reader, Nanos deadline);
+
+}  // namespace inferload::grpc

@@ -1,0 +1,52 @@
+#pragma once
+// A worker's HTTP/2 connections to one endpoint: up to `size` shared connections, opened when
+// first needed, each carrying as many streams as its server allows. A request takes the open
+// connection with the fewest streams, or waits (in order of arrival) for a stream on the one
+// with the fewest waiters. A connection that fails or drains (GOAWAY, stream ids used up) is
+// replaced by a fresh one for new work while its own streams finish.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "inferload/http2/connection.hpp"
+#include "inferload/runtime/task.hpp"
+
+namespace inferload::http2 {
+
+class ConnectionPool {
+ public:
+  ConnectionPool(runtime::Reactor& reactor, const ConnectionSettings& settings, const net::ResolvedEndpoint& endpoint,
+                 std::string authority, std::size_t size, metrics::ByteCounts* bytes);
+  ~ConnectionPool();
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  struct Acquired {
+    Connection* connection = nullptr;  // set when result is ready: open a stream on it now
+    Connection::WaitResult result = Connection::WaitResult::ready;
+    ConnectionEnd end;  // result gone: why no connection could be had
+  };
+  // A connection on which a stream may be opened at once, or why there is none by `deadline`.
+  runtime::Task<Acquired> acquire(Nanos deadline);
+
+  std::size_t size() const noexcept { return slots_.size(); }
+  std::uint64_t connections_opened() const noexcept { return opened_; }
+
+ private:
+  static void on_turn_end(void* self) noexcept;
+  Connection& replace(std::size_t slot, Nanos deadline);
+
+  runtime::Reactor& reactor_;
+  ConnectionSettings settings_;
+  const net::ResolvedEndpoint& endpoint_;
+  std::string authority_;
+  metrics::ByteCounts* bytes_;
+  std::vector<std::unique_ptr<Connection>> slots_;
+  // Replaced connections whose streams are finishing. Destroyed at a turn's end, never from
+  // inside their own event handling.
+  std::vector<std::unique_ptr<Connection>> retiring_;
+  runtime::TurnHook gc_hook_;
+  std::uint64_t opened_ = 0;
+};
+
+}  // namespace inferload::http2

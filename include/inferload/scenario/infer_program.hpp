@@ -1,0 +1,64 @@
+#pragma once
+// What one iteration of SCv2's infer scenarios does (suite section 1.2): pick a model type and a
+// model uniformly, then REST or gRPC (50/50 when both are enabled, as the k6 scenario draws it),
+// then INFER_HTTP_ITERATIONS sequential REST calls or INFER_GRPC_ITERATIONS sequential gRPC
+// calls, each recorded. REST runs on one keep-alive connection per VU; gRPC shares a worker's
+// pool of HTTP/2 connections, or opens and closes one around each iteration's calls as the
+// suite's scripts do.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "inferload/http2/connection.hpp"
+#include "inferload/load/program.hpp"
+#include "inferload/net/endpoint.hpp"
+#include "inferload/scenario/protocol_metrics.hpp"
+#include "inferload/scv2/grpc_targets.hpp"
+#include "inferload/scv2/targets.hpp"
+
+namespace inferload::scenario {
+
+using runtime::Nanos;
+
+enum class GrpcConnections : std::uint8_t { pooled, per_iteration };
+const char* to_string(GrpcConnections c) noexcept;
+
+struct InferPlan {
+  const scv2::TargetTable* targets = nullptr;
+  const scv2::GrpcTargetTable* grpc_targets = nullptr;  // null: gRPC is off
+  net::ResolvedEndpoint http_endpoint;
+  net::ResolvedEndpoint grpc_endpoint;
+  std::string grpc_authority;
+  int http_iterations = 1;  // REST calls per iteration; 0: REST is off
+  int grpc_iterations = 0;  // gRPC calls per iteration; 0: gRPC is off
+  Nanos http_timeout = 60 * runtime::kSecond;
+  Nanos grpc_timeout = 120 * runtime::kSecond;
+  GrpcConnections grpc_mode = GrpcConnections::pooled;
+  int grpc_pool_size = 1;  // connections per worker, pooled mode
+  http2::ConnectionSettings http2;
+  std::uint32_t max_message_size = grpc::kDefaultMaxMessageSize;
+  std::uint64_t seed = 0;
+};
+
+class InferProgram final : public load::Program {
+ public:
+  explicit InferProgram(InferPlan plan);
+  ~InferProgram() override;
+
+  void prepare(int workers) override;
+  std::unique_ptr<load::WorkerProgram> make_worker(const load::WorkerContext& ctx) override;
+
+  // After the run: every worker's metrics, merged.
+  ProtocolShard totals() const;
+  std::uint64_t grpc_connections_opened() const;
+  const InferPlan& plan() const noexcept { return plan_; }
+
+  struct WorkerState;
+
+ private:
+  InferPlan plan_;
+  std::vector<std::unique_ptr<WorkerState>> workers_;
+};
+
+}  // namespace inferload::scenario

@@ -1,0 +1,80 @@
+#pragma once
+// Each protocol's own metrics for one worker, in fixed tables so that recording a call is a few
+// increments and merging shards is exact. Written by that worker's thread only.
+#include <array>
+#include <cstdint>
+
+#include "inferload/grpc/call.hpp"
+#include "inferload/http1/client.hpp"
+#include "inferload/load/shard.hpp"
+#include "inferload/metrics/histogram.hpp"
+
+namespace inferload::scenario {
+
+// k6's http_req_* metrics for one tag set.
+struct HttpReqMetrics {
+  metrics::Histogram duration, blocked, connecting, sending, waiting, receiving;
+  metrics::Histogram duration_expected;  // http_req_duration{expected_response:true}
+  std::uint64_t count = 0;               // http_reqs
+  std::uint64_t failed = 0;              // http_req_failed's non-zero samples
+
+  void merge(const HttpReqMetrics& o) noexcept;
+};
+
+// Why REST requests failed. Every failed or timed-out request is in exactly one cell;
+// output::build_report names the cells with k6's error codes (http1::k6_error_code) and texts.
+struct FailureCounts {
+  // Indexed by the enums' underlying byte, so a kind added later still has a cell.
+  static constexpr std::size_t kKinds = 256;
+  // The parser accepts three-digit statuses only; cell 0 would hold an impossible status.
+  static constexpr std::size_t kStatuses = 1000;
+
+  std::array<std::uint64_t, kKinds> by_failure{};      // no response, by net::Failure (not protocol)
+  std::array<std::uint64_t, kKinds> by_parse_error{};  // net::Failure::protocol, by http1::ParseError
+  std::array<std::uint64_t, kStatuses> by_status{};    // a response that failed the check, by status
+
+  // An exchange that was not a success and not interrupted.
+  void record(const http1::Exchange& x) noexcept;
+  void merge(const FailureCounts& o) noexcept;
+  std::uint64_t total() const noexcept;
+};
+
+struct RestMetrics {
+  HttpReqMetrics http;
+  FailureCounts failures;
+  std::uint64_t checks_passed = 0;  // "model http prediction success"
+  std::uint64_t checks_failed = 0;
+  void merge(const RestMetrics& o) noexcept;
+};
+
+struct GrpcMetrics {
+  static constexpr std::size_t kStatuses = grpc::kMaxStatusCode + 1;
+  static constexpr std::size_t kKinds = 256;
+  metrics::Histogram duration;  // grpc_req_duration
+  std::uint64_t calls = 0;      // calls with a result (not cut off by a hard stop)
+  std::array<std::uint64_t, kStatuses> by_status{};  // every call with a result, by its status tag
+  // Failed calls by why (grpc::CallFailure), and those that failed in transport by net::Failure.
+  std::array<std::uint64_t, kKinds> by_failure{};
+  std::array<std::uint64_t, kKinds> by_net_failure{};
+  // Failed calls the server answered with a non-OK grpc-status, by that status.
+  std::array<std::uint64_t, kStatuses> by_server_status{};
+  std::uint64_t checks_passed = 0;  // "model grpc prediction success"
+  std::uint64_t checks_failed = 0;
+  void merge(const GrpcMetrics& o) noexcept;
+};
+
+struct ProtocolShard {
+  RestMetrics rest;
+  GrpcMetrics grpc;
+  void merge(const ProtocolShard& o) noexcept {
+    rest.merge(o.rest);
+    grpc.merge(o.grpc);
+  }
+};
+
+// One REST inference: k6's HTTP metrics, the check, data bytes and the request's fate.
+metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::Exchange& x) noexcept;
+// One gRPC call (its bytes are counted by the connection, which sees every frame).
+metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::CallResult& r) noexcept;
+
+}  // namespace inferload::scenario

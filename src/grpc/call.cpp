@@ -1,0 +1,210 @@
+#include "inferload/grpc/call.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace inferload::grpc {
+
+const char* to_string(CallFailure f) noexcept {
+  switch (f) {
+    case CallFailure::none: return "none";
+    case CallFailure::transport: return "transport";
+    case CallFailure::refused: return "refused stream";
+    case CallFailure::reset: return "stream reset";
+    case CallFailure::protocol: return "protocol error";
+    case CallFailure::http_status: return "HTTP status";
+    case CallFailure::bad_content_type: return "bad content-type";
+    case CallFailure::no_status: return "no grpc-status";
+    case CallFailure::bad_status: return "malformed grpc-status";
+    case CallFailure::cardinality: return "not one response message";
+    case CallFailure::timeout: return "timeout";
+    case CallFailure::interrupted: return "interrupted";
+  }
+  return "unknown";
+}
+
+StatusCode status_of_reset(http2::ErrorCode code) noexcept {
+  switch (code) {
+    case http2::ErrorCode::refused_stream: return StatusCode::unavailable;
+    case http2::ErrorCode::cancel: return StatusCode::cancelled;
+    case http2::ErrorCode::enhance_your_calm: return StatusCode::resource_exhausted;
+    case http2::ErrorCode::inadequate_security: return StatusCode::permission_denied;
+    default: return StatusCode::internal;
+  }
+}
+
+StatusCode status_of_http(int http_status) noexcept {
+  switch (http_status) {
+    case 400: return StatusCode::internal;
+    case 401: return StatusCode::unauthenticated;
+    case 403: return StatusCode::permission_denied;
+    case 404: return StatusCode::unimplemented;
+    case 429:
+    case 502:
+    case 503:
+    case 504: return StatusCode::unavailable;
+    default: return StatusCode::unknown;
+  }
+}
+
+namespace {
+
+// The stream's handler and the awaiter of its end, in the calling coroutine's frame.
+class CallState final : private http2::StreamHandler {
+ public:
+  CallState(http2::Connection& c, MessageReader& reader, Nanos deadline) noexcept
+      : conn_(c), reader_(reader), deadline_(deadline), timer_(&CallState::on_timer, this) {}
+
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    waiter_ = h;
+    // Armed even without a deadline, so that a hard stop finds the call through the timers.
+    conn_.reactor().timers().arm(timer_, deadline_);
+  }
+  void await_resume() const noexcept {}
+
+  void start(const RequestBytes& r) noexcept {
+    reader_.reset();
+    conn_.open(stream_, r.header_block, r.body, r.body_pieces);
+  }
+  CallResult& result() noexcept { return result_; }
+  bool ended() const noexcept { return ended_; }
+
+ private:
+  void on_header(std::string_view name, std::string_view value, bool trailers) noexcept override {
+    if (!trailers && name == ":status") {
+      int v = 0;
+      for (char c : value) v = (c >= '0' && c <= '9' && v < 1000) ? v * 10 + (c - '0') : 1000;
+      result_.http_status = v;
+    } else if (!trailers && name == "content-type") {
+      grpc_content_type_ = value.starts_with("application/grpc");
+    } else if (name == "grpc-status") {
+      const ParsedStatus s = parse_status(value);
+      has_status_ = true;
+      status_well_formed_ = s.well_formed;
+      status_ = s.code;
+    }
+  }
+
+  bool on_data(std::string_view data) noexcept override {
+    reader_.feed(data.data(), data.size());
+    for (;;) {
+      Message m;
+      const ReadStatus st = reader_.next(m);
+      if (st == ReadStatus::message) {
+        ++result_.messages;
+        continue;
+      }
+      if (st == ReadStatus::need_more) return true;
+      result_.message_error = reader_.error();
+      return false;
+    }
+  }
+
+  void on_end(const http2::StreamEnd& end) noexcept override {
+    timer_.cancel();
+    classify(end);
+    finish();
+  }
+
+  void classify(const http2::StreamEnd& end) noexcept {
+    CallResult& r = result_;
+    switch (end.kind) {
+      case http2::StreamEndKind::refused:
+        r.failure = CallFailure::refused;
+        r.h2_code = end.code;
+        r.status = StatusCode::unavailable;
+        return;
+      case http2::StreamEndKind::reset:
+        r.failure = CallFailure::reset;
+        r.h2_code = end.code;
+        r.status = status_of_reset(end.code);
+        return;
+      case http2::StreamEndKind::failed:
+        r.net_failure = end.failure;
+        r.sys_error = end.sys_error;
+        r.h2_code = end.code;
+        if (end.failure == net::Failure::protocol) {
+          r.failure = CallFailure::protocol;
+          r.status = r.message_error != MessageError::none ? status_of(r.message_error) : StatusCode::internal;
+        } else if (end.failure == net::Failure::timeout) {
+          r.failure = CallFailure::timeout;
+          r.status = StatusCode::deadline_exceeded;
+        } else if (end.failure == net::Failure::interrupted) {
+          r.failure = CallFailure::interrupted;
+          r.status = StatusCode::cancelled;
+        } else {
+          r.failure = CallFailure::transport;
+          r.status = StatusCode::unavailable;
+        }
+        return;
+      case http2::StreamEndKind::completed:
+        break;
+    }
+    if (r.http_status != 200) {
+      r.failure = CallFailure::http_status;
+      r.status = status_of_http(r.http_status);
+    } else if (!grpc_content_type_) {
+      r.failure = CallFailure::bad_content_type;
+      r.status = StatusCode::unknown;
+    } else if (!has_status_) {
+      r.failure = CallFailure::no_status;
+      r.status = StatusCode::internal;
+    } else if (!status_well_formed_) {
+      r.failure = CallFailure::bad_status;
+      r.status = StatusCode::unknown;
+    } else if (const MessageError e = reader_.finish(); e != MessageError::none) {
+      r.failure = CallFailure::protocol;
+      r.message_error = e;
+      r.status = status_of(e);
+    } else {
+      r.status = status_;
+      if (status_ == StatusCode::ok && r.messages != 1) {
+        r.failure = CallFailure::cardinality;
+        r.status = StatusCode::internal;
+      }
+    }
+  }
+
+  static void on_timer(void* self, runtime::FireReason reason) noexcept {
+    auto* c = static_cast<CallState*>(self);
+    c->conn_.cancel(c->stream_);
+    const bool interrupted = reason == runtime::FireReason::interrupted;
+    c->result_.failure = interrupted ? CallFailure::interrupted : CallFailure::timeout;
+    c->result_.net_failure = interrupted ? net::Failure::interrupted : net::Failure::timeout;
+    c->result_.status = interrupted ? StatusCode::cancelled : StatusCode::deadline_exceeded;
+    c->finish();
+  }
+
+  void finish() noexcept {
+    ended_ = true;
+    result_.ended_at = std::max(conn_.reactor().now(), result_.started_at);
+    if (waiter_) std::exchange(waiter_, {}).resume();
+  }
+
+  http2::Connection& conn_;
+  MessageReader& reader_;
+  Nanos deadline_;
+  runtime::Timer timer_;
+  http2::Stream stream_{*this};
+  std::coroutine_handle<> waiter_;
+  CallResult result_;
+  bool grpc_content_type_ = false;
+  bool has_status_ = false;
+  bool status_well_formed_ = false;
+  StatusCode status_ = StatusCode::unknown;
+  bool ended_ = false;
+};
+
+}  // namespace
+
+runtime::Task<CallResult> unary_call(http2::Connection& connection, const RequestBytes& request,
+                                     MessageReader& reader, Nanos deadline) {
+  CallState call(connection, reader, deadline);
+  call.result().started_at = runtime::now_ns();
+  call.start(request);
+  if (!call.ended()) co_await call;
+  co_return call.result();
+}
+
+}  // namespace inferload::grpc

@@ -1,0 +1,71 @@
+#include "inferload/http2/connection_pool.hpp"
+
+#include <algorithm>
+
+namespace inferload::http2 {
+
+ConnectionPool::ConnectionPool(runtime::Reactor& reactor, const ConnectionSettings& settings,
+                               const net::ResolvedEndpoint& endpoint, std::string authority, std::size_t size,
+                               metrics::ByteCounts* bytes)
+    : reactor_(reactor),
+      settings_(settings),
+      endpoint_(endpoint),
+      authority_(std::move(authority)),
+      bytes_(bytes),
+      slots_(std::max<std::size_t>(size, 1)),
+      gc_hook_(&ConnectionPool::on_turn_end, this) {}
+
+ConnectionPool::~ConnectionPool() = default;
+
+void ConnectionPool::on_turn_end(void* self) noexcept {
+  auto* p = static_cast<ConnectionPool*>(self);
+  auto done = [](const std::unique_ptr<Connection>& c) {
+    return c->active_streams() == 0 && c->waiters() == 0 && !c->usable();
+  };
+  std::erase_if(p->retiring_, done);
+  if (!p->retiring_.empty()) p->reactor_.at_turn_end(p->gc_hook_);
+}
+
+Connection& ConnectionPool::replace(std::size_t slot, Nanos deadline) {
+  if (slots_[slot]) {
+    slots_[slot]->drain();
+    retiring_.push_back(std::move(slots_[slot]));
+    reactor_.at_turn_end(gc_hook_);
+  }
+  slots_[slot] = std::make_unique<Connection>(reactor_, settings_, authority_, bytes_);
+  ++opened_;
+  slots_[slot]->connect(endpoint_, deadline);
+  return *slots_[slot];
+}
+
+runtime::Task<ConnectionPool::Acquired> ConnectionPool::acquire(Nanos deadline) {
+  // A connection that drains as we wait sends us round again; one that never opened is the
+  // request's failure (refused, unreachable, out of sockets), which is not retried.
+  for (int round = 0;; ++round) {
+    Connection* best = nullptr;
+    for (auto& c : slots_) {
+      if (c && c->can_open() && (!best || c->active_streams() < best->active_streams())) best = c.get();
+    }
+    if (best) co_return Acquired{best, Connection::WaitResult::ready, {}};
+    for (std::size_t i = 0; i < slots_.size() && !best; ++i) {
+      if (!slots_[i] || !slots_[i]->usable()) best = &replace(i, deadline);
+    }
+    if (!best) {
+      for (auto& c : slots_) {
+        if (!best || c->waiters() + c->active_streams() < best->waiters() + best->active_streams()) best = c.get();
+      }
+    }
+    if (!best->usable()) co_return Acquired{nullptr, Connection::WaitResult::gone, best->end()};
+    const Connection::WaitResult r = co_await best->wait_for_stream(deadline);
+    if (r == Connection::WaitResult::ready) co_return Acquired{best, r, {}};
+    if (r != Connection::WaitResult::gone) co_return Acquired{nullptr, r, {}};
+    const ConnectionEnd end = best->end();
+    if ((end.before_open && end.failure != net::Failure::none) || round >= 8) {
+      ConnectionEnd e = end;
+      if (e.failure == net::Failure::none) e.failure = net::Failure::closed;
+      co_return Acquired{nullptr, r, e};
+    }
+  }
+}
+
+}  // namespace inferload::http2

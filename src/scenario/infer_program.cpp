@@ -1,0 +1,177 @@
+#include "inferload/scenario/infer_program.hpp"
+
+#include <optional>
+
+#include "inferload/http1/client.hpp"
+#include "inferload/http2/connection_pool.hpp"
+
+namespace inferload::scenario {
+
+const char* to_string(GrpcConnections c) noexcept {
+  return c == GrpcConnections::pooled ? "pooled" : "per-iteration";
+}
+
+// What a worker's VUs share; written by that worker only, read after the run.
+struct InferProgram::WorkerState {
+  ProtocolShard metrics;
+  std::uint64_t grpc_connections_opened = 0;
+};
+
+namespace {
+
+using load::IterationEnd;
+using metrics::RequestFate;
+
+class InferWorker;
+
+class InferVu final : public load::VuProgram {
+ public:
+  InferVu(InferWorker& w, int vu_number);
+  runtime::Task<IterationEnd> iterate() override;
+
+ private:
+  runtime::Task<IterationEnd> rest_calls(scv2::ModelPick pick);
+  runtime::Task<IterationEnd> grpc_calls(scv2::ModelPick pick);
+  runtime::Task<grpc::CallResult> grpc_call(http2::ConnectionPool& pool, const grpc::RequestBytes& request);
+
+  InferWorker& w_;
+  scv2::Rng rng_;
+  std::optional<http1::Client> http_;
+  std::optional<scv2::RestRequestBuffer> rest_buffer_;
+  std::optional<scv2::GrpcRequestBuffer> grpc_buffer_;
+  std::optional<grpc::MessageReader> reader_;
+};
+
+class InferWorker final : public load::WorkerProgram {
+ public:
+  InferWorker(const InferPlan& plan, const load::WorkerContext& ctx, InferProgram::WorkerState& state)
+      : plan(plan), reactor(ctx.reactor), shard(ctx.shard), state(state) {
+    if (plan.grpc_targets && plan.grpc_mode == GrpcConnections::pooled) {
+      pool.emplace(reactor, plan.http2, plan.grpc_endpoint, plan.grpc_authority,
+                   static_cast<std::size_t>(plan.grpc_pool_size), &shard.data);
+    }
+  }
+  ~InferWorker() override {
+    if (pool) state.grpc_connections_opened += pool->connections_opened();
+  }
+  std::unique_ptr<load::VuProgram> make_vu(int vu_number) override {
+    return std::make_unique<InferVu>(*this, vu_number);
+  }
+
+  const InferPlan& plan;
+  runtime::Reactor& reactor;
+  load::Shard& shard;
+  InferProgram::WorkerState& state;
+  std::optional<http2::ConnectionPool> pool;
+};
+
+InferVu::InferVu(InferWorker& w, int vu_number) : w_(w), rng_(w.plan.seed + static_cast<std::uint64_t>(vu_number)) {
+  const InferPlan& p = w.plan;
+  if (p.http_iterations > 0) {
+    http_.emplace(w.reactor, p.http_endpoint, p.http_timeout);
+    rest_buffer_.emplace(*p.targets);
+  }
+  if (p.grpc_targets) {
+    grpc_buffer_.emplace(*p.grpc_targets);
+    reader_.emplace(p.max_message_size);
+  }
+}
+
+runtime::Task<IterationEnd> InferVu::iterate() {
+  const InferPlan& p = w_.plan;
+  const scv2::ModelPick pick = p.targets->pick(rng_);
+  const bool both = p.http_iterations > 0 && p.grpc_targets;
+  const bool use_grpc = both ? (rng_.next() >> 63) != 0 : p.grpc_targets != nullptr;
+  if (use_grpc) co_return co_await grpc_calls(pick);
+  co_return co_await rest_calls(pick);
+}
+
+runtime::Task<IterationEnd> InferVu::rest_calls(scv2::ModelPick pick) {
+  const InferPlan& p = w_.plan;
+  const http1::RequestTemplate& request = p.targets->rest(pick, *rest_buffer_);
+  for (int k = 0; k < p.http_iterations; ++k) {
+    const http1::Exchange x = co_await http_->exchange(request);
+    if (record_rest(w_.state.metrics, w_.shard, x) == RequestFate::interrupted) co_return IterationEnd::interrupted;
+    if (x.failure == net::Failure::no_resources) co_return IterationEnd::out_of_resources;
+  }
+  co_return IterationEnd::completed;
+}
+
+runtime::Task<grpc::CallResult> InferVu::grpc_call(http2::ConnectionPool& pool, const grpc::RequestBytes& request) {
+  const Nanos start = runtime::now_ns();
+  const Nanos deadline = start + w_.plan.grpc_timeout;
+  const http2::ConnectionPool::Acquired a = co_await pool.acquire(deadline);
+  if (a.connection) co_return co_await grpc::unary_call(*a.connection, request, *reader_, deadline);
+  // No stream was to be had: the call fails as grpc-go's would, without reaching the server.
+  grpc::CallResult r;
+  r.started_at = start;
+  r.ended_at = std::max(w_.reactor.now(), start);
+  using W = http2::Connection::WaitResult;
+  if (a.result == W::interrupted) {
+    r.failure = grpc::CallFailure::interrupted;
+    r.net_failure = net::Failure::interrupted;
+    r.status = grpc::StatusCode::cancelled;
+  } else if (a.result == W::timed_out) {
+    r.failure = grpc::CallFailure::timeout;
+    r.net_failure = net::Failure::timeout;
+    r.status = grpc::StatusCode::deadline_exceeded;
+  } else {
+    r.failure = a.end.failure == net::Failure::protocol ? grpc::CallFailure::protocol : grpc::CallFailure::transport;
+    r.net_failure = a.end.failure;
+    r.sys_error = a.end.sys_error;
+    r.status = a.end.failure == net::Failure::protocol ? grpc::StatusCode::internal : grpc::StatusCode::unavailable;
+  }
+  co_return r;
+}
+
+runtime::Task<IterationEnd> InferVu::grpc_calls(scv2::ModelPick pick) {
+  const InferPlan& p = w_.plan;
+  const grpc::RequestBytes request = p.grpc_targets->request(pick, *grpc_buffer_);
+  std::optional<http2::ConnectionPool> own;
+  if (p.grpc_mode == GrpcConnections::per_iteration) {
+    own.emplace(w_.reactor, p.http2, p.grpc_endpoint, p.grpc_authority, 1, &w_.shard.data);
+  }
+  http2::ConnectionPool& pool = own ? *own : *w_.pool;
+  IterationEnd end = IterationEnd::completed;
+  for (int k = 0; k < p.grpc_iterations; ++k) {
+    const grpc::CallResult r = co_await grpc_call(pool, request);
+    if (record_grpc(w_.state.metrics, w_.shard, r) == RequestFate::interrupted) {
+      end = IterationEnd::interrupted;
+      break;
+    }
+    if (r.net_failure == net::Failure::no_resources) {
+      end = IterationEnd::out_of_resources;
+      break;
+    }
+  }
+  if (own) w_.state.grpc_connections_opened += own->connections_opened();
+  co_return end;
+}
+
+}  // namespace
+
+InferProgram::InferProgram(InferPlan plan) : plan_(std::move(plan)) {}
+InferProgram::~InferProgram() = default;
+
+void InferProgram::prepare(int workers) {
+  workers_.clear();
+  for (int i = 0; i < workers; ++i) workers_.push_back(std::make_unique<WorkerState>());
+}
+
+std::unique_ptr<load::WorkerProgram> InferProgram::make_worker(const load::WorkerContext& ctx) {
+  return std::make_unique<InferWorker>(plan_, ctx, *workers_[static_cast<std::size_t>(ctx.index)]);
+}
+
+ProtocolShard InferProgram::totals() const {
+  ProtocolShard t;
+  for (const auto& w : workers_) t.merge(w->metrics);
+  return t;
+}
+
+std::uint64_t InferProgram::grpc_connections_opened() const {
+  std::uint64_t n = 0;
+  for (const auto& w : workers_) n += w->grpc_connections_opened;
+  return n;
+}
+
+}  // namespace inferload::scenario

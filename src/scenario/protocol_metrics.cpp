@@ -1,0 +1,119 @@
+#include "inferload/scenario/protocol_metrics.hpp"
+
+namespace inferload::scenario {
+
+void FailureCounts::record(const http1::Exchange& x) noexcept {
+  if (x.failure == net::Failure::protocol) {
+    ++by_parse_error[static_cast<std::size_t>(x.parse_error)];
+  } else if (x.failure != net::Failure::none) {
+    ++by_failure[static_cast<std::size_t>(x.failure)];
+  } else {
+    ++by_status[static_cast<unsigned>(x.status) < kStatuses ? static_cast<std::size_t>(x.status) : 0];
+  }
+}
+
+void FailureCounts::merge(const FailureCounts& o) noexcept {
+  for (std::size_t i = 0; i < kKinds; ++i) by_failure[i] += o.by_failure[i];
+  for (std::size_t i = 0; i < kKinds; ++i) by_parse_error[i] += o.by_parse_error[i];
+  for (std::size_t i = 0; i < kStatuses; ++i) by_status[i] += o.by_status[i];
+}
+
+std::uint64_t FailureCounts::total() const noexcept {
+  std::uint64_t n = 0;
+  for (auto c : by_failure) n += c;
+  for (auto c : by_parse_error) n += c;
+  for (auto c : by_status) n += c;
+  return n;
+}
+
+void HttpReqMetrics::merge(const HttpReqMetrics& o) noexcept {
+  duration.merge(o.duration);
+  blocked.merge(o.blocked);
+  connecting.merge(o.connecting);
+  sending.merge(o.sending);
+  waiting.merge(o.waiting);
+  receiving.merge(o.receiving);
+  duration_expected.merge(o.duration_expected);
+  count += o.count;
+  failed += o.failed;
+}
+
+void RestMetrics::merge(const RestMetrics& o) noexcept {
+  http.merge(o.http);
+  failures.merge(o.failures);
+  checks_passed += o.checks_passed;
+  checks_failed += o.checks_failed;
+}
+
+void GrpcMetrics::merge(const GrpcMetrics& o) noexcept {
+  duration.merge(o.duration);
+  calls += o.calls;
+  for (std::size_t i = 0; i < kStatuses; ++i) by_status[i] += o.by_status[i];
+  for (std::size_t i = 0; i < kKinds; ++i) by_failure[i] += o.by_failure[i];
+  for (std::size_t i = 0; i < kKinds; ++i) by_net_failure[i] += o.by_net_failure[i];
+  for (std::size_t i = 0; i < kStatuses; ++i) by_server_status[i] += o.by_server_status[i];
+  checks_passed += o.checks_passed;
+  checks_failed += o.checks_failed;
+}
+
+metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::Exchange& x) noexcept {
+  using metrics::RequestFate;
+  s.data.sent += x.bytes_sent;
+  s.data.received += x.bytes_received;
+  if (x.failure == net::Failure::interrupted) {
+    // k6 emits no request samples for a request cut off by a hard stop; it is still accounted.
+    s.record_request(RequestFate::interrupted);
+    return RequestFate::interrupted;
+  }
+  HttpReqMetrics& h = p.rest.http;
+  ++h.count;
+  h.duration.record(x.timings.duration);
+  h.blocked.record(x.timings.blocked);
+  h.connecting.record(x.timings.connecting);
+  h.sending.record(x.timings.sending);
+  h.waiting.record(x.timings.waiting);
+  h.receiving.record(x.timings.receiving);
+  const bool expected = x.status >= 200 && x.status < 400;  // k6's default expected statuses
+  if (expected) h.duration_expected.record(x.timings.duration);
+  else ++h.failed;
+
+  RequestFate fate = RequestFate::ok;
+  if (x.status == 200) {  // the suite's check: "model http prediction success"
+    ++p.rest.checks_passed;
+  } else {
+    ++p.rest.checks_failed;
+    fate = x.failure == net::Failure::timeout || x.failure == net::Failure::connect_timeout ? RequestFate::timed_out
+                                                                                              : RequestFate::failed;
+    p.rest.failures.record(x);
+  }
+  s.record_request(fate);
+  return fate;
+}
+
+metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::CallResult& r) noexcept {
+  using metrics::RequestFate;
+  if (r.failure == grpc::CallFailure::interrupted) {
+    s.record_request(RequestFate::interrupted);
+    return RequestFate::interrupted;
+  }
+  GrpcMetrics& g = p.grpc;
+  ++g.calls;
+  g.duration.record(r.duration());
+  ++g.by_status[static_cast<std::size_t>(r.status) < GrpcMetrics::kStatuses ? static_cast<std::size_t>(r.status) : 2];
+  RequestFate fate = RequestFate::ok;
+  if (r.ok()) {
+    ++g.checks_passed;
+  } else {
+    ++g.checks_failed;
+    ++g.by_failure[static_cast<std::size_t>(r.failure)];
+    if (r.failure == grpc::CallFailure::transport) ++g.by_net_failure[static_cast<std::size_t>(r.net_failure)];
+    if (r.failure == grpc::CallFailure::none) ++g.by_server_status[static_cast<std::size_t>(r.status)];
+    fate = r.failure == grpc::CallFailure::timeout || r.net_failure == net::Failure::connect_timeout
+               ? RequestFate::timed_out
+               : RequestFate::failed;
+  }
+  s.record_request(fate);
+  return fate;
+}
+
+}  // namespace inferload::scenario

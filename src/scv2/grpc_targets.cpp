@@ -1,0 +1,118 @@
+#include "inferload/scv2/grpc_targets.hpp"
+
+#include <stdexcept>
+
+#include "inferload/grpc/message.hpp"
+#include "inferload/grpc/status.hpp"
+#include "inferload/scv2/catalogue.hpp"
+
+namespace inferload::scv2 {
+
+std::unique_ptr<http2::HpackEncoder> make_stateless_encoder() {
+  auto e = std::make_unique<http2::HpackEncoder>(0);
+  std::string spent;
+  const http2::Header h{":method", "POST"};
+  e->encode(&h, 1, spent);
+  return e;
+}
+
+GrpcRequestBuffer::GrpcRequestBuffer(const GrpcTargetTable& table) : per_type_(table.types()) {}
+
+GrpcTargetTable::GrpcTargetTable(const Settings& settings, const TargetTable& rest, const std::string& authority,
+                                 runtime::Nanos timeout)
+    : rest_(rest), settings_(settings), authority_(authority), timeout_(grpc::format_timeout(timeout)) {
+  auto encoder = make_stateless_encoder();
+  for (std::uint32_t k = 0; k < rest.types().size(); ++k) {
+    const ModelTypeTargets& t = rest.types()[k];
+    if (!has_grpc_payload(t.type)) {
+      throw std::invalid_argument("MODEL_TYPE: \"" + t.type +
+                                  "\" has no gRPC payload in the suite; set INFER_GRPC_ITERATIONS=0 or "
+                                  "MAX_NUM_MODELS=0 for it");
+    }
+    GrpcTypeTargets g;
+    // proto3 leaves an empty string out of the message: what remains is everything but the name.
+    g.tail = grpc_payload(t.type, "", t.batch);
+    types_.push_back(std::move(g));
+    if (t.models <= TargetTable::kPreEncodedModels) {
+      GrpcTypeTargets& gt = types_.back();
+      gt.blocks.resize(t.models);
+      gt.heads.resize(t.models);
+      for (std::uint32_t id = 0; id < t.models; ++id) encode(k, id, *encoder, gt.blocks[id], gt.heads[id]);
+    }
+    const std::string name = rest.name({k, t.models - 1});
+    std::size_t list = 0;
+    auto field = [&](std::size_t n, std::size_t v) { list += n + v + http2::kHeaderFieldOverhead; };
+    field(7, 4);
+    field(7, 4);
+    field(5, std::string_view(kModelInferPath).size());
+    field(10, authority_.size());
+    field(12, 16);
+    field(2, 8);
+    field(12, timeout_.size());
+    field(12, name.size() + 9);
+    if (!settings.envoy) field(21, name.size());
+    largest_header_list_ = std::max(largest_header_list_, list);
+  }
+}
+
+void GrpcTargetTable::encode(std::uint32_t type, std::uint32_t id, http2::HpackEncoder& encoder, std::string& block,
+                             std::string& head) const {
+  const std::string name = rest_.name({type, id});
+  const std::string seldon_model = settings_.via_pipeline ? name + ".pipeline" : name;
+  http2::Header h[9] = {
+      {":method", "POST"},
+      {":scheme", "http"},
+      {":path", kModelInferPath},
+      {":authority", authority_},
+      {"content-type", "application/grpc"},
+      {"te", "trailers"},
+      {"grpc-timeout", timeout_},
+      {"seldon-model", seldon_model},
+      {"seldon-internal-model", name},
+  };
+  const std::size_t count = settings_.envoy ? 8 : 9;
+  block.clear();
+  if (!encoder.encode(h, count, block)) throw std::runtime_error("HPACK: cannot encode the request headers");
+  // Field 1 (model_name), length-delimited, in front of the type's shared fields.
+  const std::size_t tail = types_[type].tail.size();
+  std::string field;
+  field.push_back(0x0a);
+  for (std::size_t n = name.size();; n >>= 7) {
+    if (n < 0x80) {
+      field.push_back(static_cast<char>(n));
+      break;
+    }
+    field.push_back(static_cast<char>((n & 0x7f) | 0x80));
+  }
+  field += name;
+  head.resize(grpc::kMessagePrefixSize);
+  grpc::encode_message_prefix(static_cast<std::uint32_t>(field.size() + tail), false, head.data());
+  head += field;
+}
+
+grpc::RequestBytes GrpcTargetTable::request(ModelPick m, GrpcRequestBuffer& buffer) const {
+  const GrpcTypeTargets& g = types_[m.type];
+  grpc::RequestBytes r;
+  const std::string* block;
+  const std::string* head;
+  if (!g.blocks.empty()) {
+    block = &g.blocks[m.id];
+    head = &g.heads[m.id];
+  } else {
+    GrpcRequestBuffer::PerType& p = buffer.per_type_[m.type];
+    if (p.id != m.id) {
+      if (!buffer.encoder_) buffer.encoder_ = make_stateless_encoder();
+      encode(m.type, m.id, *buffer.encoder_, p.block, p.head);
+      p.id = m.id;
+    }
+    block = &p.block;
+    head = &p.head;
+  }
+  r.header_block = *block;
+  r.body[0] = {head->data(), head->size()};
+  r.body[1] = {g.tail.data(), g.tail.size()};
+  r.body_pieces = 2;
+  return r;
+}
+
+}  // namespace inferload::scv2

@@ -35,6 +35,10 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_option("--grpc-connection", a.grpc_connection,
                  "gRPC connection strategy: pooled (default), or per-iteration, which opens and closes a "
                  "connection around each iteration's gRPC calls as SCv2's k6 scripts do");
+  run.add_option("--http2-stream-window", a.http2_stream_window,
+                 "HTTP/2 receive window per stream, in bytes (default 4194304)");
+  run.add_option("--http2-connection-window", a.http2_connection_window,
+                 "HTTP/2 receive window per connection, in bytes (default 67108864)");
   run.add_option("-e,--env", a.env, "Set an environment variable for the scenario: NAME=VALUE (repeatable)");
   run.add_option("-o,--out", a.out, "Live outputs (not available yet: any value is an error)");
   run.add_flag("-q,--quiet", a.quiet, "No header and no progress lines; the summary is still printed");

@@ -262,6 +262,16 @@ int run_command(const RunArgs& a) {
       flag_error("--grpc-connections", "does not apply with --grpc-connection=per-iteration");
     }
   }
+  http2::ConnectionSettings h2;
+  // 65535 is RFC 9113's initial window; less would only slow every response down.
+  if (a.http2_stream_window) {
+    h2.stream_window = static_cast<std::uint32_t>(
+        parse_count("--http2-stream-window", *a.http2_stream_window, 65535, http2::kLargestWindowSize));
+  }
+  if (a.http2_connection_window) {
+    h2.connection_window = static_cast<std::uint32_t>(
+        parse_count("--http2-connection-window", *a.http2_connection_window, 65535, http2::kLargestWindowSize));
+  }
   std::unique_ptr<scv2::GrpcTargetTable> grpc_targets;
   if (use_grpc) {
     try {
@@ -374,6 +384,7 @@ int run_command(const RunArgs& a) {
   plan.grpc_timeout = grpc_timeout;
   plan.grpc_mode = grpc_mode;
   plan.grpc_pool_size = grpc_pool_size;
+  plan.http2 = h2;
   plan.seed = std::random_device{}();
   scenario::InferProgram program(plan);
 

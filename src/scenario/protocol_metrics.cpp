@@ -108,7 +108,10 @@ metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::C
     ++g.by_failure[static_cast<std::size_t>(r.failure)];
     if (r.failure == grpc::CallFailure::transport) ++g.by_net_failure[static_cast<std::size_t>(r.net_failure)];
     if (r.failure == grpc::CallFailure::none) ++g.by_server_status[static_cast<std::size_t>(r.status)];
-    fate = r.failure == grpc::CallFailure::timeout || r.net_failure == net::Failure::connect_timeout
+    // A server that answers DEADLINE_EXCEEDED ran out of the time our grpc-timeout gave it: the
+    // same timeout, seen first by the other end (which one wins is a race).
+    fate = r.failure == grpc::CallFailure::timeout || r.net_failure == net::Failure::connect_timeout ||
+                   r.status == grpc::StatusCode::deadline_exceeded
                ? RequestFate::timed_out
                : RequestFate::failed;
   }

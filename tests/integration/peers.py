@@ -54,6 +54,14 @@ class Sim:
         self.address = line.split()[1]
         self.port = int(self.address.rsplit(":", 1)[1])
         self.url = f"http://{self.address}"
+        # With --grpc-port the gRPC listener's line follows: its host:port is INFER_GRPC_ENDPOINT.
+        self.grpc = None
+        if "--grpc-port" in args:
+            line = self.proc.stdout.readline().strip()
+            if not line.startswith("grpc "):
+                self.stop()
+                raise RuntimeError(f"scv2-sim printed {line!r} instead of its gRPC listener")
+            self.grpc = line.split()[1]
 
     def stats(self):
         with urllib.request.urlopen(self.url + "/sim/stats", timeout=5) as r:

@@ -42,6 +42,8 @@ struct RunArgs {
   std::optional<std::string> grpc_timeout;
   std::optional<std::string> grpc_connections;  // N shared connections per worker
   std::optional<std::string> grpc_connection;   // "pooled" or "per-iteration"
+  std::optional<std::string> http2_stream_window;
+  std::optional<std::string> http2_connection_window;
   std::vector<std::string> env;  // -e NAME=VALUE
   std::vector<std::string> out;  // --out TYPE[=ARG]
   bool quiet = false;

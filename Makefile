@@ -6,7 +6,7 @@ BENCH_ARGS ?=
 FUZZ_SECONDS ?= 300
 ASAN_DIR ?= build-asan
 
-.PHONY: all deps configure build test asan-test demo bench fuzz clean
+.PHONY: all deps configure build test asan-test demo bench bench-grpc fuzz clean
 
 all: build
 
@@ -42,6 +42,14 @@ demo: build
 
 bench: build
 	@python3 bench/e2e/http1_vs_wrk.py --build $(BUILD_DIR) $(BENCH_ARGS)
+
+# gRPC: inferload against h2load and a grpc++ client on scv2-sim (GRPC_BENCH_ARGS), then
+# inferload with 100,000 gRPC VUs: RSS per VU and time to every VU's first request (GRPC_SCALE_ARGS).
+GRPC_BENCH_ARGS ?=
+GRPC_SCALE_ARGS ?=
+bench-grpc: build
+	@python3 bench/e2e/grpc_vs_h2load.py --build $(BUILD_DIR) $(GRPC_BENCH_ARGS)
+	@python3 bench/e2e/grpc_scale.py --build $(BUILD_DIR) $(GRPC_SCALE_ARGS)
 
 # The corpus in $(BUILD_DIR)/fuzz/ is kept, so each run goes on from what the last one found.
 fuzz: configure

@@ -1,0 +1,300 @@
+"""inferload's gRPC client against a hostile HTTP/2 server (h2_hostile_peer.py): GOAWAY, stream
+and connection resets, trailers-only errors, a missing grpc-status, silence, a tight
+MAX_CONCURRENT_STREAMS, invalid frames and a tiny flow-control window. Every run must end on its
+own, in bounded time, with exit code 0 and every issued call accounted for exactly once, with the
+fate and the gRPC status the misbehaviour calls for; the calls inferload counts ok are exactly the
+ones the peer answered with grpc-status 0, and the peer never sees the client break a rule of
+HTTP/2 (frame size, flow control, concurrent streams, stream ids).
+
+Environment: INFERLOAD (binary), INFERLOAD_IO (uring or epoll: the backend every run is forced to
+use).
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from peers import main_for_backend, stop_process  # noqa: E402
+
+INFERLOAD = os.environ["INFERLOAD"]
+IO = os.environ.get("INFERLOAD_IO", "uring")
+PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "h2_hostile_peer.py")
+
+GRPC_TIMEOUT_S = 2      # --grpc-timeout of every run unless a test says otherwise
+WALL_LIMIT_S = 20       # a run still going after this is killed and fails: it would have hung
+STATUS_CODES = {"INTERNAL": 13, "UNAVAILABLE": 14, "DEADLINE_EXCEEDED": 4}
+PROBE = 1               # the connect+close that checks the endpoint before the run
+
+
+class PeerProcess:
+    """h2_hostile_peer.py in a child process; stop() returns its counts."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen([sys.executable, PEER, *args], stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("h2 "):
+            stop_process(self.proc)
+            raise RuntimeError(f"h2_hostile_peer.py printed {line!r} instead of its listener")
+        self.address = line.split()[1]
+        self._counts = None
+
+    def stop(self):
+        if self._counts is None:
+            stop_process(self.proc)
+            lines = [ln for ln in self.proc.stdout.read().splitlines() if ln.startswith("{")]
+            self.proc.stdout.close()
+            self._counts = json.loads(lines[-1]) if lines else {}
+        return self._counts
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Run:
+    def __init__(self, code, out, err, summary, wall, killed):
+        self.code, self.out, self.err, self.summary, self.wall, self.killed = code, out, err, summary, wall, killed
+
+    def requests(self):
+        return self.summary["inferload"]["requests"]
+
+    def grpc(self):
+        return self.summary["inferload"]["grpc"]
+
+    def metric(self, name):
+        return self.summary["metrics"][name]
+
+
+def run_inferload(address, *args, model="tfsimple", grpc_timeout=GRPC_TIMEOUT_S, limit=WALL_LIMIT_S):
+    fd, export = tempfile.mkstemp(suffix=".json")
+    os.close(fd)
+    os.unlink(export)
+    env = dict(os.environ, INFER_HTTP_ITERATIONS="0", INFER_GRPC_ITERATIONS="1", INFER_GRPC_ENDPOINT=address,
+               MODEL_TYPE=model, MAX_NUM_MODELS="1")
+    cmd = [INFERLOAD, "run", "--io", IO, "--quiet", "--grpc-timeout", f"{grpc_timeout}s",
+           "--summary-export", export, *args]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
+        killed = False
+        try:
+            proc.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            killed = True
+        wall = time.monotonic() - t0
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    summary = None
+    if os.path.exists(export):
+        with open(export) as f:
+            summary = json.load(f)
+        os.unlink(export)
+    return Run(proc.returncode, stdout, stderr, summary, wall, killed)
+
+
+class GrpcHostileServers(unittest.TestCase):
+    def exercise(self, peer_args, vus, iterations, *args, model="tfsimple", grpc_timeout=GRPC_TIMEOUT_S,
+                 ok=None, failed=None, timed_out=None, statuses=None):
+        """One bounded run against a peer started with `peer_args`; checks what every behaviour
+        shares (and the exact outcome where given) and returns the run, the peer's counts and a
+        description for the test's own assertions."""
+        with PeerProcess(*peer_args) as peer:
+            r = run_inferload(peer.address, "-u", str(vus), "-i", str(iterations), *args, model=model,
+                              grpc_timeout=grpc_timeout)
+            counts = peer.stop()
+        shown = {k: v for k, v in counts.items() if k != "bodies"}
+        where = f"{' '.join(peer_args)} on {IO}: exit {r.code}, {r.wall:.1f} s, peer {shown}, stderr {r.err.strip()!r}"
+        self.assertFalse(r.killed, f"{where}: still running after {WALL_LIMIT_S} s, killed")
+        self.assertEqual(r.code, 0, where)
+        self.assertIsNotNone(r.summary, where)
+        req = r.requests()
+        grpc = r.grpc()
+        failures = r.summary["inferload"]["failures"]
+        where += f", requests {req}, grpc {grpc}, failures {failures}"
+        self.assertEqual(req["issued"], iterations, where)
+        self.assertEqual(req["interrupted"], 0, where)
+        self.assertEqual(req["issued"], req["ok"] + req["failed"] + req["timed_out"] + req["interrupted"], where)
+        self.assertEqual(sum(f["count"] for f in failures), req["failed"] + req["timed_out"], where)
+        self.assertEqual(r.metric("checks")["passes"], req["ok"], where)
+        self.assertEqual(r.metric("checks")["fails"], req["issued"] - req["ok"] - req["interrupted"], where)
+        check = r.summary["root_group"]["checks"]["model grpc prediction success"]
+        self.assertEqual((check["passes"], check["fails"]), (req["ok"], req["issued"] - req["ok"]), where)
+        self.assertEqual(sum(grpc["statuses"].values()), req["issued"] - req["interrupted"], where)
+        self.assertEqual(grpc["statuses"].get("OK", 0), req["ok"], where)
+        self.assertEqual(r.metric("grpc_req_duration")["count"] if "count" in r.metric("grpc_req_duration")
+                         else req["issued"], req["issued"], where)
+        # The calls counted ok are exactly the ones the peer answered with grpc-status 0.
+        self.assertEqual(counts.get("answered_ok"), req["ok"], where)
+        self.assertEqual(counts.get("violations"), [], where)
+        # Every request the peer read whole carried the message its gRPC prefix announced.
+        for b in counts["bodies"]:
+            self.assertEqual(b["body"], b["announced"] + 5, f"{where}: {b}")
+        # Every connection the peer saw after the probe is one inferload says it opened.
+        self.assertEqual(counts["prefaced"], grpc["connections_opened"], where)
+        self.assertLessEqual(counts["connections"], grpc["connections_opened"] + PROBE, where)
+        for name, expected in (("ok", ok), ("failed", failed), ("timed_out", timed_out)):
+            if expected is not None:
+                self.assertEqual(req[name], expected, f"{where}: {name}")
+        if statuses is not None:
+            self.assertEqual(grpc["statuses"], statuses, where)
+        self.assertLess(r.wall, WALL_LIMIT_S, where)
+        return r, counts, where
+
+    def assert_failures_are(self, r, status, where, error=None):
+        """Every failure of the run carries gRPC status `status` (and says `error`), and the run
+        counted them all."""
+        req = r.requests()
+        self.assertEqual(r.grpc()["statuses"].get(status, 0), req["failed"] + req["timed_out"], where)
+        for f in r.summary["inferload"]["failures"]:
+            self.assertEqual(f["status"], STATUS_CODES[status], f"{where}: {f}")
+            if error is not None:
+                self.assertIn(error, f["error"], f"{where}: {f}")
+
+    # --- 1. a well-behaved server: the baseline -------------------------------------------
+
+    def test_normal_counts_are_exact_on_one_connection(self):
+        r, peer, where = self.exercise(["--mode", "normal"], 4, 40, "--workers", "1", ok=40, failed=0, timed_out=0,
+                                       statuses={"OK": 40})
+        self.assertEqual((peer["requests"], peer["streams"]), (40, 40), where)
+        self.assertEqual(peer["connections"], 1 + PROBE, where)
+        self.assertEqual(r.grpc()["connections_opened"], 1, where)
+
+    def test_normal_per_iteration_connections(self):
+        r, peer, where = self.exercise(["--mode", "normal"], 2, 10, "--grpc-connection=per-iteration", ok=10,
+                                       statuses={"OK": 10})
+        self.assertEqual(r.grpc()["connections_opened"], 10, where)
+        self.assertEqual(peer["connections"], 10 + PROBE, where)
+
+    # --- 2. GOAWAY: streams above its last id are refused, the run goes on elsewhere -------
+
+    def test_goaway_refuses_later_streams_and_the_run_moves_to_a_new_connection(self):
+        # A short delay keeps all four VUs' streams in flight, so each GOAWAY refuses some.
+        r, peer, where = self.exercise(["--mode", "goaway_after", "--n", "5", "--delay-ms", "5"], 4, 40,
+                                       "--workers", "1")
+        req = r.requests()
+        self.assertGreater(req["failed"], 0, f"{where}: no stream was above a GOAWAY's last id")
+        self.assertEqual(req["timed_out"], 0, where)
+        self.assert_failures_are(r, "UNAVAILABLE", where, error="refused stream")
+        self.assertGreater(r.grpc()["connections_opened"], 1, where)
+        self.assertGreaterEqual(peer["goaways_sent"], r.grpc()["connections_opened"] - 1, where)
+
+    # --- 3. RST_STREAM: the one call fails, the connection carries on ----------------------
+
+    def test_rst_stream_internal_error_fails_that_call_only(self):
+        r, peer, where = self.exercise(["--mode", "rst_every", "--k", "3", "--rst-code", "INTERNAL_ERROR"], 3, 30,
+                                       "--workers", "1", ok=20, failed=10, timed_out=0,
+                                       statuses={"OK": 20, "INTERNAL": 10})
+        self.assertEqual(peer["resets_sent"], 10, where)
+        self.assertEqual(r.grpc()["connections_opened"], 1, where)
+
+    def test_rst_stream_refused_is_unavailable(self):
+        r, peer, where = self.exercise(["--mode", "rst_every", "--k", "3", "--rst-code", "REFUSED_STREAM"], 3, 30,
+                                       "--workers", "1", ok=20, failed=10, timed_out=0,
+                                       statuses={"OK": 20, "UNAVAILABLE": 10})
+        self.assertEqual(peer["resets_sent"], 10, where)
+        self.assertEqual(r.grpc()["connections_opened"], 1, where)
+
+    # --- 4. the connection closes under the streams ---------------------------------------
+
+    def test_close_with_streams_in_flight_fails_them_and_reconnects(self):
+        r, peer, where = self.exercise(["--mode", "close_after", "--n", "5", "--delay-ms", "5"], 4, 40,
+                                       "--workers", "1")
+        req = r.requests()
+        self.assertGreater(req["failed"], 0, f"{where}: nothing was in flight when the peer closed")
+        self.assertEqual(req["timed_out"], 0, where)
+        self.assert_failures_are(r, "UNAVAILABLE", where, error="EOF")
+        self.assertGreater(r.grpc()["connections_opened"], 1, where)
+
+    # --- 5, 6. errors in the response itself ----------------------------------------------
+
+    def test_trailers_only_error_status_is_a_failed_check(self):
+        r, peer, where = self.exercise(["--mode", "trailers_only"], 2, 10, ok=0, failed=10, timed_out=0,
+                                       statuses={"INTERNAL": 10})
+        self.assertEqual(peer["answered_error"], 10, where)
+        self.assert_failures_are(r, "INTERNAL", where)
+        self.assertLessEqual(r.grpc()["connections_opened"], 2, where)
+
+    def test_response_without_grpc_status_fails(self):
+        r, peer, where = self.exercise(["--mode", "no_status"], 2, 10, ok=0, failed=10, timed_out=0)
+        self.assertEqual(peer["answered_error"], 10, where)
+        self.assert_failures_are(r, "INTERNAL", where, error="no grpc-status")
+        self.assertNotIn("OK", r.grpc()["statuses"], where)
+
+    # --- 7. silence: the deadline ends every call -----------------------------------------
+
+    def test_stalled_server_times_every_call_out(self):
+        r, peer, where = self.exercise(["--mode", "stall"], 4, 8, grpc_timeout=1, ok=0, failed=0, timed_out=8,
+                                       statuses={"DEADLINE_EXCEEDED": 8})
+        self.assertEqual(peer["requests"], 8, f"{where}: the requests did not reach the server")
+        self.assert_failures_are(r, "DEADLINE_EXCEEDED", where)
+        # Each call given up on while the run goes on is reset, so a server would stop working
+        # on it; the last round's calls end the run, and closing their connections ends them.
+        self.assertGreaterEqual(peer["client_resets"], 8 - 4, where)
+        d = r.metric("grpc_req_duration")
+        self.assertGreaterEqual(d["min"], 1000 - 10, where)
+        self.assertLess(d["max"], 1000 + 1000, f"{where}: a deadline fired late")
+        self.assertLess(r.wall, 2 * 1 + 3, where)
+
+    # --- 8. MAX_CONCURRENT_STREAMS --------------------------------------------------------
+
+    def test_max_concurrent_streams_2_is_never_exceeded(self):
+        r, peer, where = self.exercise(["--mode", "normal", "--max-streams", "2", "--delay-ms", "10"], 20, 100,
+                                       "--workers", "1", ok=100, failed=0, timed_out=0, statuses={"OK": 100})
+        self.assertEqual(peer["max_concurrent"], 2, where)
+        self.assertEqual(peer["connections"], 1 + PROBE, where)
+        self.assertEqual(r.grpc()["connections_opened"], 1, where)
+
+    # --- 9. invalid frames: a connection error, then a new connection ---------------------
+
+    def garbage(self, kind):
+        r, peer, where = self.exercise(["--mode", "garbage", "--garbage", kind, "--n", "3", "--delay-ms", "5"], 4, 40,
+                                       "--workers", "1")
+        req = r.requests()
+        self.assertGreater(req["failed"], 0, f"{where}: nothing was in flight at the invalid frame")
+        self.assertEqual(req["timed_out"], 0, where)
+        self.assert_failures_are(r, "INTERNAL", where, error="protocol error")
+        self.assertGreater(r.grpc()["connections_opened"], 1, where)
+        self.assertGreater(peer["garbage_sent"], 1, where)
+        return peer, where
+
+    def test_data_on_stream_0_is_a_connection_error(self):
+        self.garbage("data_on_stream_0")
+
+    def test_frame_above_max_frame_size_is_a_connection_error(self):
+        self.garbage("oversized_frame")
+
+    # Known inferload bug (reported, not fixed here): after a connection error the GOAWAY that
+    # Connection::connection_error() queues is never written. The failed streams' VUs ask the pool
+    # again in the same turn; ConnectionPool::replace() calls drain() on the closed connection,
+    # and drain() calls close_socket(), which clears the pending output and closes the socket.
+    # RFC 9113 5.4.1: an endpoint that hits a connection error SHOULD send GOAWAY with its code.
+    @unittest.expectedFailure
+    def test_connection_errors_are_announced_with_goaway(self):
+        for kind, code in (("data_on_stream_0", 0x1), ("oversized_frame", 0x6)):  # PROTOCOL_, FRAME_SIZE_ERROR
+            peer, where = self.garbage(kind)
+            self.assertEqual(peer["client_goaway_codes"], [code] * peer["garbage_sent"],
+                             f"{where}: a connection error without its GOAWAY")
+
+    # --- 10. a tiny flow-control window, granted slowly -----------------------------------
+
+    def test_large_uploads_through_a_1000_byte_window(self):
+        r, peer, where = self.exercise(["--mode", "normal", "--initial-window", "1000", "--window-delay-ms", "1"], 2, 4,
+                                       "--workers", "1", model="tfresnet152", grpc_timeout=15, ok=4, failed=0,
+                                       timed_out=0, statuses={"OK": 4})
+        self.assertEqual(len(peer["bodies"]), 4, where)
+        for b in peer["bodies"]:
+            self.assertGreater(b["body"], 500_000, f"{where}: {b}")
+
+
+if __name__ == "__main__":
+    main_for_backend(INFERLOAD, IO)

@@ -51,12 +51,18 @@ bench-grpc: build
 	@python3 bench/e2e/grpc_vs_h2load.py --build $(BUILD_DIR) $(GRPC_BENCH_ARGS)
 	@python3 bench/e2e/grpc_scale.py --build $(BUILD_DIR) $(GRPC_SCALE_ARGS)
 
-# The corpus in $(BUILD_DIR)/fuzz/ is kept, so each run goes on from what the last one found.
+# Each fuzzer runs for FUZZ_SECONDS, one after the other. The corpus in $(BUILD_DIR)/fuzz/ is
+# kept, so each run goes on from what the last one found.
+FUZZERS := http1_response http2_frames grpc_message
+
 fuzz: configure
-	@cmake --build $(BUILD_DIR) --target http1_response_fuzz -j $(JOBS)
-	@./tests/fuzz/run_fuzzer.sh $(BUILD_DIR)/tests/http1_response_fuzz \
-	  tests/fuzz/corpus/http1_response $(BUILD_DIR)/fuzz/http1_response $(FUZZ_SECONDS) \
-	  -dict=tests/fuzz/http1_response.dict -max_len=4096
+	@cmake --build $(BUILD_DIR) -j $(JOBS) $(foreach f,$(FUZZERS),--target $(f)_fuzz)
+	@set -e; for f in $(FUZZERS); do \
+	  dict=; if [ -f tests/fuzz/$$f.dict ]; then dict=-dict=tests/fuzz/$$f.dict; fi; \
+	  echo "== $$f ($(FUZZ_SECONDS) s)"; \
+	  ./tests/fuzz/run_fuzzer.sh $(BUILD_DIR)/tests/$${f}_fuzz tests/fuzz/corpus/$$f \
+	    $(BUILD_DIR)/fuzz/$$f $(FUZZ_SECONDS) $$dict -max_len=4096; \
+	done
 
 clean:
 	@rm -rf $(BUILD_DIR)

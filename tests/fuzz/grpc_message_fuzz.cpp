@@ -1,8 +1,9 @@
 // libFuzzer target for gRPC's MessageReader. A stream's DATA payloads split its messages
 // anywhere, so what the reader yields may not depend on those splits: the stream is read whole,
-// byte by byte and in random slices, and any difference in the messages, the error or what
-// finish() says aborts. The messages read are then written again with the prefix encoder and
-// read back, whole and in random slices, which must give the same messages and a clean end.
+// byte by byte and in random slices (by a fresh reader, and by one reset() after it read half
+// of the stream), and any difference in the messages, the error or what finish() says aborts.
+// The messages read are then written again with the prefix encoder and read back, whole and in
+// random slices, which must give the same messages and a clean end.
 //
 // Input: 4 prefix bytes, then one stream's DATA bytes.
 //   [0..1]  seed of the random slicing
@@ -121,10 +122,11 @@ std::vector<std::size_t> random_slices(std::size_t len, std::uint64_t seed) {
   return slices;
 }
 
-StreamOutcome read_stream(const FuzzInput& input, std::string_view stream,
-                          const std::vector<std::size_t>& slices, const char* split) {
+// Reads a stream with `reader`, fresh or reset, up to its end or its first error.
+StreamOutcome read_stream(const FuzzInput& input, grpc::MessageReader& reader,
+                          std::string_view stream, const std::vector<std::size_t>& slices,
+                          const char* split) {
   const auto broken = [&](const char* what) { fail_contract(input, split, what); };
-  grpc::MessageReader reader(input.max_message_size, input.compression_negotiated);
   if (reader.max_message_size() != input.max_message_size) broken("max_message_size() changed");
   StreamOutcome outcome;
   std::size_t offset = 0;
@@ -157,6 +159,35 @@ StreamOutcome read_stream(const FuzzInput& input, std::string_view stream,
     broken("finish() reported something other than truncation");
   }
   return outcome;
+}
+
+StreamOutcome read_stream(const FuzzInput& input, std::string_view stream,
+                          const std::vector<std::size_t>& slices, const char* split) {
+  grpc::MessageReader reader(input.max_message_size, input.compression_negotiated);
+  return read_stream(input, reader, stream, slices, split);
+}
+
+// A reader is reused from stream to stream, so after reset() it must read as a fresh one does,
+// whatever state the last stream left it in: here the first half of this one, which stops it
+// inside a prefix, inside a gathered payload, or failed.
+StreamOutcome read_stream_after_reset(const FuzzInput& input, const std::vector<std::size_t>& slices,
+                                      const char* split) {
+  grpc::MessageReader reader(input.max_message_size, input.compression_negotiated);
+  const std::string_view first_half = input.stream.substr(0, input.stream.size() / 2);
+  std::size_t offset = 0;
+  grpc::Message message;
+  grpc::ReadStatus status = grpc::ReadStatus::need_more;
+  for (const std::size_t slice : random_slices(first_half.size(), input.split_seed ^ 0x3c3cU)) {
+    if (!reader.feed(first_half.data() + offset, slice)) fail_contract(input, split, "feed() refused");
+    offset += slice;
+    do {
+      status = reader.next(message);
+    } while (status == grpc::ReadStatus::message);
+    if (status == grpc::ReadStatus::error) break;  // a failed stream is fed no more
+  }
+  reader.reset();
+  if (reader.error() != grpc::MessageError::none) fail_contract(input, split, "reset() kept the error");
+  return read_stream(input, reader, input.stream, slices, split);
 }
 
 // Writes the messages again, as a sender would: the prefix apart from the payload, or
@@ -193,7 +224,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       read_stream(input, input.stream, std::vector<std::size_t>(len, 1), "byte-by-byte");
   const StreamOutcome random =
       read_stream(input, input.stream, random_slices(len, input.split_seed), "random");
-  if (!(whole == bytewise && whole == random)) {
+  const StreamOutcome after_reset = read_stream_after_reset(
+      input, random_slices(len, input.split_seed ^ 0x7777U), "random, after reset()");
+  if (!(whole == bytewise && whole == random && whole == after_reset)) {
     std::fprintf(stderr, "grpc_message_fuzz: results depend on the split (limit %u, compression "
                          "%d, split seed %u)\nstream: ",
                  input.max_message_size, input.compression_negotiated, input.split_seed);
@@ -202,6 +235,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     print_outcome("whole", whole);
     print_outcome("byte-by-byte", bytewise);
     print_outcome("random slices", random);
+    print_outcome("random slices, reset reader", after_reset);
     std::abort();
   }
 

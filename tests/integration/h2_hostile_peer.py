@@ -16,7 +16,9 @@ answered_ok (responses with grpc-status 0 written completely), answered_error (r
 another status or none), resets_sent, goaways_sent, max_concurrent (most streams open at once on
 one connection, from the request's HEADERS until the server ended the stream), bodies (per
 complete request: the bytes of DATA it carried and the length its gRPC prefix announced),
-client_resets (RST_STREAM frames from the client), client_goaways and client_goaway_codes
+client_resets and client_reset_codes (RST_STREAM frames from the client), pings_sent and
+ping_acks, shrinks (window shrinks sent), data_after_answer (DATA bytes on streams already
+answered, early_answer), client_goaways and client_goaway_codes
 (GOAWAY frames from the client and their error codes), garbage_sent (invalid frames written),
 violations.
 """
@@ -51,6 +53,12 @@ MODES = (
     "no_status",      # every call: HEADERS, DATA with END_STREAM, no trailers
     "stall",          # requests are read, never answered
     "garbage",        # after N answers on a connection: an invalid frame (--garbage), then silence
+    "fragmented",     # valid but chopped: header blocks 1 byte per CONTINUATION, padded 1-byte DATA
+                      # frames, PING, PRIORITY and unknown frames between them
+    "early_answer",   # answered OK as soon as the request's HEADERS arrive, before its body;
+                      # WINDOW_UPDATEs are never sent, so a large body could never be sent whole
+    "shrink_window",  # after --shrink-after DATA bytes on a connection: SETTINGS_INITIAL_WINDOW_SIZE 0
+                      # (open streams' windows go negative), then --restore-ms later back to 65535
 )
 
 # A ModelInferResponse: model_name "m" (field 1), id "1" (field 3). inferload does not decode it.
@@ -101,7 +109,8 @@ class Peer:
         self._socks = set()
         self.c = {"mode": args.mode, "connections": 0, "prefaced": 0, "streams": 0, "requests": 0,
                   "answered_ok": 0, "answered_error": 0, "resets_sent": 0, "goaways_sent": 0,
-                  "max_concurrent": 0, "client_resets": 0, "client_goaways": 0, "client_goaway_codes": [], "garbage_sent": 0, "bodies": [],
+                  "max_concurrent": 0, "client_resets": 0, "client_reset_codes": [], "client_goaways": 0, "client_goaway_codes": [],
+                  "garbage_sent": 0, "pings_sent": 0, "ping_acks": 0, "shrinks": 0, "data_after_answer": 0, "bodies": [],
                   "violations": []}
         self.request_seq = 0  # over all connections, for rst_every
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -179,6 +188,12 @@ class Connection:
         self.header_stream = None  # stream whose header block is being continued
         self.silent = False      # garbage sent: read and discard until the client goes
         self.closing = False
+        # SETTINGS_INITIAL_WINDOW_SIZE the client has acknowledged, and the ones it has yet to
+        # (None: that SETTINGS did not carry one): a window change counts from its ACK on.
+        self.effective_window = DEFAULT_WINDOW
+        self.unacked_windows = []
+        self.data_bytes = 0
+        self.shrunk = False
 
     # --- I/O ------------------------------------------------------------------------------
 
@@ -206,7 +221,7 @@ class Connection:
             settings += struct.pack(">HI", S_MAX_CONCURRENT_STREAMS, self.a.max_streams)
         if self.a.initial_window is not None:
             settings += struct.pack(">HI", S_INITIAL_WINDOW_SIZE, self.a.initial_window)
-        self.send(frame(SETTINGS, 0, 0, settings))
+        self.send_settings(settings, self.a.initial_window)
         while True:
             while len(self.buf) >= 9:
                 length = int.from_bytes(self.buf[:3], "big")
@@ -246,15 +261,35 @@ class Connection:
 
     # --- frames from the client -----------------------------------------------------------
 
+    def send_settings(self, payload, initial_window):
+        self.unacked_windows.append(initial_window)
+        self.send(frame(SETTINGS, 0, 0, payload))
+
+    def on_settings_ack(self):
+        if not self.unacked_windows:
+            self.p.violation(f"conn {self.number}: SETTINGS ACK for nothing")
+            return
+        new = self.unacked_windows.pop(0)
+        if new is None:
+            return
+        for s in self.streams.values():
+            if not s.done and not s.answered:
+                s.granted += new - self.effective_window
+        self.effective_window = new
+
     def on_frame(self, ftype, flags, sid, payload):
         if ftype == SETTINGS:
             if sid != 0:
                 self.p.violation(f"conn {self.number}: SETTINGS on stream {sid}")
-            if not flags & ACK:
+            if flags & ACK:
+                self.on_settings_ack()
+            else:
                 self.send(frame(SETTINGS, ACK, 0))
         elif ftype == PING:
             if not flags & ACK:
                 self.send(frame(PING, ACK, 0, payload))
+            else:
+                self.p.add("ping_acks")
         elif ftype == HEADERS:
             self.on_headers(flags, sid, payload)
         elif ftype == CONTINUATION:
@@ -265,7 +300,10 @@ class Connection:
         elif ftype == DATA:
             self.on_data(flags, sid, payload)
         elif ftype == RST_STREAM:
-            self.p.add("client_resets")
+            with self.p._lock:
+                self.p.c["client_resets"] += 1
+                if len(self.p.c["client_reset_codes"]) < 100:
+                    self.p.c["client_reset_codes"].append(int.from_bytes(payload[:4], "big"))
             s = self.streams.get(sid)
             if s and not s.answered:
                 self.end(s)
@@ -292,8 +330,7 @@ class Connection:
         self.last_id = max(self.last_id, sid)
         if self.goaway_last is not None and sid > self.goaway_last:
             return  # refused by our GOAWAY: ignored, as RFC 9113 6.8 lets a server
-        window = self.a.initial_window if self.a.initial_window is not None else DEFAULT_WINDOW
-        s = self.streams[sid] = Stream(sid, window)
+        s = self.streams[sid] = Stream(sid, self.effective_window)
         self.open += 1
         self.p.add("streams")
         with self.p._lock:
@@ -302,6 +339,8 @@ class Connection:
             self.p.violation(f"conn {self.number}: {self.open} streams open, MAX_CONCURRENT_STREAMS {self.a.max_streams}")
         if not flags & END_HEADERS:
             self.header_stream = sid
+        if self.a.mode == "early_answer":
+            self.answer(s, 0)
         if flags & END_STREAM:
             self.request_done(s)
 
@@ -314,10 +353,19 @@ class Connection:
         if self.conn_granted < 0:
             self.p.violation(f"conn {self.number}: connection window exceeded by {-self.conn_granted}")
         s = self.streams.get(sid)
-        if length:
+        self.data_bytes += length
+        if self.a.mode == "shrink_window" and not self.shrunk and self.data_bytes >= self.a.shrink_after:
+            self.shrunk = True
+            self.p.add("shrinks")
+            self.send_settings(struct.pack(">HI", S_INITIAL_WINDOW_SIZE, 0), 0)
+            self.later(self.a.restore_ms / 1000, lambda: self.send_settings(
+                struct.pack(">HI", S_INITIAL_WINDOW_SIZE, DEFAULT_WINDOW), DEFAULT_WINDOW))
+        if length and self.a.mode != "early_answer":
             self.grant(s, length)
         if s is None:
             return  # a stream we dropped (above GOAWAY's last id) or ended
+        if s.answered and self.a.mode == "early_answer":
+            self.p.add("data_after_answer", length)
         s.granted -= length
         if s.granted < 0:
             self.p.violation(f"conn {self.number}: stream {sid} window exceeded by {-s.granted}")
@@ -351,6 +399,8 @@ class Connection:
     def request_done(self, s):
         s.done = True
         self.p.add("requests")
+        if self.a.mode == "early_answer":
+            return  # answered at its HEADERS
         announced = int.from_bytes(s.prefix[1:5], "big") if len(s.prefix) == 5 else None
         with self.p._lock:
             self.p.c["bodies"].append({"conn": self.number, "stream": s.id, "body": s.body, "announced": announced})
@@ -380,6 +430,10 @@ class Connection:
             self.send(frame(HEADERS, END_HEADERS | END_STREAM, s.id, RESPONSE_HEADERS + block(
                 ("grpc-status", "13"), ("grpc-message", "hostile peer: trailers only"))))
             self.p.add("answered_error")
+        elif mode == "fragmented":
+            self.end(s)
+            self.send(self.fragmented_response(s.id))
+            self.p.add("answered_ok")
         elif mode == "no_status":
             self.end(s)
             self.send(frame(HEADERS, END_HEADERS, s.id, RESPONSE_HEADERS) + frame(DATA, END_STREAM, s.id, GRPC_MESSAGE))
@@ -392,6 +446,24 @@ class Connection:
         self.answered += 1
         self.answered_ids.append(s.id)
         self.after_answer()
+
+    def fragmented_response(self, sid):
+        def chopped_block(block_bytes, end_stream):
+            out = frame(HEADERS, END_STREAM if end_stream else 0, sid, block_bytes[:1])
+            for i in range(1, len(block_bytes)):
+                out += frame(CONTINUATION, END_HEADERS if i == len(block_bytes) - 1 else 0, sid, block_bytes[i:i + 1])
+            return out
+        out = chopped_block(RESPONSE_HEADERS, False)
+        out += frame(0xFA, 0xFF, sid, b"an extension frame type: ignored")
+        out += frame(PRIORITY, 0, sid, struct.pack(">IB", 0, 15))
+        out += frame(PING, 0, 0, b"hostile!")
+        self.p.add("pings_sent")
+        for i, byte in enumerate(GRPC_MESSAGE):
+            out += frame(DATA, PADDED, sid, bytes([3, byte]) + b"\0\0\0")
+            if i == 2:
+                out += frame(DATA, 0, sid)  # an empty DATA frame
+        out += frame(WINDOW_UPDATE, 0, sid, struct.pack(">I", 1))
+        return out + chopped_block(block(("grpc-status", "0"), ("grpc-message", "")), True)
 
     def after_answer(self):
         mode, n = self.a.mode, self.a.n
@@ -407,6 +479,11 @@ class Connection:
                     not s.answered for s in self.streams.values() if s.id <= self.goaway_last):
                 self.finish()
         elif mode == "close_after" and self.answered >= n:
+            if self.a.rst:
+                # SO_LINGER 0: close() sends RST; whatever the client had not read yet is lost.
+                self.closing = True
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                raise Gone()
             self.finish()
         elif mode == "garbage" and self.answered >= n:
             self.silent = True
@@ -439,6 +516,9 @@ def parse_args(argv):
     ap.add_argument("--max-frame-size", type=int, default=DEFAULT_MAX_FRAME, help="SETTINGS_MAX_FRAME_SIZE")
     ap.add_argument("--delay-ms", type=float, default=0, help="each answer this long after its request")
     ap.add_argument("--window-delay-ms", type=float, default=0, help="each WINDOW_UPDATE this long after its DATA")
+    ap.add_argument("--rst", action="store_true", help="close_after: close with RST (SO_LINGER 0), not FIN")
+    ap.add_argument("--shrink-after", type=int, default=100_000, help="shrink_window: DATA bytes before the shrink")
+    ap.add_argument("--restore-ms", type=float, default=300, help="shrink_window: how long the window stays shrunk")
     return ap.parse_args(argv)
 
 

@@ -174,6 +174,10 @@ void AsioReactor::wait_and_dispatch(Nanos deadline) {
   std::size_t ran;
   if (deadline == kNever) {
     ran = io_.run_one();
+  } else if (deadline <= now_ns()) {
+    // run_one_until() returns at once, running nothing, for a time already past: work deferred
+    // to the turn's end must not keep ready handlers from ever running.
+    ran = io_.poll_one();
   } else {
     ran = io_.run_one_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline)));
   }

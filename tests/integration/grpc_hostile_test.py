@@ -263,7 +263,10 @@ class GrpcHostileServers(unittest.TestCase):
         # on it; the last round's calls end the run, and closing their connections ends them.
         self.assertGreaterEqual(peer["client_resets"], 8 - 4, where)
         d = r.metric("grpc_req_duration")
-        self.assertGreaterEqual(d["min"], 1000 - 10, where)
+        # The deadline counts from before the wait for a connection and a stream slot, but
+        # grpc_req_duration only from the stream's opening (reported): a loaded machine's slow
+        # handshake with this Python peer shortens the first calls' recorded durations.
+        self.assertGreaterEqual(d["min"], 1000 - 200, where)
         self.assertLess(d["max"], 1000 + 1000, f"{where}: a deadline fired late")
         self.assertLess(r.wall, 2 * 1 + 3, where)
 
@@ -353,6 +356,7 @@ class GrpcHostileServers(unittest.TestCase):
                                        2, 4, "--workers", "1", model="tfresnet152", grpc_timeout=15, ok=4, failed=0,
                                        timed_out=0, statuses={"OK": 4})
         self.assertEqual(peer["shrinks"], 1, where)
+        self.assertLessEqual(peer["min_window"], 0, f"{where}: no open stream's window reached 0")
         self.assertEqual(len(peer["bodies"]), 4, where)
         self.assertGreaterEqual(r.metric("grpc_req_duration")["max"], 300, f"{where}: the shrink did not pause anything")
 

@@ -17,7 +17,8 @@ another status or none), resets_sent, goaways_sent, max_concurrent (most streams
 one connection, from the request's HEADERS until the server ended the stream), bodies (per
 complete request: the bytes of DATA it carried and the length its gRPC prefix announced),
 client_resets and client_reset_codes (RST_STREAM frames from the client), pings_sent and
-ping_acks, shrinks (window shrinks sent), data_after_answer (DATA bytes on streams already
+ping_acks, shrinks (window shrinks sent), min_window (the lowest a
+stream's window went when a window change took effect), data_after_answer (DATA bytes on streams already
 answered, early_answer), client_goaways and client_goaway_codes
 (GOAWAY frames from the client and their error codes), garbage_sent (invalid frames written),
 violations.
@@ -110,7 +111,8 @@ class Peer:
         self.c = {"mode": args.mode, "connections": 0, "prefaced": 0, "streams": 0, "requests": 0,
                   "answered_ok": 0, "answered_error": 0, "resets_sent": 0, "goaways_sent": 0,
                   "max_concurrent": 0, "client_resets": 0, "client_reset_codes": [], "client_goaways": 0, "client_goaway_codes": [],
-                  "garbage_sent": 0, "pings_sent": 0, "ping_acks": 0, "shrinks": 0, "data_after_answer": 0, "bodies": [],
+                  "garbage_sent": 0, "pings_sent": 0, "ping_acks": 0, "shrinks": 0, "min_window": DEFAULT_WINDOW,
+                  "data_after_answer": 0, "bodies": [],
                   "violations": []}
         self.request_seq = 0  # over all connections, for rst_every
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -275,6 +277,8 @@ class Connection:
         for s in self.streams.values():
             if not s.done and not s.answered:
                 s.granted += new - self.effective_window
+                with self.p._lock:
+                    self.p.c["min_window"] = min(self.p.c["min_window"], s.granted)
         self.effective_window = new
 
     def on_frame(self, ftype, flags, sid, payload):

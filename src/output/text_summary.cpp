@@ -366,17 +366,18 @@ void render_inferload(Text& text, const Context& ctx) {
   }
   add_failure_lines(lines, info.failures, ctx);
 
-  const auto http = std::find_if(ctx.report.metrics.begin(), ctx.report.metrics.end(), [](const auto& m) {
-    return m.name == "http_req_duration" && m.type == MetricType::trend && has_samples(m);
-  });
-  if (http != ctx.report.metrics.end()) {
+  for (const char* name : {"http_req_duration", "grpc_req_duration"}) {
+    const auto trend = std::find_if(ctx.report.metrics.begin(), ctx.report.metrics.end(), [&](const auto& m) {
+      return m.name == name && m.type == MetricType::trend && has_samples(m);
+    });
+    if (trend == ctx.report.metrics.end()) continue;
     std::string tail;
     for (std::string_view key : {"p(99)", "p(99.9)", "max"}) {
-      const double v = trend_stat_value(parse_trend_stat(key), trend_histogram(*http), http->contains);
+      const double v = trend_stat_value(parse_trend_stat(key), trend_histogram(*trend), trend->contains);
       if (!tail.empty()) tail += ' ';
-      tail += std::string(key) + "=" + ctx.paint(format_value(v, http->contains, ctx.unit), kCyan);
+      tail += std::string(key) + "=" + ctx.paint(format_value(v, trend->contains, ctx.unit), kCyan);
     }
-    lines.emplace_back("http_req_duration", tail);
+    lines.emplace_back(name, tail);
   }
 
   std::size_t width = 0;

@@ -270,6 +270,16 @@ class GrpcHostileServers(unittest.TestCase):
         self.assertLess(d["max"], 1000 + 1000, f"{where}: a deadline fired late")
         self.assertLess(r.wall, 2 * 1 + 3, where)
 
+    def test_settings_never_sent_times_every_call_out(self):
+        # The handshake never completes: each call waits for it until its deadline. Counted as
+        # timed out; the status is UNAVAILABLE ("dial: i/o timeout"), as a failed dial (reported:
+        # a call ended by its deadline elsewhere says DEADLINE_EXCEEDED).
+        r, peer, where = self.exercise(["--mode", "no_settings"], 2, 6, "--workers", "1", grpc_timeout=1, ok=0,
+                                       failed=0, timed_out=6)
+        self.assertEqual(peer["streams"], 0, where)
+        self.assertLessEqual(r.grpc()["connections_opened"], 6, where)
+        self.assertLess(r.wall, 3 * 1 + 3, where)
+
     # --- 8. MAX_CONCURRENT_STREAMS --------------------------------------------------------
 
     def test_max_concurrent_streams_2_is_never_exceeded(self):
@@ -278,6 +288,22 @@ class GrpcHostileServers(unittest.TestCase):
         self.assertEqual(peer["max_concurrent"], 2, where)
         self.assertEqual(peer["connections"], 1 + PROBE, where)
         self.assertEqual(r.grpc()["connections_opened"], 1, where)
+
+    def test_max_concurrent_streams_0_times_every_call_out_without_a_stream(self):
+        r, peer, where = self.exercise(["--mode", "normal", "--max-streams", "0"], 2, 6, "--workers", "1",
+                                       grpc_timeout=1, ok=0, failed=0, timed_out=6, statuses={"DEADLINE_EXCEEDED": 6})
+        self.assertEqual(peer["streams"], 0, f"{where}: a stream was opened against MAX_CONCURRENT_STREAMS 0")
+        self.assertEqual(r.grpc()["connections_opened"], 1, where)
+        self.assertLess(r.wall, 3 * 1 + 3, where)
+
+    def test_goaway_before_any_stream_fails_calls_without_a_reconnect_storm(self):
+        # Every connection is refused whole (GOAWAY, last stream id 0, right after SETTINGS): the
+        # calls fail UNAVAILABLE after a bounded number of new connections, and never hang.
+        r, peer, where = self.exercise(["--mode", "refuse_all"], 2, 6, "--workers", "1", ok=0, failed=6, timed_out=0,
+                                       statuses={"UNAVAILABLE": 6})
+        self.assertEqual(peer["streams"], 0, where)
+        self.assertLessEqual(r.grpc()["connections_opened"], 6 * 9, f"{where}: a reconnect storm")
+        self.assertLess(r.wall, 5, where)
 
     # --- 9. invalid frames: a connection error, then a new connection ---------------------
 
@@ -323,6 +349,13 @@ class GrpcHostileServers(unittest.TestCase):
         # its connections close (at most one answer per VU is in that position).
         self.assertGreaterEqual(peer["ping_acks"], 40 - 4, f"{where}: a PING went unanswered")
         self.assertLessEqual(peer["ping_acks"], 40, where)
+        self.assertEqual(r.grpc()["connections_opened"], 1, where)
+
+    def test_hpack_static_and_dynamic_table_references_are_ok(self):
+        # :status as static index 8; content-type inserted into the dynamic table by the
+        # connection's first answer and referenced as index 62 by every later one.
+        r, peer, where = self.exercise(["--mode", "hpack_dynamic"], 4, 40, "--workers", "1", ok=40, failed=0,
+                                       timed_out=0, statuses={"OK": 40})
         self.assertEqual(r.grpc()["connections_opened"], 1, where)
 
     def test_answer_before_the_body_is_sent_is_ok_and_the_rest_is_reset(self):

@@ -60,6 +60,10 @@ MODES = (
                       # WINDOW_UPDATEs are never sent, so a large body could never be sent whole
     "shrink_window",  # after --shrink-after DATA bytes on a connection: SETTINGS_INITIAL_WINDOW_SIZE 0
                       # (open streams' windows go negative), then --restore-ms later back to 65535
+    "refuse_all",     # GOAWAY(last stream id 0) right after SETTINGS on every connection, then FIN
+    "no_settings",    # reads the preface and everything after it, never sends SETTINGS
+    "hpack_dynamic",  # answers OK with :status from the static table and content-type through the
+                      # dynamic table (inserted by the connection's first answer, indexed after)
 )
 
 # A ModelInferResponse: model_name "m" (field 1), id "1" (field 3). inferload does not decode it.
@@ -223,7 +227,15 @@ class Connection:
             settings += struct.pack(">HI", S_MAX_CONCURRENT_STREAMS, self.a.max_streams)
         if self.a.initial_window is not None:
             settings += struct.pack(">HI", S_INITIAL_WINDOW_SIZE, self.a.initial_window)
-        self.send_settings(settings, self.a.initial_window)
+        if self.a.mode == "no_settings":
+            self.silent = True
+        else:
+            self.send_settings(settings, self.a.initial_window)
+        if self.a.mode == "refuse_all":
+            self.goaway_last = 0
+            self.send(frame(GOAWAY, 0, 0, struct.pack(">II", 0, NO_ERROR)))
+            self.p.add("goaways_sent")
+            self.finish()
         while True:
             while len(self.buf) >= 9:
                 length = int.from_bytes(self.buf[:3], "big")
@@ -434,6 +446,15 @@ class Connection:
             self.send(frame(HEADERS, END_HEADERS | END_STREAM, s.id, RESPONSE_HEADERS + block(
                 ("grpc-status", "13"), ("grpc-message", "hostile peer: trailers only"))))
             self.p.add("answered_error")
+        elif mode == "hpack_dynamic":
+            self.end(s)
+            if self.answered == 0:  # literal with incremental indexing, new name: dynamic entry 62
+                ct = b"\x40" + bytes([12]) + b"content-type" + bytes([16]) + b"application/grpc"
+            else:
+                ct = b"\xbe"
+            self.send(frame(HEADERS, END_HEADERS, s.id, b"\x88" + ct) + frame(DATA, 0, s.id, GRPC_MESSAGE) +
+                      frame(HEADERS, END_HEADERS | END_STREAM, s.id, block(("grpc-status", "0"))))
+            self.p.add("answered_ok")
         elif mode == "fragmented":
             self.end(s)
             self.send(self.fragmented_response(s.id))

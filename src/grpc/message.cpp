@@ -58,10 +58,14 @@ ReadStatus MessageReader::fail(MessageError error) noexcept {
 
 void MessageReader::reserve_buffer(std::size_t size) {
   if (buffer_capacity_ >= size) return;
-  // Doubling spares a reallocation per slightly longer message; the cap keeps the buffer within
-  // the limit the caller chose.
-  std::size_t capacity = std::min<std::size_t>(std::max(size, 2 * buffer_capacity_), max_message_size_);
-  buffer_ = std::make_unique<char[]>(capacity);
+  // Grown as bytes arrive, not to the length a prefix announces, so a peer must send what it
+  // costs us; doubling spares a reallocation per slightly longer message; the cap keeps the
+  // buffer within the limit the caller chose. Left uninitialized: every byte is written first.
+  const std::size_t capacity =
+      std::min<std::size_t>(std::max({size, 2 * buffer_capacity_, std::size_t{4096}}), max_message_size_);
+  std::unique_ptr<char[]> grown(new char[capacity]);
+  if (payload_have_ > 0) std::memcpy(grown.get(), buffer_.get(), payload_have_);
+  buffer_ = std::move(grown);
   buffer_capacity_ = capacity;
 }
 
@@ -110,8 +114,8 @@ ReadStatus MessageReader::next(Message& message) {
           input_ += length_;
           input_left_ -= length_;
         } else {
-          reserve_buffer(length_);
           std::size_t take = std::min<std::size_t>(length_ - payload_have_, input_left_);
+          reserve_buffer(payload_have_ + take);
           std::memcpy(buffer_.get() + payload_have_, input_, take);
           payload_have_ += take;
           input_ += take;

@@ -514,8 +514,15 @@ void Connection::cancel(Stream& s, ErrorCode code) noexcept {
 }
 
 void Connection::drain() noexcept {
-  if (usable()) state_ = state_ == State::open ? State::draining : State::closed;
-  if (state_ == State::closed) close_socket();
+  // A closed connection may still owe the server its last frames (a GOAWAY after a connection
+  // error): it closes once they are out, not now.
+  if (state_ == State::open) {
+    state_ = State::draining;
+  } else if (state_ == State::connecting || state_ == State::handshaking || state_ == State::idle) {
+    state_ = State::closed;
+    connect_timer_.cancel();
+    close_socket();
+  }
   maybe_close_drained();
   if (waiters_head_) schedule_flush();
 }

@@ -19,9 +19,7 @@ ConnectionPool::~ConnectionPool() = default;
 
 void ConnectionPool::on_turn_end(void* self) noexcept {
   auto* p = static_cast<ConnectionPool*>(self);
-  auto done = [](const std::unique_ptr<Connection>& c) {
-    return c->active_streams() == 0 && c->waiters() == 0 && !c->usable();
-  };
+  auto done = [](const std::unique_ptr<Connection>& c) { return c->finished(); };
   std::erase_if(p->retiring_, done);
   if (!p->retiring_.empty()) p->reactor_.at_turn_end(p->gc_hook_);
 }
@@ -64,6 +62,28 @@ runtime::Task<ConnectionPool::Acquired> ConnectionPool::acquire(Nanos deadline) 
       ConnectionEnd e = end;
       if (e.failure == net::Failure::none) e.failure = net::Failure::closed;
       co_return Acquired{nullptr, r, e};
+    }
+  }
+}
+
+runtime::Task<void> ConnectionPool::close(Nanos deadline) {
+  for (auto& c : slots_) {
+    if (c) c->drain();
+  }
+  auto all_finished = [this] {
+    for (const auto& c : slots_) {
+      if (c && !c->finished() && c->state() != Connection::State::idle) return false;
+    }
+    for (const auto& c : retiring_) {
+      if (!c->finished()) return false;
+    }
+    return true;
+  };
+  // A few milliseconds at most on loopback; polled, since it happens once per worker and run.
+  while (!all_finished() && runtime::now_ns() < deadline) {
+    if (co_await runtime::sleep_until(reactor_, runtime::now_ns() + runtime::kMillisecond) ==
+        runtime::FireReason::interrupted) {
+      break;
     }
   }
 }

@@ -159,6 +159,7 @@ runtime::Task<void> run_worker(Engine::WorkerSlot& w) {
   };
   while (w.vus_running > 0) co_await Await{w, timer, wake};
   w.all_vus_ended = nullptr;
+  co_await program->finish();
   program.reset();
 }
 

@@ -57,6 +57,10 @@ class InferWorker final : public load::WorkerProgram {
   std::unique_ptr<load::VuProgram> make_vu(int vu_number) override {
     return std::make_unique<InferVu>(*this, vu_number);
   }
+  runtime::Task<void> finish() override {
+    // GOAWAYs and resets still owed to the server go out before the sockets close.
+    if (pool) co_await pool->close(runtime::now_ns() + 200 * runtime::kMillisecond);
+  }
 
   const InferPlan& plan;
   runtime::Reactor& reactor;
@@ -101,7 +105,13 @@ runtime::Task<grpc::CallResult> InferVu::grpc_call(http2::ConnectionPool& pool, 
   const Nanos start = runtime::now_ns();
   const Nanos deadline = start + w_.plan.grpc_timeout;
   const http2::ConnectionPool::Acquired a = co_await pool.acquire(deadline);
-  if (a.connection) co_return co_await grpc::unary_call(*a.connection, request, *reader_, deadline);
+  if (a.connection) {
+    // Measured from when the call was asked for, as grpc-go's Invoke does: the wait for a free
+    // stream (the server's stream limit) is part of what the caller sees.
+    grpc::CallResult r = co_await grpc::unary_call(*a.connection, request, *reader_, deadline);
+    r.started_at = start;
+    co_return r;
+  }
   // No stream was to be had: the call fails as grpc-go's would, without reaching the server.
   grpc::CallResult r;
   r.started_at = start;
@@ -111,9 +121,9 @@ runtime::Task<grpc::CallResult> InferVu::grpc_call(http2::ConnectionPool& pool, 
     r.failure = grpc::CallFailure::interrupted;
     r.net_failure = net::Failure::interrupted;
     r.status = grpc::StatusCode::cancelled;
-  } else if (a.result == W::timed_out) {
+  } else if (a.result == W::timed_out || a.end.failure == net::Failure::connect_timeout) {
     r.failure = grpc::CallFailure::timeout;
-    r.net_failure = net::Failure::timeout;
+    r.net_failure = a.result == W::timed_out ? net::Failure::timeout : net::Failure::connect_timeout;
     r.status = grpc::StatusCode::deadline_exceeded;
   } else {
     r.failure = a.end.failure == net::Failure::protocol ? grpc::CallFailure::protocol : grpc::CallFailure::transport;
@@ -144,7 +154,10 @@ runtime::Task<IterationEnd> InferVu::grpc_calls(scv2::ModelPick pick) {
       break;
     }
   }
-  if (own) w_.state.grpc_connections_opened += own->connections_opened();
+  if (own) {
+    w_.state.grpc_connections_opened += own->connections_opened();
+    if (end != IterationEnd::interrupted) co_await own->close(runtime::now_ns() + 100 * runtime::kMillisecond);
+  }
   co_return end;
 }
 

@@ -324,12 +324,7 @@ class GrpcHostileServers(unittest.TestCase):
     def test_frame_above_max_frame_size_is_a_connection_error(self):
         self.garbage("oversized_frame")
 
-    # Known inferload bug (reported, not fixed here): after a connection error the GOAWAY that
-    # Connection::connection_error() queues is never written. The failed streams' VUs ask the pool
-    # again in the same turn; ConnectionPool::replace() calls drain() on the closed connection,
-    # and drain() calls close_socket(), which clears the pending output and closes the socket.
     # RFC 9113 5.4.1: an endpoint that hits a connection error SHOULD send GOAWAY with its code.
-    @unittest.expectedFailure
     def test_connection_errors_are_announced_with_goaway(self):
         for kind, code in (("data_on_stream_0", 0x1), ("oversized_frame", 0x6)):  # PROTOCOL_, FRAME_SIZE_ERROR
             peer, where = self.garbage(kind)

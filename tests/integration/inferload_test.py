@@ -367,7 +367,8 @@ class BadInput(unittest.TestCase):
         for env, fragment in [({"INFER_BATCH_SIZE": "x,1"}, "INFER_BATCH_SIZE"), ({"MODEL_TYPE": "nope"}, "MODEL_TYPE"),
                               ({"MAX_NUM_MODELS": "0,0"}, "MAX_NUM_MODELS"), ({"MAX_NUM_MODELS": "2"}, "MAX_NUM_MODELS"),
                               ({"INFER_HTTP_ENDPOINT": "ftp://x"}, "INFER_HTTP_ENDPOINT"),
-                              ({"INFER_GRPC_ITERATIONS": "1"}, "INFER_GRPC_ITERATIONS")]:
+                              ({"INFER_GRPC_ITERATIONS": "0", "INFER_HTTP_ITERATIONS": "0"}, "INFER_GRPC_ITERATIONS"),
+                              ({"INFER_GRPC_ITERATIONS": "1", "INFER_GRPC_ENDPOINT": "a:b:c"}, "INFER_GRPC_ENDPOINT")]:
             e = dict(env)
             code, _, err, _ = run_inferload(e.pop("INFER_HTTP_ENDPOINT", url), "-i", "1", env=e)
             self.assert_one_line_error(code, err, fragment)

@@ -321,7 +321,8 @@ TEST(TextSummary, InferloadSection) {
                 label_line("workers", w, "2") + label_line("driver_cpu", w, "90ms 500 requests per CPU-second") +
                 label_line("requests", w, "45 issued, 44 ok, 1 failed, 0 timed out, 0 interrupted") +
                 label_line("iterations_interrupted", w, "3") +
-                label_line("http_req_duration", w, "p(99)=154.27ms p(99.9)=154.59ms max=154.63ms") + "\n\n\n");
+                label_line("http_req_duration", w, "p(99)=154.27ms p(99.9)=154.59ms max=154.63ms") +
+                label_line("grpc_req_duration", w, "p(99)=47.62ms p(99.9)=48.05ms max=48.1ms") + "\n\n\n");
 }
 
 TEST(TextSummary, InferloadSectionWithoutHttpOrCpu) {

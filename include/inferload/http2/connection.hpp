@@ -141,6 +141,8 @@ class Connection final : private runtime::SocketEvents {
   std::uint32_t stream_limit() const noexcept { return stream_limit_; }
   std::size_t waiters() const noexcept { return waiting_; }
   const ConnectionEnd& end() const noexcept { return end_; }
+  // Closed, with its last frames written: nothing is left to lose by destroying it.
+  bool finished() const noexcept { return state_ == State::closed && !sock_ && active_ == 0 && waiting_ == 0; }
 
   // Sends a request: `header_block` (HPACK, any length; it is split into HEADERS and
   // CONTINUATION frames as the server's frame size requires) and a body of up to two pieces,

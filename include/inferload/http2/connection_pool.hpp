@@ -29,6 +29,10 @@ class ConnectionPool {
   // A connection on which a stream may be opened at once, or why there is none by `deadline`.
   runtime::Task<Acquired> acquire(Nanos deadline);
 
+  // Drains every connection (open streams finish first) and waits, until `deadline` at most,
+  // for their last frames to be written and their sockets closed.
+  runtime::Task<void> close(Nanos deadline);
+
   std::size_t size() const noexcept { return slots_.size(); }
   std::uint64_t connections_opened() const noexcept { return opened_; }
 

@@ -328,8 +328,12 @@ class GrpcHostileServers(unittest.TestCase):
     def test_connection_errors_are_announced_with_goaway(self):
         for kind, code in (("data_on_stream_0", 0x1), ("oversized_frame", 0x6)):  # PROTOCOL_, FRAME_SIZE_ERROR
             peer, where = self.garbage(kind)
-            self.assertEqual(peer["client_goaway_codes"], [code] * peer["garbage_sent"],
-                             f"{where}: a connection error without its GOAWAY")
+            # The last connection's garbage may come after the run's last answer, when the client
+            # has already closed it (drained, with nothing open): that one is never read.
+            goaways = peer["client_goaway_codes"]
+            self.assertEqual(goaways, [code] * len(goaways), where)
+            self.assertIn(len(goaways), (peer["garbage_sent"] - 1, peer["garbage_sent"]),
+                          f"{where}: a connection error without its GOAWAY")
 
     # --- valid but unusual framing --------------------------------------------------------
 

@@ -65,7 +65,7 @@ class CallState final : private http2::StreamHandler {
 
   void start(const RequestBytes& r) noexcept {
     reader_.reset();
-    conn_.open(stream_, r.header_block, r.body, r.body_pieces);
+    conn_.open(stream_, r.header_block, r.body, r.body_pieces, r.header_list_size);
   }
   CallResult& result() noexcept { return result_; }
   bool ended() const noexcept { return ended_; }

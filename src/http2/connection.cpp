@@ -103,7 +103,8 @@ void Connection::on_turn_end(void* self) noexcept {
 
 // ---- sending ----------------------------------------------------------------------------
 
-void Connection::open(Stream& s, std::string_view header_block, const ConstBuffer* body, std::size_t pieces) noexcept {
+void Connection::open(Stream& s, std::string_view header_block, const ConstBuffer* body, std::size_t pieces,
+                      std::size_t header_list_size) noexcept {
   s.conn_ = this;
   s.id_ = next_stream_id_;
   next_stream_id_ += 2;
@@ -122,6 +123,13 @@ void Connection::open(Stream& s, std::string_view header_block, const ConstBuffe
   streams_.insert(s.id_, &s);
   ++active_;
   ++streams_opened_;
+  if (header_list_size > peer_max_header_list_size_) {
+    // Nothing went out: the id is spent, the stream ends as the server would have refused it.
+    s.body_done_ = true;
+    end_stream(s, {StreamEndKind::failed, ErrorCode::refused_stream, net::Failure::protocol, 0});
+    schedule_flush();
+    return;
+  }
   write_headers(s, header_block);
   if (!s.body_done_ && !pump_body(s)) block(s);
   // Ids are spent: the streams open finish here, new work goes to another connection.

@@ -112,6 +112,7 @@ grpc::RequestBytes GrpcTargetTable::request(ModelPick m, GrpcRequestBuffer& buff
   r.body[0] = {head->data(), head->size()};
   r.body[1] = {g.tail.data(), g.tail.size()};
   r.body_pieces = 2;
+  r.header_list_size = largest_header_list_;
   return r;
 }
 

@@ -22,6 +22,7 @@ namespace inferload::test {
 
 struct H2ResponderOptions {
   std::uint32_t max_concurrent_streams = 100;
+  std::uint32_t max_header_list_size = 1u << 20;
   std::string grpc_status = "0";
   // After this many answers, GOAWAY(last answered, NO_ERROR) and close once nothing is open.
   int goaway_after = -1;
@@ -55,7 +56,8 @@ class H2Responder {
     ++connections_;
     std::string out;
     const Setting s[] = {{SettingId::max_concurrent_streams, o_.max_concurrent_streams},
-                         {SettingId::initial_window_size, 1u << 20}};
+                         {SettingId::initial_window_size, 1u << 20},
+                         {SettingId::max_header_list_size, o_.max_header_list_size}};
     append_settings(out, s);
     append_window_update(out, 0, 16u << 20);
     HpackEncoder enc;

@@ -71,13 +71,15 @@ runtime::Task<void> caller(http2::ConnectionPool& pool, const grpc::RequestBytes
 class Http2Connection : public ::testing::TestWithParam<runtime::IoBackend> {
  protected:
   Tally run(test::H2Responder& server, int vus, int calls_each, http2::ConnectionSettings settings = {},
-            std::size_t pool_size = 1, std::uint64_t* opened = nullptr, std::size_t body = 20) {
+            std::size_t pool_size = 1, std::uint64_t* opened = nullptr, std::size_t body = 20,
+            std::size_t header_list_size = 0) {
     const net::ResolvedEndpoint ep = net::resolve("127.0.0.1", server.port());
     auto reactor = runtime::make_reactor(runtime::choose_backend(GetParam()));
     metrics::ByteCounts bytes;
     Tally t;
     const Request req = make_request(body);
-    const grpc::RequestBytes rb = req.bytes();
+    grpc::RequestBytes rb = req.bytes();
+    rb.header_list_size = header_list_size;
     {
       http2::ConnectionPool pool(*reactor, settings, ep, "t", pool_size, &bytes);
       for (int v = 0; v < vus; ++v) reactor->spawn(caller(pool, rb, calls_each, t));
@@ -149,6 +151,16 @@ TEST_P(Http2Connection, LargeBodiesGoOutAsTheWindowsAllow) {
   test::H2Responder server;
   const Tally t = run(server, 3, 4, {}, 1, nullptr, 700 * 1000);
   EXPECT_EQ(t.statuses.at(grpc::StatusCode::ok), 12);
+}
+
+TEST_P(Http2Connection, RequestsAboveTheServersHeaderListLimitAreNotSent) {
+  SKIP_IF_BACKEND_UNAVAILABLE(GetParam());
+  test::H2Responder server({.max_header_list_size = 300});
+  const Tally small = run(server, 2, 5, {}, 1, nullptr, 20, 200);
+  EXPECT_EQ(small.statuses.at(grpc::StatusCode::ok), 10);
+  const Tally large = run(server, 2, 5, {}, 1, nullptr, 20, 301);
+  EXPECT_EQ(large.failures.at(grpc::CallFailure::protocol), 10);
+  EXPECT_EQ(server.answered(), 10);
 }
 
 TEST_P(Http2Connection, UnreachableServerFailsEachCallOnce) {

@@ -23,6 +23,7 @@ struct RequestBytes {
   std::string_view header_block;
   runtime::ConstBuffer body[2] = {};
   std::size_t body_pieces = 0;
+  std::size_t header_list_size = 0;  // RFC 9113 10.5.1, for the server's limit
 };
 
 // Why a call did not end with a status from the server, beyond the status it maps to.

@@ -147,7 +147,11 @@ class Connection final : private runtime::SocketEvents {
   // Sends a request: `header_block` (HPACK, any length; it is split into HEADERS and
   // CONTINUATION frames as the server's frame size requires) and a body of up to two pieces,
   // which must stay valid until the stream ends. Requires can_open().
-  void open(Stream& stream, std::string_view header_block, const ConstBuffer* body, std::size_t pieces) noexcept;
+  // `header_list_size` is the request's size in RFC 9113 10.5.1's terms (names, values, 32 octets
+  // a field): a request above the server's SETTINGS_MAX_HEADER_LIST_SIZE is not sent, and its
+  // stream ends at once as failed (protocol, REFUSED_STREAM).
+  void open(Stream& stream, std::string_view header_block, const ConstBuffer* body, std::size_t pieces,
+            std::size_t header_list_size = 0) noexcept;
   // Gives up on a stream: RST_STREAM(code) goes to the server if it is still open, and the
   // handler is not called again (not even when the stream had ended and its end was not yet
   // told).

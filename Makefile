@@ -53,7 +53,7 @@ bench-grpc: build
 
 # Each fuzzer runs for FUZZ_SECONDS, one after the other. The corpus in $(BUILD_DIR)/fuzz/ is
 # kept, so each run goes on from what the last one found.
-FUZZERS := http1_response http2_frames grpc_message
+FUZZERS := http1_response http2_frames http2_connection grpc_message
 
 fuzz: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) $(foreach f,$(FUZZERS),--target $(f)_fuzz)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of http2_frames_fuzz and grpc_message_fuzz (pure stdlib).
+"""Writes the seed corpora of http2_frames_fuzz, http2_connection_fuzz and grpc_message_fuzz
+(pure stdlib).
 
     tests/fuzz/make_http2_corpus.py [--check]
 
@@ -153,10 +154,85 @@ GRPC_SEEDS = {
 }
 
 
+
+def conn_prefix(seed, flags=0, body=0, end=0):
+    """http2_connection_fuzz's 6 prefix bytes: split seed, flags (bits 0-2: streams - 1, 3: sends
+    complete later, 4: stream window 1024, 5: big request headers, 6: refuse 0xff DATA), body size
+    (value * 200000 / 65535), end (bits 0-1: 1 peer closes, 2 peer resets; 2-4: last stream id
+    2v-1; 5: max header list size 64)."""
+    return struct.pack(">HBHB", seed, flags, body, end)
+
+
+SERVER_SETTINGS = settings((3, 100), (4, 65535), (5, 16384), (6, 8192))
+
+
+def unary(stream_id, payload=b"hello"):
+    return frame(HEADERS, END_HEADERS, stream_id, RESPONSE_HEADERS) \
+        + frame(DATA, 0, stream_id, grpc_message(payload)) \
+        + frame(HEADERS, END_HEADERS | END_STREAM, stream_id, TRAILERS)
+
+
+def window_update(stream_id, increment):
+    return frame(WINDOW_UPDATE, 0, stream_id, struct.pack(">I", increment))
+
+
+CONNECTION_SEEDS = {
+    # One unary call, the way scv2-sim's grpc++ server answers it.
+    "unary": conn_prefix(0x0101) + SERVER_SETTINGS + frame(SETTINGS, ACK, 0) + unary(1),
+    # Three calls, answered out of order, sends completing later.
+    "three_streams": conn_prefix(0x0202, 2 | 8, 100) + SERVER_SETTINGS + frame(SETTINGS, ACK, 0)
+    + unary(3) + unary(1, b"x" * 300) + unary(5, b""),
+    # A 100000-byte body against 65535-byte windows: it goes out as the updates come.
+    "flow_control": conn_prefix(0x0303, 1, 32768) + SERVER_SETTINGS + frame(SETTINGS, ACK, 0)
+    + window_update(0, 100000) + window_update(1, 50000) + window_update(3, 50000)
+    + unary(1) + unary(3),
+    "goaway": conn_prefix(0x0404, 3, 10) + SERVER_SETTINGS + frame(SETTINGS, ACK, 0)
+    + frame(GOAWAY, 0, 0, struct.pack(">II", 3, 0) + b"bye") + unary(1) + unary(3),
+    "rst_stream": conn_prefix(0x0505, 2) + SERVER_SETTINGS + frame(SETTINGS, ACK, 0)
+    + frame(RST_STREAM, 0, 1, struct.pack(">I", 7)) + frame(RST_STREAM, 0, 3, struct.pack(">I", 8))
+    + unary(5),
+    "ping": conn_prefix(0x0606) + frame(PING, 0, 0, b"\x00\x01\x02\x03\x04\x05\x06\x07")
+    + SERVER_SETTINGS + frame(PING, 0, 0, b"inferld!") + frame(SETTINGS, ACK, 0) + unary(1),
+    "padded": conn_prefix(0x0707, 0x10, 0, 1) + SERVER_SETTINGS
+    + frame(HEADERS, END_HEADERS | PADDED | PRIORITY_FLAG, 1,
+            bytes([3]) + struct.pack(">IB", 0x80000000, 15) + RESPONSE_HEADERS + b"\0" * 3)
+    + frame(DATA, PADDED, 1, bytes([4]) + grpc_message(b"ab" * 300) + b"\0" * 4)
+    + frame(DATA, PADDED, 1, bytes([200]) + grpc_message(b"cd" * 300) + b"\0" * 200)
+    + frame(HEADERS, END_HEADERS | END_STREAM, 1, TRAILERS),
+    "continuation": conn_prefix(0x0808, 1 | 0x20) + SERVER_SETTINGS
+    + frame(HEADERS, 0, 3, RESPONSE_HEADERS[:5])
+    + frame(CONTINUATION, 0, 3, RESPONSE_HEADERS[5:20])
+    + frame(CONTINUATION, END_HEADERS, 3, RESPONSE_HEADERS[20:])
+    + frame(HEADERS, END_STREAM, 3, TRAILERS[:9])
+    + frame(CONTINUATION, END_HEADERS, 3, TRAILERS[9:]) + unary(1),
+    # SETTINGS that shrink the window and the stream limit, then a peer that resets.
+    "settings_change": conn_prefix(0x0909, 3, 40000, 2)
+    + settings((3, 2), (4, 1000), (5, 20000)) + frame(SETTINGS, ACK, 0)
+    + settings((4, 100)) + window_update(1, 5000) + frame(HEADERS, END_HEADERS, 1, RESPONSE_HEADERS),
+    "dynamic_table": conn_prefix(0x0a0a, 1) + SERVER_SETTINGS
+    + frame(HEADERS, END_HEADERS, 1,
+            indexed(8) + literal("content-type", "application/grpc", indexing=True)
+            + literal("x-request-id", "0001", indexing=True))
+    + frame(HEADERS, END_HEADERS, 3, indexed(8) + indexed(63) + indexed(62))
+    + frame(HEADERS, END_HEADERS | END_STREAM, 3, TRAILERS)
+    + frame(HEADERS, END_HEADERS | END_STREAM, 1, table_size_update(0) + TRAILERS),
+    # Ids run out after stream 3: the connection drains.
+    "ids_exhausted": conn_prefix(0x0b0b, 3, 0, 2 << 2) + SERVER_SETTINGS + unary(1) + unary(3),
+    "protocol_error": conn_prefix(0x0c0c, 1) + SERVER_SETTINGS + unary(1)
+    + frame(DATA, 0, 7, b"never opened"),
+    "header_list_too_large": conn_prefix(0x0d0d, 1, 0, 0x20) + SERVER_SETTINGS + unary(1) + unary(3),
+    "refused_data": conn_prefix(0x0e0e, 0x40) + SERVER_SETTINGS
+    + frame(HEADERS, END_HEADERS, 1, RESPONSE_HEADERS) + frame(DATA, 0, 1, b"\xff\xff"),
+    "cut_short": conn_prefix(0x0f0f, 1, 1000) + SERVER_SETTINGS
+    + frame(HEADERS, END_HEADERS, 1, RESPONSE_HEADERS) + frame(DATA, 0, 1, grpc_message(b"partial")),
+}
+
+
 def main():
     check = "--check" in sys.argv[1:]
     stale = []
-    for corpus, seeds in (("http2_frames", HTTP2_SEEDS), ("grpc_message", GRPC_SEEDS)):
+    for corpus, seeds in (("http2_frames", HTTP2_SEEDS), ("http2_connection", CONNECTION_SEEDS),
+                          ("grpc_message", GRPC_SEEDS)):
         directory = HERE / "corpus" / corpus
         directory.mkdir(parents=True, exist_ok=True)
         for name, data in seeds.items():

@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <coroutine>
 #include <map>
 #include <memory>
 #include <optional>
@@ -289,9 +290,28 @@ std::vector<std::string_view> slices(std::string_view bytes, Split split, Rng& r
   return out;
 }
 
-// One loop turn: the task sleeps past now, so the reactor runs its turn hooks (the
-// connection's flush and delivery) and its I/O (pending sends complete) before resuming it.
-rt::SleepUntil turn(Run& r) { return rt::sleep_until(r.reactor, rt::now_ns() + 1); }
+// One loop turn: the task always suspends, on a timer just past the reactor's now, so that the
+// reactor runs its turn hooks (the connection's flush and delivery) and its I/O (a pending send
+// completes) before the next loop's timers resume it. (runtime::sleep_until would not do: it
+// does not suspend at all once its deadline has passed.)
+class Turn {
+ public:
+  explicit Turn(rt::Reactor& r) noexcept : reactor_(r), timer_(&Turn::fire, this) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    waiter_ = h;
+    reactor_.timers().arm(timer_, reactor_.now() + 1);
+  }
+  void await_resume() const noexcept {}
+
+ private:
+  static void fire(void* self, rt::FireReason) noexcept { static_cast<Turn*>(self)->waiter_.resume(); }
+  rt::Reactor& reactor_;
+  rt::Timer timer_;
+  std::coroutine_handle<> waiter_;
+};
+
+Turn turn(Run& r) { return Turn(r.reactor); }
 
 bool can_feed(Run& r) { return r.conn && r.reactor.socket() && r.reactor.socket()->receiving(); }
 

@@ -78,7 +78,11 @@ def run_inferload(args, sim, vus, connections, duration, export, poll=None):
     if args.pin:
         cmd = ["taskset", "-c", args.driver_cpu, *cmd]
     sim.reset()
-    rc, out, err, rusage, wall = run_measured(cmd, env=inferload_env(sim), timeout=duration + 300, on_start=poll)
+    limit = duration + 2 * args.latency + 60
+    rc, out, err, rusage, wall = run_measured(cmd, env=inferload_env(sim), timeout=limit, on_start=poll)
+    if rc == -9:
+        raise RuntimeError(f"inferload -u {vus} --grpc-connections {connections} did not end within {limit:g} s "
+                           f"and was killed (it answers no signal: a worker thread spins)")
     if rc != 0:
         raise RuntimeError(f"inferload -u {vus} exited {rc}: {err.strip()[-1500:]}\n{out[-500:]}")
     with open(export) as f:
@@ -94,6 +98,10 @@ def main():
     p.add_argument("--duration", type=int, default=20, help="seconds of the VUS run (default 20)")
     p.add_argument("--baseline-duration", type=int, default=5, help="seconds of the 1-VU run (default 5)")
     p.add_argument("--latency", type=float, default=10.0, help="the simulator's delay per call, seconds")
+    p.add_argument("--sim-max-streams", type=int, default=0,
+                   help="scv2-sim --grpc-max-streams N: the server advertises N (default: grpc's own, none sent)")
+    p.add_argument("--streams-per-connection", type=int, default=0,
+                   help="override L, the streams per connection the connection count is chosen for")
     p.add_argument("--server-cpu", default="1")
     p.add_argument("--driver-cpu", default="0", help="taskset CPU list for inferload (default 0)")
     p.add_argument("--no-pin", dest="pin", action="store_false", help="pin neither process")
@@ -107,11 +115,15 @@ def main():
     export = os.path.join(tmp, "summary.json")
     try:
         sim_args = ["--latency", f"{args.latency}s"]
+        if args.sim_max_streams:
+            sim_args += ["--grpc-max-streams", str(args.sim_max_streams)]
         with GrpcSim(os.path.join(args.build, "bin", "scv2-sim"), *sim_args,
                      cpu=args.server_cpu if args.pin else None) as sim:
             host, port = sim.grpc.rsplit(":", 1)
             advertised = server_max_streams(host, int(port))
             per_conn = min(advertised or INFERLOAD_STREAM_CAP, INFERLOAD_STREAM_CAP)
+            if args.streams_per_connection:
+                per_conn = args.streams_per_connection
             conns = math.ceil(args.vus / per_conn / args.workers)
             print(f"server MAX_CONCURRENT_STREAMS: {advertised if advertised is not None else 'not sent (unlimited)'}; "
                   f"streams per connection <= {per_conn}; --grpc-connections {conns} per worker x {args.workers} "

@@ -24,8 +24,19 @@ the process start: start-up, connecting and the ramp are all in it. The script c
 first answer came no earlier than LATENCY (no VU was answered before the ramp ended) and that
 t_all - LATENCY < LATENCY; if not it says the figure is not valid and to raise --latency.
 
+The ramp is the server's as much as the driver's: the script also prints the CPU seconds inferload
+and scv2-sim used from the start until every first request had arrived (/proc/PID/stat, sampled
+with grpc_infer), which shows which side the ramp waited for.
+
+inferload sizes its HTTP/2 stream table for 128 streams and grows it only when the server
+advertises SETTINGS_MAX_CONCURRENT_STREAMS; grpc++ advertises none by default, and a connection
+with more than 256 streams open then never returns from inserting the 257th (the worker spins, and
+answers no signal). Until that is fixed, run with --sim-max-streams 1024 (the simulator then
+advertises 1024, and inferload grows the table), or with --streams-per-connection 256.
+
 Usage: bench/e2e/grpc_scale.py [--build build] [--vus 100000] [--workers 1] [--duration 20]
-       [--latency 10] [--server-cpu 1] [--driver-cpu 0] [--no-pin]
+       [--latency 10] [--sim-max-streams 0] [--streams-per-connection 0] [--server-cpu 1]
+       [--driver-cpu 0] [--no-pin]
 """
 import argparse
 import json
@@ -71,6 +82,16 @@ def server_max_streams(host, port):
                 return None
 
 
+def cpu_ticks(pid):
+    """utime + stime of a process so far, in seconds (/proc/PID/stat), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def run_inferload(args, sim, vus, connections, duration, export, poll=None):
     cmd = [os.path.join(args.build, "bin", "inferload"), "run", "--workers", str(args.workers), "-u", str(vus),
            "-d", f"{duration}s", "--grpc-connections", str(connections), "--quiet", "--no-color",
@@ -114,6 +135,13 @@ def main():
     tmp = tempfile.mkdtemp(prefix="inferload-grpc-scale-")
     export = os.path.join(tmp, "summary.json")
     try:
+        # The 1-VU run has a simulator of its own, without the delay: a call of it still held by a
+        # delaying simulator would be answered, and counted, during the VUS run.
+        with GrpcSim(os.path.join(args.build, "bin", "scv2-sim"), cpu=args.server_cpu if args.pin else None) as sim:
+            base_info, base_ru, _ = run_inferload(args, sim, 1, 1, args.baseline_duration, export)
+        base_rss = base_ru.ru_maxrss  # KiB
+        print(f"1 VU: peak RSS {base_rss} KiB, {base_info['requests']['ok']} ok", flush=True)
+
         sim_args = ["--latency", f"{args.latency}s"]
         if args.sim_max_streams:
             sim_args += ["--grpc-max-streams", str(args.sim_max_streams)]
@@ -129,11 +157,8 @@ def main():
                   f"streams per connection <= {per_conn}; --grpc-connections {conns} per worker x {args.workers} "
                   f"worker(s); open-file limit {soft}/{hard}", flush=True)
 
-            base_info, base_ru, _ = run_inferload(args, sim, 1, 1, args.baseline_duration, export)
-            base_rss = base_ru.ru_maxrss  # KiB
-            print(f"1 VU: peak RSS {base_rss} KiB, {base_info['requests']['ok']} ok", flush=True)
 
-            samples = []  # (seconds since start, grpc_infer)
+            samples = []  # (seconds since start, grpc_infer, inferload CPU-s, sim CPU-s)
             stop = threading.Event()
 
             def poll(proc, t0):
@@ -144,7 +169,7 @@ def main():
                         except OSError:
                             n = None
                         if n is not None:
-                            samples.append((os.times().elapsed - t0, n))
+                            samples.append((os.times().elapsed - t0, n, cpu_ticks(proc.pid), cpu_ticks(sim.proc.pid)))
                         stop.wait(0.02)
                 threading.Thread(target=loop, daemon=True).start()
 
@@ -158,8 +183,9 @@ def main():
 
     rss = ru.ru_maxrss
     per_vu = (rss - base_rss) * 1024 / args.vus
-    first = next((t for t, n in samples if n >= 1), None)
-    t_all = next((t for t, n in samples if n >= args.vus), None)
+    first = next((x[0] for x in samples if x[1] >= 1), None)
+    at_all = next((x for x in samples if x[1] >= args.vus), None)
+    t_all = at_all[0] if at_all else None
     rq = info["requests"]
     print(f"\n{args.vus} VUs, gRPC only, {args.workers} worker(s) x {conns} connection(s), -d {args.duration}s, "
           f"sim latency {args.latency:g} s, {'pinned: sim CPU ' + args.server_cpu + ', inferload CPU ' + args.driver_cpu if args.pin else 'not pinned'}")
@@ -173,7 +199,7 @@ def main():
     if first is not None:
         print(f"{'first answer seen':34s} {first:10.2f} s after start")
     if t_all is None:
-        print(f"grpc_infer never reached {args.vus} (max {max((n for _, n in samples), default=0)}): "
+        print(f"grpc_infer never reached {args.vus} (max {max((x[1] for x in samples), default=0)}): "
               "not every VU got its first request answered within the run")
         return 1
     ramp = t_all - args.latency
@@ -181,6 +207,12 @@ def main():
     print(f"{'grpc_infer reached VUS':34s} {t_all:10.2f} s after start")
     print(f"{'every VU sent its first request':34s} {ramp:10.2f} s after start (= t_all - latency)"
           + ("" if valid else "   NOT VALID: the ramp is not shorter than --latency; raise it"))
+    s0 = samples[0]
+    at_ramp = next((x for x in samples if x[0] >= ramp), None)
+    if at_ramp and None not in (at_ramp[2], at_ramp[3], s0[2], s0[3]):
+        span = at_ramp[0] - s0[0]
+        print(f"{'CPU-s during the ramp':34s} inferload {at_ramp[2] - s0[2]:.2f}, scv2-sim {at_ramp[3] - s0[3]:.2f} "
+              f"over {span:.2f} s wall (which side the ramp waits for)")
     return 0
 
 

@@ -19,7 +19,8 @@
 //   [0..1]  seed of the random slicing
 //   [2]     bits 0-2: streams to open - 1; bit 3: sends complete later (on the next turn), not
 //           at once; bit 4: our stream window is 1024 bytes (not 4 MiB); bit 5: the request
-//           header block is 40000 bytes (CONTINUATION); bit 6: on_data refuses a DATA payload
+//           header block is 40000 bytes (CONTINUATION frames, or the request is refused when
+//           the server's SETTINGS_MAX_HEADER_LIST_SIZE is below it); bit 6: on_data refuses a DATA payload
 //           that starts with 0xff
 //   [3..4]  request body size: value * 200000 / 65535 (big-endian)
 //   [5]     bits 0-1: after the input, 1: the peer closes (on_receive_end(0)), 2: the peer
@@ -229,6 +230,7 @@ struct Run {
   Outcome out;
   std::string body;
   std::string header_block;
+  std::size_t header_list_size = 0;  // RFC 9113 10.5.1: names, values, 32 octets a field
   bool destroyed_in_end = false;
 
   Run(const FuzzInput& i, Split s, bool send_later) : in(i), split(s), reactor(send_later) {
@@ -336,9 +338,8 @@ void open_streams(Run& r) {
   for (std::size_t i = 0; i < r.in.streams && r.conn && r.conn->can_open(); ++i) {
     StreamOutcome& so = r.out.streams.emplace_back();
     auto& p = r.probes.emplace_back(std::make_unique<Probe>(r, so));
-    r.conn->open(p->stream, r.header_block, body, pieces);
-    CHECK(p->stream.open());
-    so.id = p->stream.id();
+    r.conn->open(p->stream, r.header_block, body, pieces, r.header_list_size);
+    so.id = p->stream.id();  // a request above the server's SETTINGS_MAX_HEADER_LIST_SIZE ends at once
     r.out.opened_streams = true;
   }
 }
@@ -531,6 +532,7 @@ Outcome run(const FuzzInput& in, Split split) {
       }
       r.header_block.push_back(static_cast<char>(v));
     };
+    r.header_list_size += name.size() + value.size() + 32;
     r.header_block.push_back(0);
     integer(name.size());
     r.header_block.append(name);

@@ -223,6 +223,17 @@ CONNECTION_SEEDS = {
     "header_list_too_large": conn_prefix(0x0d0d, 1, 0, 0x20) + SERVER_SETTINGS + unary(1) + unary(3),
     "refused_data": conn_prefix(0x0e0e, 0x40) + SERVER_SETTINGS
     + frame(HEADERS, END_HEADERS, 1, RESPONSE_HEADERS) + frame(DATA, 0, 1, b"\xff\xff"),
+    "data_end_stream": conn_prefix(0x1010, 1, 5) + SERVER_SETTINGS
+    + frame(HEADERS, END_HEADERS, 1, RESPONSE_HEADERS) + frame(DATA, END_STREAM, 1, grpc_message(b"x"))
+    + frame(HEADERS, END_HEADERS, 3, RESPONSE_HEADERS) + frame(DATA, PADDED | END_STREAM, 3, b"\x02ab\0\0"),
+    # Windows pushed past 2^31-1: by WINDOW_UPDATEs (a stream's, then the connection's) and by
+    # a SETTINGS_INITIAL_WINDOW_SIZE on top of a stream's update.
+    "window_overflow": conn_prefix(0x1111, 2, 20000) + SERVER_SETTINGS
+    + window_update(1, 0x7FFFFFFF) + window_update(3, 0x7FFF0000)
+    + settings((4, 0x7FFFFFFF)) + window_update(0, 0x7FFFFFFF) + window_update(0, 0x7FFFFFFF),
+    # An interim (1xx) response before the final one (RFC 9113 8.1).
+    "informational": conn_prefix(0x1212) + SERVER_SETTINGS
+    + frame(HEADERS, END_HEADERS, 1, literal(":status", "100")) + unary(1),
     "cut_short": conn_prefix(0x0f0f, 1, 1000) + SERVER_SETTINGS
     + frame(HEADERS, END_HEADERS, 1, RESPONSE_HEADERS) + frame(DATA, 0, 1, grpc_message(b"partial")),
 }

@@ -22,7 +22,7 @@ build: configure
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-# The hostile-peer and resource-limit tests once more, against inferload built with AddressSanitizer
+# The hostile-peer (HTTP/1.1 and HTTP/2 gRPC) and resource-limit tests once more, against inferload built with AddressSanitizer
 # and UBSan (the peers stay the release build's): the paths where a crash would hide. UBSan's vptr
 # check probes memory through a pipe, which fails once the process is out of descriptors, and then
 # reports valid objects as broken: it is left out.
@@ -30,7 +30,7 @@ asan-test: build
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINFERLOAD_BUILD_BENCH=OFF \
 	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=all -fno-omit-frame-pointer" >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS) --target inferload
-	@for io in uring epoll; do for t in limits hostile; do \
+	@for io in uring epoll; do for t in limits hostile grpc_hostile; do \
 	  echo "== $$t ($$io, sanitized)"; \
 	  INFERLOAD=$(ASAN_DIR)/bin/inferload SCV2_SIM=$(BUILD_DIR)/bin/scv2-sim INFERLOAD_IO=$$io INFERLOAD_SANITIZED=1 \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 python3 tests/integration/$${t}_test.py; rc=$$?; \
@@ -53,12 +53,18 @@ bench-grpc: build
 	@python3 bench/e2e/grpc_vs_h2load.py --build $(BUILD_DIR) $(GRPC_BENCH_ARGS)
 	@python3 bench/e2e/grpc_scale.py --build $(BUILD_DIR) $(GRPC_SCALE_ARGS)
 
-# The corpus in $(BUILD_DIR)/fuzz/ is kept, so each run goes on from what the last one found.
+# Each fuzzer runs for FUZZ_SECONDS, one after the other. The corpus in $(BUILD_DIR)/fuzz/ is
+# kept, so each run goes on from what the last one found.
+FUZZERS := http1_response http2_frames http2_connection grpc_message
+
 fuzz: configure
-	@cmake --build $(BUILD_DIR) --target http1_response_fuzz -j $(JOBS)
-	@./tests/fuzz/run_fuzzer.sh $(BUILD_DIR)/tests/http1_response_fuzz \
-	  tests/fuzz/corpus/http1_response $(BUILD_DIR)/fuzz/http1_response $(FUZZ_SECONDS) \
-	  -dict=tests/fuzz/http1_response.dict -max_len=4096
+	@cmake --build $(BUILD_DIR) -j $(JOBS) $(foreach f,$(FUZZERS),--target $(f)_fuzz)
+	@set -e; for f in $(FUZZERS); do \
+	  dict=; if [ -f tests/fuzz/$$f.dict ]; then dict=-dict=tests/fuzz/$$f.dict; fi; \
+	  echo "== $$f ($(FUZZ_SECONDS) s)"; \
+	  ./tests/fuzz/run_fuzzer.sh $(BUILD_DIR)/tests/$${f}_fuzz tests/fuzz/corpus/$$f \
+	    $(BUILD_DIR)/fuzz/$$f $(FUZZ_SECONDS) $$dict -max_len=4096; \
+	done
 
 clean:
 	@rm -rf $(BUILD_DIR)

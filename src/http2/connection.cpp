@@ -120,6 +120,7 @@ void Connection::open(Stream& s, std::string_view header_block, const ConstBuffe
   s.header_blocks_ = 0;
   s.body_done_ = false;
   s.end_ = {};
+  if (streams_.size() >= streams_.capacity()) streams_.reserve(2 * streams_.capacity());
   streams_.insert(s.id_, &s);
   ++active_;
   ++streams_opened_;
@@ -368,6 +369,9 @@ void Connection::handle_settings(const Frame& f) noexcept {
     }
   }
   append_settings_ack(out_);
+  // Room for every stream the connection may now open (a server that names no limit allows our
+  // own cap), sized here, not per stream.
+  streams_.reserve(stream_limit_);
   if (state_ == State::handshaking) {
     state_ = State::open;
     connect_timer_.cancel();
@@ -412,11 +416,13 @@ void Connection::handle_header_block(const Frame& f) noexcept {
     block_stream_id_ = id;
     block_ends_stream_ = f.header.has(flags::end_stream);
     block_trailers_ = s && s->header_blocks_ > 0;
+    block_interim_ = false;
     if (s) ++s->header_blocks_;
   }
   const bool end_headers = f.header.has(flags::end_headers);
   // Decoded even when the stream is gone: the dynamic table must follow the server's.
   const HpackStatus st = hpack_.decode(f.payload, end_headers, [this](std::string_view name, std::string_view value) {
+    if (!block_trailers_ && name == ":status" && value.size() == 3 && value[0] == '1') block_interim_ = true;
     if (block_stream_) block_stream_->handler_->on_header(name, value, block_trailers_);
   });
   if (st == HpackStatus::compression_error) return connection_error(ErrorCode::compression_error);
@@ -428,6 +434,13 @@ void Connection::handle_header_block(const Frame& f) noexcept {
     end_stream(*s, {StreamEndKind::failed, code, net::Failure::protocol, 0});
   };
   if (st == HpackStatus::header_list_too_large) return stream_fails(ErrorCode::cancel);
+  if (block_interim_) {
+    // A 1xx response (RFC 9113 8.1): the final response's headers are still to come, and it
+    // cannot end the stream.
+    s->header_blocks_ = 0;
+    if (block_ends_stream_) stream_fails(ErrorCode::protocol_error);
+    return;
+  }
   if (block_ends_stream_) return end_stream(*s, {});
   // Trailers must end the stream (RFC 9113 8.1).
   if (block_trailers_) stream_fails(ErrorCode::protocol_error);

@@ -20,8 +20,10 @@
 
 namespace inferload::test {
 
+inline constexpr std::uint32_t kUnannounced = UINT32_MAX;
+
 struct H2ResponderOptions {
-  std::uint32_t max_concurrent_streams = 100;
+  std::uint32_t max_concurrent_streams = 100;  // kUnannounced: no limit in the SETTINGS
   std::uint32_t max_header_list_size = 1u << 20;
   std::string grpc_status = "0";
   // After this many answers, GOAWAY(last answered, NO_ERROR) and close once nothing is open.
@@ -55,10 +57,10 @@ class H2Responder {
     using namespace http2;
     ++connections_;
     std::string out;
-    const Setting s[] = {{SettingId::max_concurrent_streams, o_.max_concurrent_streams},
-                         {SettingId::initial_window_size, 1u << 20},
-                         {SettingId::max_header_list_size, o_.max_header_list_size}};
-    append_settings(out, s);
+    const Setting s[] = {{SettingId::initial_window_size, 1u << 20},
+                         {SettingId::max_header_list_size, o_.max_header_list_size},
+                         {SettingId::max_concurrent_streams, o_.max_concurrent_streams}};
+    append_settings(out, std::span<const Setting>(s, o_.max_concurrent_streams == kUnannounced ? 2 : 3));
     append_window_update(out, 0, 16u << 20);
     HpackEncoder enc;
     std::string headers, trailers;

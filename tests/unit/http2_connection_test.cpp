@@ -104,6 +104,14 @@ TEST_P(Http2Connection, ManyCallsMultiplexOnOneConnection) {
   EXPECT_EQ(server.connections(), 1);
 }
 
+TEST_P(Http2Connection, AServerWithoutALimitGetsOurCapOfStreams) {
+  SKIP_IF_BACKEND_UNAVAILABLE(GetParam());
+  test::H2Responder server({.max_concurrent_streams = test::kUnannounced});
+  const Tally t = run(server, 1500, 2);
+  EXPECT_EQ(t.statuses.at(grpc::StatusCode::ok), 3000);
+  EXPECT_EQ(server.answered(), 3000);
+}
+
 TEST_P(Http2Connection, StreamLimitMakesCallsWaitNotFail) {
   SKIP_IF_BACKEND_UNAVAILABLE(GetParam());
   test::H2Responder server({.max_concurrent_streams = 2});

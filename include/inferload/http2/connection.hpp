@@ -264,6 +264,7 @@ class Connection final : private runtime::SocketEvents {
   std::uint32_t block_stream_id_ = 0;
   bool block_ends_stream_ = false;
   bool block_trailers_ = false;
+  bool block_interim_ = false;  // its :status is 1xx
 
   Stream* blocked_head_ = nullptr;
   Stream* blocked_tail_ = nullptr;

@@ -47,31 +47,24 @@ StatusCode status_of_http(int http_status) noexcept {
   }
 }
 
-namespace {
+UnaryCall::UnaryCall(http2::Connection& connection, const RequestBytes& request, MessageReader& reader,
+                     Nanos deadline) noexcept
+    : conn_(connection), request_(request), reader_(reader), deadline_(deadline), timer_(&UnaryCall::on_timer, this) {}
 
-// The stream's handler and the awaiter of its end, in the calling coroutine's frame.
-class CallState final : private http2::StreamHandler {
- public:
-  CallState(http2::Connection& c, MessageReader& reader, Nanos deadline) noexcept
-      : conn_(c), reader_(reader), deadline_(deadline), timer_(&CallState::on_timer, this) {}
+bool UnaryCall::await_ready() noexcept {
+  result_.started_at = runtime::now_ns();
+  reader_.reset();
+  conn_.open(stream_, request_.header_block, request_.body, request_.body_pieces, request_.header_list_size);
+  return ended_;
+}
 
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) noexcept {
-    waiter_ = h;
-    // Armed even without a deadline, so that a hard stop finds the call through the timers.
-    conn_.reactor().timers().arm(timer_, deadline_);
-  }
-  void await_resume() const noexcept {}
+void UnaryCall::await_suspend(std::coroutine_handle<> h) noexcept {
+  waiter_ = h;
+  // Armed even without a deadline, so that a hard stop finds the call through the timers.
+  conn_.reactor().timers().arm(timer_, deadline_);
+}
 
-  void start(const RequestBytes& r) noexcept {
-    reader_.reset();
-    conn_.open(stream_, r.header_block, r.body, r.body_pieces, r.header_list_size);
-  }
-  CallResult& result() noexcept { return result_; }
-  bool ended() const noexcept { return ended_; }
-
- private:
-  void on_header(std::string_view name, std::string_view value, bool trailers) noexcept override {
+void UnaryCall::on_header(std::string_view name, std::string_view value, bool trailers) noexcept {
     if (!trailers && name == ":status") {
       int v = 0;
       for (char c : value) v = (c >= '0' && c <= '9' && v < 1000) ? v * 10 + (c - '0') : 1000;
@@ -86,7 +79,7 @@ class CallState final : private http2::StreamHandler {
     }
   }
 
-  bool on_data(std::string_view data) noexcept override {
+bool UnaryCall::on_data(std::string_view data) noexcept {
     reader_.feed(data.data(), data.size());
     for (;;) {
       Message m;
@@ -101,13 +94,13 @@ class CallState final : private http2::StreamHandler {
     }
   }
 
-  void on_end(const http2::StreamEnd& end) noexcept override {
+void UnaryCall::on_end(const http2::StreamEnd& end) noexcept {
     timer_.cancel();
     classify(end);
     finish();
   }
 
-  void classify(const http2::StreamEnd& end) noexcept {
+void UnaryCall::classify(const http2::StreamEnd& end) noexcept {
     CallResult& r = result_;
     switch (end.kind) {
       case http2::StreamEndKind::refused:
@@ -166,8 +159,8 @@ class CallState final : private http2::StreamHandler {
     }
   }
 
-  static void on_timer(void* self, runtime::FireReason reason) noexcept {
-    auto* c = static_cast<CallState*>(self);
+void UnaryCall::on_timer(void* self, runtime::FireReason reason) noexcept {
+    auto* c = static_cast<UnaryCall*>(self);
     c->conn_.cancel(c->stream_);
     const bool interrupted = reason == runtime::FireReason::interrupted;
     c->result_.failure = interrupted ? CallFailure::interrupted : CallFailure::timeout;
@@ -176,35 +169,15 @@ class CallState final : private http2::StreamHandler {
     c->finish();
   }
 
-  void finish() noexcept {
+void UnaryCall::finish() noexcept {
     ended_ = true;
     result_.ended_at = std::max(conn_.reactor().now(), result_.started_at);
     if (waiter_) std::exchange(waiter_, {}).resume();
   }
 
-  http2::Connection& conn_;
-  MessageReader& reader_;
-  Nanos deadline_;
-  runtime::Timer timer_;
-  http2::Stream stream_{*this};
-  std::coroutine_handle<> waiter_;
-  CallResult result_;
-  bool grpc_content_type_ = false;
-  bool has_status_ = false;
-  bool status_well_formed_ = false;
-  StatusCode status_ = StatusCode::unknown;
-  bool ended_ = false;
-};
-
-}  // namespace
-
 runtime::Task<CallResult> unary_call(http2::Connection& connection, const RequestBytes& request,
                                      MessageReader& reader, Nanos deadline) {
-  CallState call(connection, reader, deadline);
-  call.result().started_at = runtime::now_ns();
-  call.start(request);
-  if (!call.ended()) co_await call;
-  co_return call.result();
+  co_return co_await UnaryCall(connection, request, reader, deadline);
 }
 
 }  // namespace inferload::grpc

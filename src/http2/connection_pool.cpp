@@ -66,6 +66,25 @@ runtime::Task<ConnectionPool::Acquired> ConnectionPool::acquire(Nanos deadline) 
   }
 }
 
+runtime::Task<void> ConnectionPool::open(Nanos deadline) {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (!slots_[i] || !slots_[i]->usable()) replace(i, deadline);
+  }
+  auto settled = [this] {
+    for (const auto& c : slots_) {
+      if (c->state() == Connection::State::connecting || c->state() == Connection::State::handshaking) return false;
+    }
+    return true;
+  };
+  // Polled, since it happens once per worker and run.
+  while (!settled() && runtime::now_ns() < deadline) {
+    if (co_await runtime::sleep_until(reactor_, runtime::now_ns() + runtime::kMillisecond) ==
+        runtime::FireReason::interrupted) {
+      break;
+    }
+  }
+}
+
 runtime::Task<void> ConnectionPool::close(Nanos deadline) {
   for (auto& c : slots_) {
     if (c) c->drain();

@@ -143,6 +143,7 @@ runtime::Task<void> run_worker(Engine::WorkerSlot& w) {
     std::coroutine_handle<> h;
   } wake;
   runtime::Timer timer(&Wake::fire, &wake);
+  co_await program->start();
   w.all_vus_ended = &timer;
   for (int vu : w.vu_numbers) r.spawn(run_vu(w, *program, vu));
   struct Await {

@@ -24,6 +24,8 @@ using metrics::RequestFate;
 
 class InferWorker;
 
+// A VU's state, kept small: 100,000 VUs multiply it. What only REST needs (a connection, a
+// request buffer) is allocated only when REST is on.
 class InferVu final : public load::VuProgram {
  public:
   InferVu(InferWorker& w, int vu_number);
@@ -31,13 +33,18 @@ class InferVu final : public load::VuProgram {
 
  private:
   runtime::Task<IterationEnd> rest_calls(scv2::ModelPick pick);
-  runtime::Task<IterationEnd> grpc_calls(scv2::ModelPick pick);
-  runtime::Task<grpc::CallResult> grpc_call(http2::ConnectionPool& pool, const grpc::RequestBytes& request);
+  // The call as grpc-go's Invoke would end it when no stream was to be had.
+  grpc::CallResult no_stream(const http2::ConnectionPool::Acquired& a, Nanos start) const;
+
+  struct Rest {
+    Rest(InferWorker& w);
+    http1::Client client;
+    scv2::RestRequestBuffer buffer;
+  };
 
   InferWorker& w_;
   scv2::Rng rng_;
-  std::optional<http1::Client> http_;
-  std::optional<scv2::RestRequestBuffer> rest_buffer_;
+  std::unique_ptr<Rest> rest_;
   std::optional<scv2::GrpcRequestBuffer> grpc_buffer_;
   std::optional<grpc::MessageReader> reader_;
 };
@@ -57,6 +64,11 @@ class InferWorker final : public load::WorkerProgram {
   std::unique_ptr<load::VuProgram> make_vu(int vu_number) override {
     return std::make_unique<InferVu>(*this, vu_number);
   }
+  runtime::Task<void> start() override {
+    // Connections are opened before the VUs start, as k6 connects in its (unmeasured) setup:
+    // the first calls do not all queue behind the handshakes.
+    if (pool) co_await pool->open(runtime::now_ns() + std::min<Nanos>(plan.grpc_timeout, 10 * runtime::kSecond));
+  }
   runtime::Task<void> finish() override {
     // GOAWAYs and resets still owed to the server go out before the sockets close.
     if (pool) co_await pool->close(runtime::now_ns() + 200 * runtime::kMillisecond);
@@ -69,50 +81,19 @@ class InferWorker final : public load::WorkerProgram {
   std::optional<http2::ConnectionPool> pool;
 };
 
+InferVu::Rest::Rest(InferWorker& w)
+    : client(w.reactor, w.plan.http_endpoint, w.plan.http_timeout), buffer(*w.plan.targets) {}
+
 InferVu::InferVu(InferWorker& w, int vu_number) : w_(w), rng_(w.plan.seed + static_cast<std::uint64_t>(vu_number)) {
   const InferPlan& p = w.plan;
-  if (p.http_iterations > 0) {
-    http_.emplace(w.reactor, p.http_endpoint, p.http_timeout);
-    rest_buffer_.emplace(*p.targets);
-  }
+  if (p.http_iterations > 0) rest_ = std::make_unique<Rest>(w);
   if (p.grpc_targets) {
     grpc_buffer_.emplace(*p.grpc_targets);
     reader_.emplace(p.max_message_size);
   }
 }
 
-runtime::Task<IterationEnd> InferVu::iterate() {
-  const InferPlan& p = w_.plan;
-  const scv2::ModelPick pick = p.targets->pick(rng_);
-  const bool both = p.http_iterations > 0 && p.grpc_targets;
-  const bool use_grpc = both ? (rng_.next() >> 63) != 0 : p.grpc_targets != nullptr;
-  if (use_grpc) co_return co_await grpc_calls(pick);
-  co_return co_await rest_calls(pick);
-}
-
-runtime::Task<IterationEnd> InferVu::rest_calls(scv2::ModelPick pick) {
-  const InferPlan& p = w_.plan;
-  const http1::RequestTemplate& request = p.targets->rest(pick, *rest_buffer_);
-  for (int k = 0; k < p.http_iterations; ++k) {
-    const http1::Exchange x = co_await http_->exchange(request);
-    if (record_rest(w_.state.metrics, w_.shard, x) == RequestFate::interrupted) co_return IterationEnd::interrupted;
-    if (x.failure == net::Failure::no_resources) co_return IterationEnd::out_of_resources;
-  }
-  co_return IterationEnd::completed;
-}
-
-runtime::Task<grpc::CallResult> InferVu::grpc_call(http2::ConnectionPool& pool, const grpc::RequestBytes& request) {
-  const Nanos start = runtime::now_ns();
-  const Nanos deadline = start + w_.plan.grpc_timeout;
-  const http2::ConnectionPool::Acquired a = co_await pool.acquire(deadline);
-  if (a.connection) {
-    // Measured from when the call was asked for, as grpc-go's Invoke does: the wait for a free
-    // stream (the server's stream limit) is part of what the caller sees.
-    grpc::CallResult r = co_await grpc::unary_call(*a.connection, request, *reader_, deadline);
-    r.started_at = start;
-    co_return r;
-  }
-  // No stream was to be had: the call fails as grpc-go's would, without reaching the server.
+grpc::CallResult InferVu::no_stream(const http2::ConnectionPool::Acquired& a, Nanos start) const {
   grpc::CallResult r;
   r.started_at = start;
   r.ended_at = std::max(w_.reactor.now(), start);
@@ -131,20 +112,54 @@ runtime::Task<grpc::CallResult> InferVu::grpc_call(http2::ConnectionPool& pool, 
     r.sys_error = a.end.sys_error;
     r.status = a.end.failure == net::Failure::protocol ? grpc::StatusCode::internal : grpc::StatusCode::unavailable;
   }
-  co_return r;
+  return r;
 }
 
-runtime::Task<IterationEnd> InferVu::grpc_calls(scv2::ModelPick pick) {
+runtime::Task<IterationEnd> InferVu::rest_calls(scv2::ModelPick pick) {
   const InferPlan& p = w_.plan;
+  const http1::RequestTemplate& request = p.targets->rest(pick, rest_->buffer);
+  for (int k = 0; k < p.http_iterations; ++k) {
+    const http1::Exchange x = co_await rest_->client.exchange(request);
+    if (record_rest(w_.state.metrics, w_.shard, x) == RequestFate::interrupted) co_return IterationEnd::interrupted;
+    if (x.failure == net::Failure::no_resources) co_return IterationEnd::out_of_resources;
+  }
+  co_return IterationEnd::completed;
+}
+
+// The gRPC calls are made in this frame, the call itself embedded (grpc::UnaryCall), with no
+// nested coroutine while a call is in flight: each suspended frame is memory every VU holds.
+runtime::Task<IterationEnd> InferVu::iterate() {
+  const InferPlan& p = w_.plan;
+  const scv2::ModelPick pick = p.targets->pick(rng_);
+  const bool both = p.http_iterations > 0 && p.grpc_targets;
+  const bool use_grpc = both ? (rng_.next() >> 63) != 0 : p.grpc_targets != nullptr;
+  if (!use_grpc) co_return co_await rest_calls(pick);
+
   const grpc::RequestBytes request = p.grpc_targets->request(pick, *grpc_buffer_);
-  std::optional<http2::ConnectionPool> own;
+  // Per-iteration connections, as SCv2's k6 scripts open them: allocated with the iteration.
+  std::unique_ptr<http2::ConnectionPool> own;
   if (p.grpc_mode == GrpcConnections::per_iteration) {
-    own.emplace(w_.reactor, p.http2, p.grpc_endpoint, p.grpc_authority, 1, &w_.shard.data);
+    own = std::make_unique<http2::ConnectionPool>(w_.reactor, p.http2, p.grpc_endpoint, p.grpc_authority, 1,
+                                                  &w_.shard.data);
   }
   http2::ConnectionPool& pool = own ? *own : *w_.pool;
   IterationEnd end = IterationEnd::completed;
   for (int k = 0; k < p.grpc_iterations; ++k) {
-    const grpc::CallResult r = co_await grpc_call(pool, request);
+    const Nanos start = runtime::now_ns();
+    const Nanos deadline = start + p.grpc_timeout;
+    http2::Connection* connection = nullptr;
+    grpc::CallResult r;
+    {
+      const http2::ConnectionPool::Acquired a = co_await pool.acquire(deadline);
+      connection = a.connection;
+      if (!connection) r = no_stream(a, start);
+    }
+    if (connection) {
+      r = co_await grpc::UnaryCall(*connection, request, *reader_, deadline);
+      // Measured from when the call was asked for, as grpc-go's Invoke does: the wait for a
+      // free stream (the server's stream limit) is part of what the caller sees.
+      r.started_at = start;
+    }
     if (record_grpc(w_.state.metrics, w_.shard, r) == RequestFate::interrupted) {
       end = IterationEnd::interrupted;
       break;

@@ -29,6 +29,9 @@ class ConnectionPool {
   // A connection on which a stream may be opened at once, or why there is none by `deadline`.
   runtime::Task<Acquired> acquire(Nanos deadline);
 
+  // Opens every connection of the pool and waits, until `deadline` at most, for each to be open
+  // or to have failed (a failure is the requests' to report, not this call's).
+  runtime::Task<void> open(Nanos deadline);
   // Drains every connection (open streams finish first) and waits, until `deadline` at most,
   // for their last frames to be written and their sockets closed.
   runtime::Task<void> close(Nanos deadline);

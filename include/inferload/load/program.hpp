@@ -39,6 +39,8 @@ class WorkerProgram {
   virtual ~WorkerProgram() = default;
   // vu_number counts from 1, as k6's __VU does.
   virtual std::unique_ptr<VuProgram> make_vu(int vu_number) = 0;
+  // Before the worker's VUs start: time to open connections. Bounded by the program itself.
+  virtual runtime::Task<void> start() { co_return; }
   // After the worker's last VU has ended, before the program is destroyed: time to close
   // connections politely (their last frames written). Bounded by the program itself.
   virtual runtime::Task<void> finish() { co_return; }

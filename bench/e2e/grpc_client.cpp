@@ -169,6 +169,9 @@ int main(int argc, char** argv) {
         auto* call = new Call;
         call->channel = channel;
         call->ctx.AddMetadata("seldon-model", a.model);
+        // The same 2-minute deadline inferload sends (k6's default): the server then arms the
+        // same timer per call for every driver.
+        call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(2));
         call->reader = stubs[channel]->AsyncModelInfer(&call->ctx, req, &cq);
         call->reader->Finish(&call->res, &call->status, call);
         ++started;

@@ -14,8 +14,9 @@ Drivers:
   gRPC only (INFER_HTTP_ITERATIONS=0, INFER_GRPC_ITERATIONS=1); completed = the export's
   requests.ok.
 - h2load: `h2load -D T -c C -m S -t 1` POSTing the length-prefixed ModelInferRequest that
-  grpc_client --write-request writes, with content-type application/grpc, te: trailers and
-  seldon-model; completed = its "succeeded" (HTTP 200: h2load never reads grpc-status).
+  grpc_client --write-request writes, with content-type application/grpc, te: trailers,
+  seldon-model and inferload's grpc-timeout (so that the server arms the same deadline for every
+  driver; grpc_client sets the same 2-minute deadline); completed = its "succeeded" (HTTP 200: h2load never reads grpc-status).
 - grpc: build/bench/grpc_client, grpc++'s async CompletionQueue API as perf_analyzer uses it,
   C channels (distinct channel arguments, so C TCP connections) with S calls in flight on each;
   completed = calls that ended with status OK and an output.
@@ -150,6 +151,8 @@ class Bench:
         if driver == "h2load":
             cmd = ["h2load", "-t", "1", "-c", str(c), "-m", str(s), f"--data={self.request_file}",
                    "-H", "content-type: application/grpc", "-H", "te: trailers",
+                   # inferload's grpc-timeout (k6's 2 minutes): the server's work per call is the same.
+                   "-H", "grpc-timeout: 120000m",
                    "-H", f"seldon-model: {MODEL}", f"http://{self.sim.grpc}{PATH}"]
             return cmd + (["-n", str(requests)] if requests else ["-D", str(seconds)])
         cmd = [self.grpc_client, "--target", self.sim.grpc, "--connections", str(c), "--concurrency", str(s),

@@ -12,6 +12,7 @@
 //   [3]     bit 0: compression negotiated (a compressed flag is then a message, not an error)
 #include "inferload/grpc/message.hpp"
 #include "inferload/grpc/status.hpp"
+#include "fuzz_split.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -25,6 +26,13 @@
 namespace {
 
 namespace grpc = inferload::grpc;
+namespace fuzz = inferload::fuzz;
+
+// Short slices of up to 6 bytes cut the 5-byte prefix everywhere.
+std::vector<std::size_t> random_slices(std::size_t len, std::uint64_t seed) {
+  fuzz::SplitMix64 rng(seed);
+  return fuzz::random_slices(len, rng, 6);
+}
 
 constexpr std::size_t kPrefixBytes = 4;
 
@@ -48,22 +56,6 @@ struct StreamOutcome {
   bool operator==(const StreamOutcome&) const = default;
 };
 
-void print_bytes(std::string_view bytes) {
-  std::fputc('"', stderr);
-  for (const char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      std::fprintf(stderr, "\\%c", c);
-    } else if (c >= 0x20 && c < 0x7f) {
-      std::fputc(c, stderr);
-    } else {
-      // Octal, not hex: a hex escape would swallow the hex digits that follow it.
-      std::fprintf(stderr, "\\%03o", c);
-    }
-  }
-  std::fputc('"', stderr);
-}
-
 void print_outcome(const char* label, const StreamOutcome& outcome) {
   std::fprintf(stderr, "%s: %zu messages, error \"%s\", finish \"%s\"\n", label,
                outcome.messages.size(), grpc::to_string(outcome.error),
@@ -71,7 +63,7 @@ void print_outcome(const char* label, const StreamOutcome& outcome) {
   for (std::size_t i = 0; i < outcome.messages.size(); ++i) {
     std::fprintf(stderr, "  [%zu] compressed=%d size=%zu ", i, outcome.messages[i].compressed,
                  outcome.messages[i].payload.size());
-    print_bytes(outcome.messages[i].payload);
+    fuzz::print_c_string(outcome.messages[i].payload);
     std::fputc('\n', stderr);
   }
 }
@@ -80,46 +72,9 @@ void print_outcome(const char* label, const StreamOutcome& outcome) {
   std::fprintf(stderr,
                "grpc_message_fuzz: %s (%s slices, limit %u, compression %d)\nstream: ", what,
                split, input.max_message_size, input.compression_negotiated);
-  print_bytes(input.stream);
+  fuzz::print_c_string(input.stream);
   std::fputc('\n', stderr);
   std::abort();
-}
-
-// Deterministic and tiny; the quality of the randomness hardly matters, only its reproducibility.
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-
- private:
-  std::uint64_t state_;
-};
-
-// Mostly short slices, which cut the 5-byte prefix everywhere; long ones, which let messages be
-// yielded in place; and empty ones, which must change nothing.
-std::vector<std::size_t> random_slices(std::size_t len, std::uint64_t seed) {
-  SplitMix64 rng(seed);
-  std::vector<std::size_t> slices;
-  std::size_t left = len;
-  while (left > 0) {
-    const std::uint64_t r = rng.next();
-    std::size_t size = 0;
-    switch (r % 8) {
-      case 0: size = 0; break;
-      case 1: case 2: case 3: size = 1 + (r >> 8) % 6; break;
-      case 4: case 5: size = 1 + (r >> 8) % 32; break;
-      default: size = 1 + (r >> 8) % 512; break;
-    }
-    size = std::min(size, left);
-    slices.push_back(size);
-    left -= size;
-  }
-  return slices;
 }
 
 // Reads a stream with `reader`, fresh or reset, up to its end or its first error.
@@ -230,7 +185,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::fprintf(stderr, "grpc_message_fuzz: results depend on the split (limit %u, compression "
                          "%d, split seed %u)\nstream: ",
                  input.max_message_size, input.compression_negotiated, input.split_seed);
-    print_bytes(input.stream);
+    fuzz::print_c_string(input.stream);
     std::fputc('\n', stderr);
     print_outcome("whole", whole);
     print_outcome("byte-by-byte", bytewise);

@@ -9,6 +9,7 @@
 //   [2]     the tiny parser's max_header_bytes minus one (1..256)
 //   [3]     low 4 bits: response i answers a HEAD request when bit (i % 4) is set
 #include "inferload/http1/response_parser.hpp"
+#include "fuzz_split.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -23,6 +24,14 @@ namespace {
 using inferload::http1::ParseError;
 using inferload::http1::ResponseParser;
 using inferload::http1::to_string;
+namespace fuzz = inferload::fuzz;
+
+// Short slices of up to 4 bytes land cuts inside every token; long ones let a line-wise fast path
+// see whole lines.
+std::vector<std::size_t> random_slices(std::size_t len, std::uint16_t seed) {
+  fuzz::SplitMix64 rng(seed);
+  return fuzz::random_slices(len, rng, 4);
+}
 
 constexpr std::size_t kPrefixBytes = 4;
 constexpr std::size_t kDefaultMaxHeaderBytes = 64 * 1024;
@@ -69,26 +78,6 @@ struct StreamOutcome {
   bool operator==(const StreamOutcome&) const = default;
 };
 
-void print_c_string(const char* data, std::size_t len) {
-  std::fputc('"', stderr);
-  for (std::size_t i = 0; i < len; ++i) {
-    const auto c = static_cast<unsigned char>(data[i]);
-    if (c == '\r') {
-      std::fputs("\\r", stderr);
-    } else if (c == '\n') {
-      std::fputs("\\n", stderr);
-    } else if (c == '"' || c == '\\') {
-      std::fprintf(stderr, "\\%c", c);
-    } else if (c >= 0x20 && c < 0x7f) {
-      std::fputc(c, stderr);
-    } else {
-      // Octal, not hex: a hex escape would swallow the hex digits that follow it.
-      std::fprintf(stderr, "\\%03o", c);
-    }
-  }
-  std::fputc('"', stderr);
-}
-
 void print_outcome(const char* label, const StreamOutcome& outcome) {
   std::fprintf(stderr, "%s: %zu responses, %zu bytes consumed\n", label,
                outcome.responses.size(), outcome.consumed);
@@ -110,46 +99,9 @@ void print_outcome(const char* label, const StreamOutcome& outcome) {
                                 const char* split, const char* what) {
   std::fprintf(stderr, "http1_response_fuzz: %s (max_header_bytes=%zu, %s slices)\nstream: ",
                what, max_header_bytes, split);
-  print_c_string(input.stream, input.stream_len);
+  fuzz::print_c_string(std::string_view(input.stream, input.stream_len));
   std::fputc('\n', stderr);
   std::abort();
-}
-
-// Deterministic and tiny; the quality of the randomness hardly matters, only its reproducibility.
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-
- private:
-  std::uint64_t state_;
-};
-
-// Mostly short slices, which land splits inside every token, some long ones that let a line-wise
-// fast path see whole lines, and empty ones, which must change nothing.
-std::vector<std::size_t> random_slices(std::size_t len, std::uint16_t seed) {
-  SplitMix64 rng(seed);
-  std::vector<std::size_t> slices;
-  std::size_t left = len;
-  while (left > 0) {
-    const std::uint64_t r = rng.next();
-    std::size_t size = 0;
-    switch (r % 8) {
-      case 0: size = 0; break;
-      case 1: case 2: case 3: size = 1 + (r >> 8) % 4; break;
-      case 4: case 5: size = 1 + (r >> 8) % 32; break;
-      default: size = 1 + (r >> 8) % 512; break;
-    }
-    size = std::min(size, left);
-    slices.push_back(size);
-    left -= size;
-  }
-  return slices;
 }
 
 ResponseOutcome snapshot(const ResponseParser& parser, const std::string& body,
@@ -251,7 +203,7 @@ void check_splits(const FuzzInput& input, std::size_t max_header_bytes) {
 
   std::fprintf(stderr, "http1_response_fuzz: results depend on the split (max_header_bytes=%zu, "
                        "split seed %u)\nstream: ", max_header_bytes, input.split_seed);
-  print_c_string(input.stream, len);
+  fuzz::print_c_string(std::string_view(input.stream, len));
   std::fputc('\n', stderr);
   print_outcome("whole", whole);
   print_outcome("byte-by-byte", bytewise);

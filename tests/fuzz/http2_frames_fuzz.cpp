@@ -16,6 +16,7 @@
 //           every third block
 #include "inferload/http2/frame.hpp"
 #include "inferload/http2/hpack.hpp"
+#include "fuzz_split.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -30,6 +31,7 @@
 namespace {
 
 namespace h2 = inferload::http2;
+namespace fuzz = inferload::fuzz;
 
 constexpr std::size_t kPrefixBytes = 4;
 
@@ -83,22 +85,6 @@ struct ConnectionOutcome {
   bool operator==(const ConnectionOutcome&) const = default;
 };
 
-void print_bytes(std::string_view bytes) {
-  std::fputc('"', stderr);
-  for (const char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      std::fprintf(stderr, "\\%c", c);
-    } else if (c >= 0x20 && c < 0x7f) {
-      std::fputc(c, stderr);
-    } else {
-      // Octal, not hex: a hex escape would swallow the hex digits that follow it.
-      std::fprintf(stderr, "\\%03o", c);
-    }
-  }
-  std::fputc('"', stderr);
-}
-
 void print_outcome(const char* label, const ConnectionOutcome& outcome) {
   std::fprintf(stderr, "%s: %zu events, %zu header blocks\n", label, outcome.events.size(),
                outcome.blocks.size());
@@ -110,7 +96,7 @@ void print_outcome(const char* label, const ConnectionOutcome& outcome) {
                  i, static_cast<int>(e.status), static_cast<unsigned>(e.header.type),
                  h2::to_string(e.header.type), e.header.flags, e.header.stream_id,
                  e.header.length, e.promised_stream_id, h2::to_string(e.error), e.error_stream_id);
-    print_bytes(e.payload);
+    fuzz::print_c_string(e.payload);
     std::fputc('\n', stderr);
   }
   for (std::size_t i = 0; i < outcome.blocks.size(); ++i) {
@@ -119,9 +105,9 @@ void print_outcome(const char* label, const ConnectionOutcome& outcome) {
                  h2::to_string(b.status), b.complete, b.dynamic_table_size);
     for (const auto& [name, value] : b.headers) {
       std::fputc(' ', stderr);
-      print_bytes(name);
+      fuzz::print_c_string(name);
       std::fputc('=', stderr);
-      print_bytes(value);
+      fuzz::print_c_string(value);
     }
     std::fputc('\n', stderr);
   }
@@ -130,52 +116,16 @@ void print_outcome(const char* label, const ConnectionOutcome& outcome) {
 [[noreturn]] void fail_contract(const FuzzInput& input, Split split, const char* what) {
   std::fprintf(stderr, "http2_frames_fuzz: %s (%s slices, split seed %u)\nstream: ", what,
                to_string(split), input.split_seed);
-  print_bytes(std::string_view(input.stream, input.stream_len));
+  fuzz::print_c_string(std::string_view(input.stream, input.stream_len));
   std::fputc('\n', stderr);
   std::abort();
 }
 
-// Deterministic and tiny; the quality of the randomness hardly matters, only its reproducibility.
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-
- private:
-  std::uint64_t state_;
-};
-
-// Mostly short slices, which land cuts inside frame headers, fixed fields and HPACK integers;
-// long ones, which let frames be yielded in place; and empty ones, which must change nothing.
-std::vector<std::size_t> random_slices(std::size_t len, SplitMix64& rng) {
-  std::vector<std::size_t> slices;
-  std::size_t left = len;
-  while (left > 0) {
-    const std::uint64_t r = rng.next();
-    std::size_t size = 0;
-    switch (r % 8) {
-      case 0: size = 0; break;
-      case 1: case 2: case 3: size = 1 + (r >> 8) % 4; break;
-      case 4: case 5: size = 1 + (r >> 8) % 32; break;
-      default: size = 1 + (r >> 8) % 512; break;
-    }
-    size = std::min(size, left);
-    slices.push_back(size);
-    left -= size;
-  }
-  return slices;
-}
-
-std::vector<std::size_t> slices_for(Split split, std::size_t len, SplitMix64& rng) {
+std::vector<std::size_t> slices_for(Split split, std::size_t len, fuzz::SplitMix64& rng) {
   switch (split) {
     case Split::whole: return {len};
     case Split::bytewise: return std::vector<std::size_t>(len, 1);
-    case Split::random: return random_slices(len, rng);
+    case Split::random: return fuzz::random_slices(len, rng, 4);
   }
   return {};
 }
@@ -189,7 +139,7 @@ std::size_t list_size(const HeaderList& headers) {
 // Decodes a whole fragment (in `split` pieces) into the open block; the pieces' split is the
 // decoder's business, so only the last piece carries END_HEADERS.
 h2::HpackStatus decode_fragment(h2::HpackDecoder& decoder, std::string_view fragment,
-                                bool end_headers, Split split, SplitMix64& rng,
+                                bool end_headers, Split split, fuzz::SplitMix64& rng,
                                 HeaderList& headers) {
   const auto on_header = [&headers](std::string_view name, std::string_view value) {
     headers.emplace_back(name, value);
@@ -246,7 +196,7 @@ class RoundTrip {
   [[noreturn]] void broken(const char* what) { fail_contract(input_, Split::whole, what); }
 
   const FuzzInput& input_;
-  SplitMix64 rng_;
+  fuzz::SplitMix64 rng_;
   h2::HpackEncoder encoder_;
   h2::HpackDecoder decoder_{0xffffffffu};
   std::vector<h2::Header> fields_;
@@ -258,7 +208,7 @@ class RoundTrip {
 // feeding each header block to the HPACK decoder until its first compression error.
 ConnectionOutcome read_connection(const FuzzInput& input, Split split, RoundTrip* round_trip) {
   const auto broken = [&](const char* what) { fail_contract(input, split, what); };
-  SplitMix64 rng(input.split_seed);
+  fuzz::SplitMix64 rng(input.split_seed);
   const std::vector<std::size_t> slices = slices_for(split, input.stream_len, rng);
 
   h2::FrameReader reader;
@@ -384,7 +334,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::fprintf(stderr, "http2_frames_fuzz: results depend on the split (split seed %u)\nstream: ",
                input.split_seed);
-  print_bytes(std::string_view(input.stream, input.stream_len));
+  fuzz::print_c_string(std::string_view(input.stream, input.stream_len));
   std::fputc('\n', stderr);
   print_outcome("whole", whole);
   print_outcome("byte-by-byte", bytewise);

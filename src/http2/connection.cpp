@@ -489,15 +489,19 @@ void Connection::on_receive_end(int error) noexcept {
 
 // ---- ending -----------------------------------------------------------------------------
 
-void Connection::end_stream(Stream& s, const StreamEnd& end) noexcept {
-  if (s.conn_ != this) return;
-  // The server answered before our body was all out: the rest is not wanted (RFC 9113 8.1).
-  if (end.kind == StreamEndKind::completed && !s.body_done_) append_rst_stream(out_, s.id_, ErrorCode::no_error);
+void Connection::detach(Stream& s) noexcept {
   streams_.erase(s.id_);
   --active_;
   unblock(s);
   if (block_stream_ == &s) block_stream_ = nullptr;
   s.conn_ = nullptr;
+}
+
+void Connection::end_stream(Stream& s, const StreamEnd& end) noexcept {
+  if (s.conn_ != this) return;
+  // The server answered before our body was all out: the rest is not wanted (RFC 9113 8.1).
+  if (end.kind == StreamEndKind::completed && !s.body_done_) append_rst_stream(out_, s.id_, ErrorCode::no_error);
+  detach(s);
   s.end_ = end;
   s.done_next_ = nullptr;
   if (done_tail_) done_tail_->done_next_ = &s;
@@ -524,11 +528,7 @@ void Connection::cancel(Stream& s, ErrorCode code) noexcept {
     append_rst_stream(out_, s.id_, code);
     schedule_flush();
   }
-  streams_.erase(s.id_);
-  --active_;
-  unblock(s);
-  if (block_stream_ == &s) block_stream_ = nullptr;
-  s.conn_ = nullptr;
+  detach(s);
   // A slot is free: waiters are woken at the turn's end, not from inside the caller.
   if (waiters_head_) schedule_flush();
   maybe_close_drained();
@@ -611,8 +611,7 @@ void Connection::deliver() noexcept {
   bool alive = true;
   alive_ = &alive;
   for (;;) {
-    const bool slot_free = state_ == State::open && active_ < stream_limit_ && next_stream_id_ <= settings_.last_stream_id;
-    if (waiters_head_ && (slot_free || !usable())) {
+    if (waiters_head_ && (has_free_slot() || !usable())) {
       StreamWait& w = *waiters_head_;
       dequeue(w);
       w.timer_.cancel();

@@ -41,27 +41,21 @@ GrpcTargetTable::GrpcTargetTable(const Settings& settings, const TargetTable& re
       gt.heads.resize(t.models);
       for (std::uint32_t id = 0; id < t.models; ++id) encode(k, id, *encoder, gt.blocks[id], gt.heads[id]);
     }
-    const std::string name = rest.name({k, t.models - 1});
+    // The type's longest name is its last model's.
+    RequestHeaders last;
+    const std::size_t count = headers(k, t.models - 1, last);
     std::size_t list = 0;
-    auto field = [&](std::size_t n, std::size_t v) { list += n + v + http2::kHeaderFieldOverhead; };
-    field(7, 4);
-    field(7, 4);
-    field(5, std::string_view(kModelInferPath).size());
-    field(10, authority_.size());
-    field(12, 16);
-    field(2, 8);
-    field(12, timeout_.size());
-    field(12, name.size() + 9);
-    if (!settings.envoy) field(21, name.size());
+    for (std::size_t i = 0; i < count; ++i) {
+      list += last.fields[i].name.size() + last.fields[i].value.size() + http2::kHeaderFieldOverhead;
+    }
     largest_header_list_ = std::max(largest_header_list_, list);
   }
 }
 
-void GrpcTargetTable::encode(std::uint32_t type, std::uint32_t id, http2::HpackEncoder& encoder, std::string& block,
-                             std::string& head) const {
-  const std::string name = rest_.name({type, id});
-  const std::string seldon_model = settings_.via_pipeline ? name + ".pipeline" : name;
-  http2::Header h[9] = {
+std::size_t GrpcTargetTable::headers(std::uint32_t type, std::uint32_t id, RequestHeaders& out) const {
+  out.name = rest_.name({type, id});
+  out.seldon_model = settings_.via_pipeline ? out.name + ".pipeline" : out.name;
+  out.fields = {{
       {":method", "POST"},
       {":scheme", "http"},
       {":path", kModelInferPath},
@@ -69,12 +63,19 @@ void GrpcTargetTable::encode(std::uint32_t type, std::uint32_t id, http2::HpackE
       {"content-type", "application/grpc"},
       {"te", "trailers"},
       {"grpc-timeout", timeout_},
-      {"seldon-model", seldon_model},
-      {"seldon-internal-model", name},
-  };
-  const std::size_t count = settings_.envoy ? 8 : 9;
+      {"seldon-model", out.seldon_model},
+      {"seldon-internal-model", out.name},
+  }};
+  return settings_.envoy ? 8 : 9;
+}
+
+void GrpcTargetTable::encode(std::uint32_t type, std::uint32_t id, http2::HpackEncoder& encoder, std::string& block,
+                             std::string& head) const {
+  RequestHeaders h;
+  const std::size_t count = headers(type, id, h);
+  const std::string& name = h.name;
   block.clear();
-  if (!encoder.encode(h, count, block)) throw std::runtime_error("HPACK: cannot encode the request headers");
+  if (!encoder.encode(h.fields.data(), count, block)) throw std::runtime_error("HPACK: cannot encode the request headers");
   // Field 1 (model_name), length-delimited, in front of the type's shared fields.
   const std::size_t tail = types_[type].tail.size();
   std::string field;

@@ -57,7 +57,9 @@ void expect_request(const scv2::Settings& s, const scv2::TargetTable& rest, cons
   EXPECT_EQ(one("grpc-timeout"), "120000m");
   EXPECT_EQ(one("seldon-model"), s.via_pipeline ? name + ".pipeline" : name);
   EXPECT_EQ(h.count("seldon-internal-model"), s.envoy ? 0u : 1u);
-  if (!s.envoy) EXPECT_EQ(one("seldon-internal-model"), name);
+  if (!s.envoy) {
+    EXPECT_EQ(one("seldon-internal-model"), name);
+  }
   EXPECT_EQ(h.count("x-request-id"), 0u);
 
   const std::string body = body_of(r);

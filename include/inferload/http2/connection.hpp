@@ -133,10 +133,7 @@ class Connection final : private runtime::SocketEvents {
     return state_ == State::connecting || state_ == State::handshaking || state_ == State::open;
   }
   // A stream may be opened now: a free slot, and nobody waiting for one (they come first).
-  bool can_open() const noexcept {
-    return state_ == State::open && active_ < stream_limit_ && next_stream_id_ <= settings_.last_stream_id &&
-           waiting_ == 0;
-  }
+  bool can_open() const noexcept { return has_free_slot() && waiting_ == 0; }
   std::uint32_t active_streams() const noexcept { return active_; }
   std::uint32_t stream_limit() const noexcept { return stream_limit_; }
   std::size_t waiters() const noexcept { return waiting_; }
@@ -200,6 +197,9 @@ class Connection final : private runtime::SocketEvents {
   static void on_connect_timer(void* self, runtime::FireReason reason) noexcept;
   static void on_turn_end(void* self) noexcept;
 
+  bool has_free_slot() const noexcept {
+    return state_ == State::open && active_ < stream_limit_ && next_stream_id_ <= settings_.last_stream_id;
+  }
   void handle_frame(const Frame& f) noexcept;
   void handle_settings(const Frame& f) noexcept;
   void handle_data(const Frame& f) noexcept;
@@ -214,6 +214,8 @@ class Connection final : private runtime::SocketEvents {
   void block(Stream& s) noexcept;
   void unblock(Stream& s) noexcept;
 
+  // The stream leaves the connection's table, lists and count.
+  void detach(Stream& s) noexcept;
   // The stream leaves the connection; its handler is told at the end of the current event.
   void end_stream(Stream& s, const StreamEnd& end) noexcept;
   void connection_error(ErrorCode code) noexcept;

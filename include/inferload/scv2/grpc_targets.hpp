@@ -5,6 +5,7 @@
 // block encoded once with nghttp2's HPACK encoder without the dynamic table (so any connection
 // may carry it), and the message serialized once per type: a model's body is a 5-byte prefix,
 // its model_name field, and the type's shared rest of the ModelInferRequest.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -55,6 +56,14 @@ class GrpcTargetTable {
   std::size_t largest_header_list() const noexcept { return largest_header_list_; }
 
  private:
+  // A model's request header fields, viewing into the names kept beside them.
+  struct RequestHeaders {
+    std::string name;
+    std::string seldon_model;
+    std::array<http2::Header, 9> fields;
+  };
+  // Fills `out` and returns how many of its fields are sent (seldon-internal-model off envoy).
+  std::size_t headers(std::uint32_t type, std::uint32_t id, RequestHeaders& out) const;
   void encode(std::uint32_t type, std::uint32_t id, http2::HpackEncoder& encoder, std::string& block,
               std::string& head) const;
 

@@ -62,6 +62,8 @@ MODES = (
                       # (open streams' windows go negative), then --restore-ms later back to 65535
     "refuse_all",     # GOAWAY(last stream id 0) right after SETTINGS on every connection, then FIN
     "no_settings",    # reads the preface and everything after it, never sends SETTINGS
+    "endless",        # answers HEADERS, then small gRPC messages every millisecond, never ending the
+                      # stream (until the client resets it)
     "hpack_dynamic",  # answers OK with :status from the static table and content-type through the
                       # dynamic table (inserted by the connection's first answer, indexed after)
 )
@@ -114,6 +116,7 @@ class Peer:
         self._socks = set()
         self.c = {"mode": args.mode, "connections": 0, "prefaced": 0, "streams": 0, "requests": 0,
                   "answered_ok": 0, "answered_error": 0, "resets_sent": 0, "goaways_sent": 0,
+                  "endless_streams": 0, "endless_bytes": 0,
                   "max_concurrent": 0, "client_resets": 0, "client_reset_codes": [], "client_goaways": 0, "client_goaway_codes": [],
                   "garbage_sent": 0, "pings_sent": 0, "ping_acks": 0, "shrinks": 0, "min_window": DEFAULT_WINDOW,
                   "data_after_answer": 0, "bodies": [],
@@ -459,6 +462,19 @@ class Connection:
             self.end(s)
             self.send(self.fragmented_response(s.id))
             self.p.add("answered_ok")
+        elif mode == "endless":
+            self.send(frame(HEADERS, END_HEADERS, s.id, RESPONSE_HEADERS))
+            self.p.add("endless_streams")
+
+            def more():
+                if s.answered or self.closing or self.silent:
+                    return
+                self.send(frame(DATA, 0, s.id, GRPC_MESSAGE * 64))
+                self.p.add("endless_bytes", 64 * len(GRPC_MESSAGE))
+                self.later(0.001, more)
+
+            more()
+            return
         elif mode == "no_status":
             self.end(s)
             self.send(frame(HEADERS, END_HEADERS, s.id, RESPONSE_HEADERS) + frame(DATA, END_STREAM, s.id, GRPC_MESSAGE))

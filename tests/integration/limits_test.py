@@ -24,11 +24,12 @@ IO = os.environ.get("INFERLOAD_IO", "uring")
 SANITIZED = os.environ.get("INFERLOAD_SANITIZED") == "1"
 
 
-def start_inferload(url, args, nofile=None, model_type="iris", max_num_models=None):
+def start_inferload(url, args, nofile=None, model_type="iris", max_num_models=None, env_extra=None):
     """Starts `inferload run` with its summary export on a temp file; returns (process, path)."""
     fd, export = tempfile.mkstemp(suffix=".json")
     os.close(fd)
     env = dict(os.environ, INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE=model_type)
+    env.update(env_extra or {})
     if max_num_models:
         env["MAX_NUM_MODELS"] = max_num_models
 
@@ -89,6 +90,30 @@ class OpenFileLimit(unittest.TestCase):
         self.assertLess(wall, 30)
         if not SANITIZED:
             self.assertLess(rss, 60, "MB")
+
+
+    def test_grpc_connections_beyond_the_open_file_limit_fail_and_back_off(self):
+        # The same with gRPC, one connection per iteration (as the k6 scripts open them): a call
+        # whose connection gets no socket fails as UNAVAILABLE and its VU backs off.
+        with Sim(SCV2_SIM, "--grpc-port", "0") as sim:
+            proc, export = start_inferload(sim.url, ["-u", "400", "-d", "2s", "--grpc-connection=per-iteration"],
+                                           nofile=300, env_extra={"INFER_HTTP_ITERATIONS": "0",
+                                                                  "INFER_GRPC_ITERATIONS": "1",
+                                                                  "INFER_GRPC_ENDPOINT": sim.grpc})
+            code, err, s, rss, wall = finish(proc, export, 60)
+            served = sim.stats()["grpc_infer_ok"]
+        self.assertEqual(code, 0, err)
+        req = s["inferload"]["requests"]
+        self.assertEqual(req["issued"], accounted(req))
+        self.assertGreater(req["ok"], 500, req)
+        self.assertEqual(req["ok"], served)
+        self.assertGreater(req["failed"], 0, req)
+        self.assertEqual({f["status"] for f in s["inferload"]["failures"]}, {14}, s["inferload"]["failures"])
+        self.assertEqual(sum(f["count"] for f in s["inferload"]["failures"]), req["failed"] + req["timed_out"])
+        # Connections come and go, so which VUs are starved changes and a VU's backoff starts over
+        # after each call it makes: a few times more failures than above, never a retry loop's millions.
+        self.assertLess(req["failed"], 100 * 12 * 4, req)
+        self.assertLess(wall, 30)
 
 
 class RefusedConnections(unittest.TestCase):

@@ -48,8 +48,10 @@ StatusCode status_of_http(int http_status) noexcept {
 }
 
 UnaryCall::UnaryCall(http2::Connection& connection, const RequestBytes& request, MessageReader& reader,
-                     Nanos deadline) noexcept
-    : conn_(connection), request_(request), reader_(reader), deadline_(deadline), timer_(&UnaryCall::on_timer, this) {}
+                     Nanos deadline, std::uint32_t owner) noexcept
+    : conn_(connection), request_(request), reader_(reader), deadline_(deadline), timer_(&UnaryCall::on_timer, this) {
+  timer_.set_owner(owner);
+}
 
 bool UnaryCall::await_ready() noexcept {
   result_.started_at = runtime::now_ns();
@@ -176,8 +178,8 @@ void UnaryCall::finish() noexcept {
   }
 
 runtime::Task<CallResult> unary_call(http2::Connection& connection, const RequestBytes& request,
-                                     MessageReader& reader, Nanos deadline) {
-  co_return co_await UnaryCall(connection, request, reader, deadline);
+                                     MessageReader& reader, Nanos deadline, std::uint32_t owner) {
+  co_return co_await UnaryCall(connection, request, reader, deadline, owner);
 }
 
 }  // namespace inferload::grpc

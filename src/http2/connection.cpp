@@ -655,8 +655,10 @@ void Connection::dequeue(StreamWait& w) noexcept {
   --waiting_;
 }
 
-Connection::StreamWait::StreamWait(Connection& c, Nanos deadline) noexcept
-    : c_(c), deadline_(deadline), timer_(&StreamWait::on_timer, this) {}
+Connection::StreamWait::StreamWait(Connection& c, Nanos deadline, std::uint32_t owner) noexcept
+    : c_(c), deadline_(deadline), timer_(&StreamWait::on_timer, this) {
+  timer_.set_owner(owner);
+}
 
 Connection::StreamWait::~StreamWait() { c_.dequeue(*this); }
 

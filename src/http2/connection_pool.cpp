@@ -6,12 +6,13 @@ namespace inferload::http2 {
 
 ConnectionPool::ConnectionPool(runtime::Reactor& reactor, const ConnectionSettings& settings,
                                const net::ResolvedEndpoint& endpoint, std::string authority, std::size_t size,
-                               metrics::ByteCounts* bytes)
+                               metrics::ByteCounts* bytes, std::uint32_t owner)
     : reactor_(reactor),
       settings_(settings),
       endpoint_(endpoint),
       authority_(std::move(authority)),
       bytes_(bytes),
+      owner_(owner),
       slots_(std::max<std::size_t>(size, 1)),
       gc_hook_(&ConnectionPool::on_turn_end, this) {}
 
@@ -31,12 +32,14 @@ Connection& ConnectionPool::replace(std::size_t slot, Nanos deadline) {
     reactor_.at_turn_end(gc_hook_);
   }
   slots_[slot] = std::make_unique<Connection>(reactor_, settings_, authority_, bytes_);
+  slots_[slot]->set_owner(owner_);
   ++opened_;
   slots_[slot]->connect(endpoint_, deadline);
   return *slots_[slot];
 }
 
-runtime::Task<ConnectionPool::Acquired> ConnectionPool::acquire(Nanos deadline) {
+runtime::Task<ConnectionPool::Acquired> ConnectionPool::acquire(Nanos deadline, std::uint32_t owner) {
+  if (owner == 0) owner = owner_;
   // A connection that drains as we wait sends us round again; one that never opened is the
   // request's failure (refused, unreachable, out of sockets), which is not retried.
   for (int round = 0;; ++round) {
@@ -54,10 +57,13 @@ runtime::Task<ConnectionPool::Acquired> ConnectionPool::acquire(Nanos deadline) 
       }
     }
     if (!best->usable()) co_return Acquired{nullptr, Connection::WaitResult::gone, best->end()};
-    const Connection::WaitResult r = co_await best->wait_for_stream(deadline);
+    const Connection::WaitResult r = co_await best->wait_for_stream(deadline, owner);
     if (r == Connection::WaitResult::ready) co_return Acquired{best, r, {}};
     if (r != Connection::WaitResult::gone) co_return Acquired{nullptr, r, {}};
     const ConnectionEnd end = best->end();
+    // A hard stop that ended the connection (a VU's own, or every timer of the worker) is the
+    // waiter's interruption, whichever of the two timers happened to fire first.
+    if (end.failure == net::Failure::interrupted) co_return Acquired{nullptr, Connection::WaitResult::interrupted, end};
     if ((end.before_open && end.failure != net::Failure::none) || round >= 8) {
       ConnectionEnd e = end;
       if (e.failure == net::Failure::none) e.failure = net::Failure::closed;
@@ -78,7 +84,7 @@ runtime::Task<void> ConnectionPool::open(Nanos deadline) {
   };
   // Polled, since it happens once per worker and run.
   while (!settled() && runtime::now_ns() < deadline) {
-    if (co_await runtime::sleep_until(reactor_, runtime::now_ns() + runtime::kMillisecond) ==
+    if (co_await runtime::sleep_until(reactor_, runtime::now_ns() + runtime::kMillisecond, owner_) ==
         runtime::FireReason::interrupted) {
       break;
     }
@@ -100,7 +106,7 @@ runtime::Task<void> ConnectionPool::close(Nanos deadline) {
   };
   // A few milliseconds at most on loopback; polled, since it happens once per worker and run.
   while (!all_finished() && runtime::now_ns() < deadline) {
-    if (co_await runtime::sleep_until(reactor_, runtime::now_ns() + runtime::kMillisecond) ==
+    if (co_await runtime::sleep_until(reactor_, runtime::now_ns() + runtime::kMillisecond, owner_) ==
         runtime::FireReason::interrupted) {
       break;
     }

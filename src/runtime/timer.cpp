@@ -1,5 +1,7 @@
 #include "inferload/runtime/timer.hpp"
 
+#include <utility>
+
 namespace inferload::runtime {
 
 Timer::~Timer() { cancel(); }
@@ -111,7 +113,78 @@ std::size_t TimerQueue::fire_all_interrupted() {
   while (fired < bound) {
     Timer* t = earliest();
     if (!t) t = lists_[kNeverList].head;
+    if (!t) t = lists_[kFiringList].head;  // when called from a callback of fire_interrupted_if
     if (!t) break;
+    take(*t);
+    ++fired;
+    t->cb_(t->context_, FireReason::interrupted);
+  }
+  return fired;
+}
+
+// Stable merge sort of a chain linked through next_: the lanes are each in deadline order
+// already, but the heap's array is not, and the picked timers must fire earliest first.
+Timer* TimerQueue::sort_by_deadline(Timer* head) noexcept {
+  if (!head || !head->next_) return head;
+  Timer* slow = head;
+  for (Timer* fast = head->next_; fast && fast->next_; fast = fast->next_->next_) slow = slow->next_;
+  Timer* right = std::exchange(slow->next_, nullptr);
+  Timer* a = sort_by_deadline(head);
+  Timer* b = sort_by_deadline(right);
+  Timer* out = nullptr;
+  Timer** tail = &out;
+  while (a && b) {
+    Timer*& from = b->deadline_ < a->deadline_ ? b : a;
+    *tail = from;
+    tail = &from->next_;
+    from = from->next_;
+  }
+  *tail = a ? a : b;
+  return out;
+}
+
+std::size_t TimerQueue::fire_interrupted_if(OwnerPredicate pred, void* ctx) {
+  auto picked = [&](const Timer* t) { return t->owner_ != 0 && pred(ctx, t->owner_); };
+  List& firing = lists_[kFiringList];
+  Timer* chain = nullptr;
+  Timer** chain_tail = &chain;
+  auto pick = [&](Timer* t) {
+    t->place_ = kFiringList;
+    t->prev_ = nullptr;
+    t->next_ = nullptr;
+    *chain_tail = t;
+    chain_tail = &t->next_;
+  };
+  for (std::uint8_t i = 0; i <= kNeverList; ++i) {
+    for (Timer* t = lists_[i].head; t;) {
+      Timer* next = t->next_;
+      if (picked(t)) {
+        unlink(*t);
+        pick(t);
+      }
+      t = next;
+    }
+  }
+  std::size_t kept = 0;
+  for (Timer* t : heap_) {
+    if (picked(t)) pick(t);
+    else place(kept++, t);
+  }
+  if (kept != heap_.size()) {
+    heap_.resize(kept);
+    for (std::size_t i = kept / 2; i-- > 0;) sift_down(i);
+  }
+  chain = sort_by_deadline(chain);
+  for (Timer* t = chain; t;) {
+    Timer* next = t->next_;
+    append(kFiringList, *t);
+    t = next;
+  }
+  // One at a time from the head: a callback may cancel, re-arm or destroy timers still waiting
+  // their turn, which takes them off this list; what callbacks arm goes to the lanes and heap.
+  // (A call from inside a callback appends its own picks and fires what is left of both.)
+  std::size_t fired = 0;
+  while (Timer* t = firing.head) {
     take(*t);
     ++fired;
     t->cb_(t->context_, FireReason::interrupted);

@@ -69,11 +69,13 @@ StatusCode status_of_http(int http_status) noexcept;
 // One unary call, embedded in the awaiting coroutine's frame (no frame of its own: 100,000 VUs
 // each hold one while their call is in flight). co_await opens the stream on `connection`, which
 // must be able to open one now, and resumes with the result. `reader` is the caller's, reused
-// from call to call so that its buffer is allocated once.
+// from call to call so that its buffer is allocated once. `owner` is the calling VU: a hard stop
+// of that VU alone ends the call as interrupted and resets its stream (CANCEL), as a timeout
+// does, leaving the connection to the other calls on it.
 class UnaryCall final : private http2::StreamHandler {
  public:
   UnaryCall(http2::Connection& connection, const RequestBytes& request, MessageReader& reader,
-            Nanos deadline) noexcept;
+            Nanos deadline, std::uint32_t owner = 0) noexcept;
   UnaryCall(const UnaryCall&) = delete;
   UnaryCall& operator=(const UnaryCall&) = delete;
 
@@ -106,6 +108,6 @@ class UnaryCall final : private http2::StreamHandler {
 
 // The same as a Task, for callers that would rather not hold the call in their own frame.
 runtime::Task<CallResult> unary_call(http2::Connection& connection, const RequestBytes& request,
-                                     MessageReader& reader, Nanos deadline);
+                                     MessageReader& reader, Nanos deadline, std::uint32_t owner = 0);
 
 }  // namespace inferload::grpc

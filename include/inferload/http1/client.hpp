@@ -45,6 +45,9 @@ class Client {
 
   bool connected() const noexcept { return stream_.is_open(); }
   void close() noexcept { stream_.close(); }
+  // The VU this client belongs to: a hard stop of that VU alone ends its exchange as
+  // interrupted (and closes the connection).
+  void set_owner(std::uint32_t owner) noexcept { stream_.set_owner(owner); }
   std::uint64_t connections_opened() const noexcept { return connections_opened_; }
 
  private:

@@ -128,6 +128,10 @@ class Connection final : private runtime::SocketEvents {
 
   // Starts connecting (idle connections only). The connection gives up at `deadline`.
   void connect(const net::ResolvedEndpoint& endpoint, Nanos deadline) noexcept;
+  // The VU a connection of its own belongs to (a per-iteration connection): a hard stop of that
+  // VU alone ends connecting or the handshake as a hard stop of the reactor would (socket
+  // closed, streams and waiters told). Shared connections keep 0: no VU can stop them.
+  void set_owner(std::uint32_t owner) noexcept { connect_timer_.set_owner(owner); }
   // May still take streams, now or once connected.
   bool usable() const noexcept {
     return state_ == State::connecting || state_ == State::handshaking || state_ == State::open;
@@ -157,12 +161,13 @@ class Connection final : private runtime::SocketEvents {
   void drain() noexcept;
 
   // Awaitable: resumes when a stream may be opened on this connection (can_open()), when it no
-  // longer can be (!usable(): see end()), at the deadline, or on a hard stop. Waiters are woken
-  // in order of arrival.
+  // longer can be (!usable(): see end()), at the deadline, or on a hard stop (of the reactor, or
+  // of the VU `owner`). Waiters are woken in order of arrival; one that gives up leaves the
+  // line to those behind it.
   enum class WaitResult : std::uint8_t { ready, gone, timed_out, interrupted };
   class StreamWait {
    public:
-    StreamWait(Connection& c, Nanos deadline) noexcept;
+    StreamWait(Connection& c, Nanos deadline, std::uint32_t owner = 0) noexcept;
     StreamWait(const StreamWait&) = delete;
     ~StreamWait();
     bool await_ready() const noexcept;
@@ -181,7 +186,9 @@ class Connection final : private runtime::SocketEvents {
     StreamWait* next_ = nullptr;
     bool queued_ = false;
   };
-  StreamWait wait_for_stream(Nanos deadline) noexcept { return StreamWait(*this, deadline); }
+  StreamWait wait_for_stream(Nanos deadline, std::uint32_t owner = 0) noexcept {
+    return StreamWait(*this, deadline, owner);
+  }
 
   // Counters for tests and the summary.
   std::uint64_t streams_opened() const noexcept { return streams_opened_; }

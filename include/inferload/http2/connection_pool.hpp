@@ -15,8 +15,11 @@ namespace inferload::http2 {
 
 class ConnectionPool {
  public:
+  // `owner`: the VU a pool of its own belongs to (a per-iteration connection); its connections'
+  // connect timers, its waits and close() carry it, so that a hard stop of that VU alone
+  // (runtime::TimerQueue::fire_interrupted_if) ends them. A worker's shared pool keeps 0.
   ConnectionPool(runtime::Reactor& reactor, const ConnectionSettings& settings, const net::ResolvedEndpoint& endpoint,
-                 std::string authority, std::size_t size, metrics::ByteCounts* bytes);
+                 std::string authority, std::size_t size, metrics::ByteCounts* bytes, std::uint32_t owner = 0);
   ~ConnectionPool();
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
@@ -27,7 +30,9 @@ class ConnectionPool {
     ConnectionEnd end;  // result gone: why no connection could be had
   };
   // A connection on which a stream may be opened at once, or why there is none by `deadline`.
-  runtime::Task<Acquired> acquire(Nanos deadline);
+  // `owner` is the VU asking (0: the pool's own owner): a hard stop of it alone ends the wait
+  // as interrupted, and the connection keeps opening for the others.
+  runtime::Task<Acquired> acquire(Nanos deadline, std::uint32_t owner = 0);
 
   // Opens every connection of the pool and waits, until `deadline` at most, for each to be open
   // or to have failed (a failure is the requests' to report, not this call's).
@@ -48,6 +53,7 @@ class ConnectionPool {
   const net::ResolvedEndpoint& endpoint_;
   std::string authority_;
   metrics::ByteCounts* bytes_;
+  std::uint32_t owner_;
   std::vector<std::unique_ptr<Connection>> slots_;
   // Replaced connections whose streams are finishing. Destroyed at a turn's end, never from
   // inside their own event handling.

@@ -46,6 +46,10 @@ class TcpStream final : private runtime::SocketEvents {
   // Open, never closed by the peer, and with no unread bytes: safe to send a new request on.
   bool reusable() const noexcept { return is_open() && end_ == RecvStatus::data && pending_.empty(); }
   void close() noexcept;
+  // The VU whose waits these are (runtime::Timer::set_owner): a hard stop of that VU alone
+  // ends the wait in progress as a hard stop of the reactor would, closing the connection.
+  void set_owner(std::uint32_t owner) noexcept { timer_.set_owner(owner); }
+  std::uint32_t owner() const noexcept { return timer_.owner(); }
 
   class Op {
    public:

@@ -111,11 +111,14 @@ class Reactor {
   std::atomic<bool> has_posted_{false};
 };
 
-// Awaitable: suspends until `deadline` (or until the reactor is hard-stopped).
+// Awaitable: suspends until `deadline` (or until the reactor, or the VU `owner` of the timer,
+// is hard-stopped).
 class SleepUntil {
  public:
-  SleepUntil(Reactor& r, Nanos deadline) noexcept
-      : reactor_(r), deadline_(deadline), timer_(&SleepUntil::fire, this) {}
+  SleepUntil(Reactor& r, Nanos deadline, std::uint32_t owner = 0) noexcept
+      : reactor_(r), deadline_(deadline), timer_(&SleepUntil::fire, this) {
+    timer_.set_owner(owner);
+  }
   bool await_ready() const noexcept { return deadline_ <= now_ns(); }
   void await_suspend(std::coroutine_handle<> h) {
     waiter_ = h;
@@ -137,5 +140,9 @@ class SleepUntil {
 };
 
 inline SleepUntil sleep_until(Reactor& r, Nanos deadline) noexcept { return {r, deadline}; }
+// A VU's sleep: a hard stop of that VU alone (TimerQueue::fire_interrupted_if) cuts it short.
+inline SleepUntil sleep_until(Reactor& r, Nanos deadline, std::uint32_t owner) noexcept {
+  return {r, deadline, owner};
+}
 
 }  // namespace inferload::runtime

@@ -16,7 +16,7 @@ namespace inferload::runtime {
 
 enum class FireReason : std::uint8_t {
   expired,      // the deadline passed
-  interrupted,  // the reactor was hard-stopped: whatever waited must give up now
+  interrupted,  // a hard stop (of the reactor, or of the VU the timer belongs to): give up now
 };
 
 class Timer {
@@ -32,6 +32,12 @@ class Timer {
   Nanos deadline() const noexcept { return deadline_; }
   void cancel() noexcept;
 
+  // The VU whose wait this timer bounds, so that a hard stop can interrupt one VU's waits and
+  // leave the rest of the worker alone. 0: no VU's (a shared connection's own timers), never
+  // interrupted by owner. May change while armed.
+  void set_owner(std::uint32_t owner) noexcept { owner_ = owner; }
+  std::uint32_t owner() const noexcept { return owner_; }
+
  private:
   friend class TimerQueue;
   Callback cb_;
@@ -42,7 +48,8 @@ class Timer {
   Timer* prev_ = nullptr;
   Timer* next_ = nullptr;
   std::size_t index_ = 0;
-  std::uint8_t place_ = 0;  // a lane number, kNeverList or kInHeap (TimerQueue's constants)
+  std::uint8_t place_ = 0;  // a lane number, kNeverList, kFiringList or kInHeap (TimerQueue's)
+  std::uint32_t owner_ = 0;  // fits in the padding after place_
 };
 
 class TimerQueue {
@@ -67,6 +74,12 @@ class TimerQueue {
   // Fires every timer armed at the time of the call with FireReason::interrupted, in deadline
   // order (those without a deadline last).
   std::size_t fire_all_interrupted();
+  // Fires with FireReason::interrupted, in deadline order (those without a deadline last),
+  // every timer armed at the time of the call whose owner is not 0 and for which
+  // pred(ctx, owner) is true; the others stay armed as they were. Timers armed by the callbacks
+  // are not fired by this call. O(armed timers) plus O(k log k) for the k that fire.
+  using OwnerPredicate = bool (*)(void* ctx, std::uint32_t owner) noexcept;
+  std::size_t fire_interrupted_if(OwnerPredicate pred, void* ctx);
 
   // How many timers wait in the heap rather than a lane (for tests of the lane choice).
   std::size_t heap_size() const noexcept { return heap_.size(); }
@@ -74,7 +87,10 @@ class TimerQueue {
  private:
   static constexpr std::uint8_t kLanes = 8;
   static constexpr std::uint8_t kNeverList = kLanes;
-  static constexpr std::uint8_t kInHeap = kLanes + 1;
+  // Timers picked by fire_interrupted_if(), in firing order: still armed, so that a callback
+  // that cancels or destroys one of them takes it out before its turn.
+  static constexpr std::uint8_t kFiringList = kLanes + 1;
+  static constexpr std::uint8_t kInHeap = kLanes + 2;
 
   struct List {
     Timer* head = nullptr;
@@ -87,6 +103,7 @@ class TimerQueue {
   // The armed timer with the earliest deadline, or null when only no-deadline timers are left.
   Timer* earliest() const noexcept;
   void take(Timer& t) noexcept;  // removes an armed timer from wherever it is
+  static Timer* sort_by_deadline(Timer* chain) noexcept;
 
   void heap_push(Timer& t);
   void sift_up(std::size_t i) noexcept;
@@ -97,7 +114,7 @@ class TimerQueue {
     t->index_ = i;
   }
 
-  List lists_[kLanes + 1];  // the lanes, then the no-deadline list
+  List lists_[kLanes + 2];  // the lanes, the no-deadline list, the firing list
   std::vector<Timer*> heap_;
   std::size_t size_ = 0;
 };

@@ -21,6 +21,30 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
                  "Iterations shared by all VUs: the shared-iterations executor (env K6_ITERATIONS)");
   run.add_option("-d,--duration", a.duration,
                  "Test duration, e.g. 30s, 10m, 2h; with -i it is the maximum duration (env K6_DURATION)");
+  run.add_option("-s,--stage", a.stages,
+                 "A stage DURATION:TARGET, e.g. 30s:10 (repeatable, or comma-separated): ramping-vus, or with "
+                 "--rate ramping-arrival-rate whose targets are rates (env K6_STAGES)")
+      ->delimiter(',');
+  run.add_option("--rate", a.rate,
+                 "Iterations per --time-unit started on a schedule, whatever the server does: the "
+                 "constant-arrival-rate executor for -d; with -s the start rate of ramping-arrival-rate");
+  run.add_option("--time-unit", a.time_unit, "The period --rate and arrival-rate stage targets count in (default 1s)");
+  run.add_option("--pre-allocated-vus", a.pre_allocated_vus,
+                 "Arrival rates: VUs made before the start (default: -u if given, else 1)");
+  run.add_option("--max-vus", a.max_vus,
+                 "Arrival rates: at most this many VUs; an iteration due when all are busy is dropped "
+                 "(dropped_iterations) (default: --pre-allocated-vus)");
+  run.add_option("-c,--config", a.config,
+                 "A k6 options file (JSON: scenarios, thresholds, vus, duration, iterations, stages), "
+                 "below flags and K6_* env vars in precedence as k6 has it");
+  run.add_flag("--precise-timing", a.precise_timing,
+               "Spin instead of sleeping for the last microseconds before a scheduled iteration, for "
+               "microsecond-exact arrival rates at the cost of CPU");
+  run.add_option("--max-lateness", a.max_lateness,
+                 "Warn that the driver is overloaded when schedule_lateness p(99) exceeds this (default 1ms)");
+  run.add_flag("--fail-on-driver-overload", a.fail_on_driver_overload,
+               "Exit with code 110 when the driver was overloaded (lateness above --max-lateness, or a "
+               "worker's CPU saturated)");
   run.add_option("--summary-export", a.summary_export, "Write the end-of-test summary as k6's legacy JSON to this file");
   run.add_option("--summary-trend-stats", a.summary_trend_stats,
                  "Trend statistics in the summary, e.g. avg,min,med,max,p(90),p(95),p(99.9)");

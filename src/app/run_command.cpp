@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "inferload/app/open_files.hpp"
+#include "inferload/app/options_file.hpp"
 #include "inferload/app/options.hpp"
 #include "inferload/app/output_file.hpp"
 #include "inferload/load/engine.hpp"
@@ -45,41 +46,160 @@ int parse_vus(std::string_view source, const std::string& text) {
   return static_cast<int>(parse_count(source, text, 1, kMaxVus));
 }
 
-// k6's option tiers for the execution group (section 1.5 of k6-semantics.md): the highest tier
-// that sets any of iterations/duration decides both; the script's own options come last.
-load::ScenarioConfig derive_scenario(const RunArgs& a, const scv2::EnvLookup& env, const scv2::Script& script) {
-  load::ScenarioConfig sc;
-  if (a.vus) sc.vus = parse_vus("--vus", *a.vus);
-  else if (auto v = env("K6_VUS")) sc.vus = parse_vus("K6_VUS", *v);
+std::vector<load::Stage> parse_stages(std::string_view source, const std::vector<std::string>& items,
+                                      runtime::DurationSyntax syntax) {
+  std::vector<load::Stage> stages;
+  for (const std::string& item : items) {
+    const auto colon = item.rfind(':');
+    if (colon == std::string::npos) {
+      throw ExitError(kExitInvalidConfig, std::string(source) + ": \"" + item + "\" is not DURATION:TARGET");
+    }
+    load::Stage st;
+    st.duration = parse_duration_option(source, item.substr(0, colon), syntax);
+    st.target = static_cast<std::int64_t>(parse_count(source, item.substr(colon + 1), 0, 1'000'000'000));
+    stages.push_back(st);
+  }
+  return stages;
+}
 
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  for (;;) {
+    const auto comma = s.find(',', from);
+    out.push_back(s.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
+  return out;
+}
+
+// The execution group of one tier (k6-semantics.md 1.5): the highest tier that sets any of
+// iterations, duration, stages or scenarios decides all of them.
+struct ExecutionTier {
   std::optional<std::uint64_t> iterations;
   std::optional<Nanos> duration;
-  if (a.iterations || a.duration) {
-    if (a.iterations) iterations = parse_count("--iterations", *a.iterations, 1, kMaxIterations);
-    if (a.duration) duration = parse_duration_option("--duration", *a.duration, runtime::DurationSyntax::cli);
-  } else if (env("K6_ITERATIONS") || env("K6_DURATION")) {
-    if (auto v = env("K6_ITERATIONS")) iterations = parse_count("K6_ITERATIONS", *v, 1, kMaxIterations);
-    if (auto v = env("K6_DURATION")) duration = parse_duration_option("K6_DURATION", *v, runtime::DurationSyntax::extended);
-  } else if (script.duration > 0) {
-    duration = script.duration;
-  }
+  std::optional<std::vector<load::Stage>> stages;
+  std::optional<std::vector<load::ScenarioConfig>> scenarios;
+  bool any() const { return iterations || duration || stages || scenarios; }
+};
 
-  if (iterations) {
-    sc.executor = load::ExecutorKind::shared_iterations;
-    sc.iterations = *iterations;
-    sc.duration = duration.value_or(10 * 60 * runtime::kSecond);
-  } else if (duration) {
-    sc.executor = load::ExecutorKind::constant_vus;
-    sc.duration = *duration;
-  } else {
-    config_error("no iterations and no duration: give -i or -d");
+struct RateShortcut {
+  std::optional<std::int64_t> rate;
+  std::optional<Nanos> time_unit;
+  std::optional<int> pre_allocated_vus;
+  std::optional<int> max_vus;
+};
+
+// k6's shortcuts (section 1.4), plus inferload's --rate: with -d it is constant-arrival-rate,
+// with -s ramping-arrival-rate starting at that rate.
+load::ScenarioConfig shortcut_scenario(const ExecutionTier& t, std::optional<int> vus, const RateShortcut& rs) {
+  load::ScenarioConfig sc;
+  if (rs.rate) {
+    if (t.iterations) config_error("--rate does not go with iterations (-i): an arrival rate runs for a duration (-d) or stages (-s)");
+    sc.rate = *rs.rate;
+    sc.time_unit = rs.time_unit.value_or(runtime::kSecond);
+    sc.pre_allocated_vus = rs.pre_allocated_vus.value_or(vus.value_or(1));
+    sc.max_vus = rs.max_vus.value_or(sc.pre_allocated_vus);
+    if (t.stages) {
+      sc.executor = load::ExecutorKind::ramping_arrival_rate;
+      sc.stages = *t.stages;
+    } else if (t.duration) {
+      sc.executor = load::ExecutorKind::constant_arrival_rate;
+      sc.duration = *t.duration;
+    } else {
+      config_error("--rate needs -d (constant-arrival-rate) or -s (ramping-arrival-rate)");
+    }
+    return sc;
   }
-  try {
-    sc.validate();
-  } catch (const std::invalid_argument& e) {
-    config_error(std::string("invalid scenario: ") + e.what());
+  if (rs.time_unit) config_error("--time-unit applies only with --rate");
+  if (rs.pre_allocated_vus) config_error("--pre-allocated-vus applies only with --rate");
+  if (rs.max_vus) config_error("--max-vus applies only with --rate");
+  sc.vus = vus.value_or(1);
+  if (t.iterations) {
+    if (t.stages) config_error("using iterations and stages options simultaneously is not allowed");
+    sc.executor = load::ExecutorKind::shared_iterations;
+    sc.iterations = *t.iterations;
+    sc.duration = t.duration.value_or(10 * 60 * runtime::kSecond);
+  } else if (t.duration) {
+    if (t.stages) config_error("using duration and stages options simultaneously is not allowed");
+    sc.executor = load::ExecutorKind::constant_vus;
+    sc.duration = *t.duration;
+  } else if (t.stages) {
+    sc.executor = load::ExecutorKind::ramping_vus;
+    sc.start_vus = vus.value_or(1);
+    sc.stages = *t.stages;
+  } else {
+    config_error("no iterations, duration or stages: give -i, -d or -s");
   }
   return sc;
+}
+
+struct Plan {
+  std::vector<load::ScenarioConfig> scenarios;
+  std::vector<scv2::ThresholdDecl> thresholds;
+};
+
+// Flags, then K6_* env vars, then the options file, then the built-in script's own options.
+// k6 ranks a script's options above its config file; here the built-in scripts' single option
+// (a 30m duration) would hide every scenario of a file, so the file comes first.
+Plan derive_plan(const RunArgs& a, const scv2::EnvLookup& env, const scv2::Script& script,
+                 const std::optional<OptionsFile>& file) {
+  std::optional<int> vus;
+  if (a.vus) vus = parse_vus("--vus", *a.vus);
+  else if (auto v = env("K6_VUS")) vus = parse_vus("K6_VUS", *v);
+  else if (file && file->vus) vus = *file->vus;
+
+  ExecutionTier cli, envt, filet, scriptt;
+  if (a.iterations) cli.iterations = parse_count("--iterations", *a.iterations, 1, kMaxIterations);
+  if (a.duration) cli.duration = parse_duration_option("--duration", *a.duration, runtime::DurationSyntax::cli);
+  if (!a.stages.empty()) cli.stages = parse_stages("--stage", a.stages, runtime::DurationSyntax::cli);
+  if (auto v = env("K6_ITERATIONS")) envt.iterations = parse_count("K6_ITERATIONS", *v, 1, kMaxIterations);
+  if (auto v = env("K6_DURATION")) envt.duration = parse_duration_option("K6_DURATION", *v, runtime::DurationSyntax::extended);
+  if (auto v = env("K6_STAGES")) envt.stages = parse_stages("K6_STAGES", split_commas(*v), runtime::DurationSyntax::extended);
+  if (file) {
+    filet.iterations = file->iterations;
+    filet.duration = file->duration;
+    filet.stages = file->stages;
+    filet.scenarios = file->scenarios;
+  }
+  if (script.duration > 0) scriptt.duration = script.duration;
+
+  RateShortcut rs;
+  if (a.rate) rs.rate = static_cast<std::int64_t>(parse_count("--rate", *a.rate, 0, 1'000'000'000));
+  if (a.time_unit) {
+    rs.time_unit = parse_duration_option("--time-unit", *a.time_unit, runtime::DurationSyntax::cli);
+    if (*rs.time_unit <= 0) flag_error("--time-unit", "must be more than 0");
+  }
+  if (a.pre_allocated_vus) rs.pre_allocated_vus = static_cast<int>(parse_count("--pre-allocated-vus", *a.pre_allocated_vus, 0, kMaxVus));
+  if (a.max_vus) rs.max_vus = static_cast<int>(parse_count("--max-vus", *a.max_vus, 1, kMaxVus));
+
+  const ExecutionTier* tier = cli.any() || rs.rate ? &cli : envt.any() ? &envt : filet.any() ? &filet : &scriptt;
+  Plan plan;
+  if (tier->scenarios) {
+    plan.scenarios = *tier->scenarios;
+  } else {
+    if (!tier->any() && !rs.rate) config_error("no iterations, duration or stages: give -i, -d or -s");
+    plan.scenarios.push_back(shortcut_scenario(*tier, vus, tier == &cli ? rs : RateShortcut{}));
+    if (tier != &cli && (rs.time_unit || rs.pre_allocated_vus || rs.max_vus)) {
+      config_error("--time-unit, --pre-allocated-vus and --max-vus apply only with --rate");
+    }
+  }
+  if (plan.scenarios.size() > load::kMaxScenarios) {
+    config_error("at most " + std::to_string(load::kMaxScenarios) + " scenarios can run together");
+  }
+  for (const load::ScenarioConfig& sc : plan.scenarios) {
+    try {
+      sc.validate();
+    } catch (const std::invalid_argument& e) {
+      config_error("invalid scenario " + sc.name + ": " + e.what());
+    }
+  }
+  plan.thresholds = script.thresholds;
+  if (file) {
+    for (const auto& [metric, exprs] : file->thresholds) plan.thresholds.push_back({metric, exprs});
+  }
+  return plan;
 }
 
 scv2::EnvLookup make_env(const RunArgs& a) {
@@ -180,11 +300,32 @@ int run_command(const RunArgs& a) {
   const scv2::Script* script = nullptr;
   try {
     script = &scv2::find_script(a.script.value_or("infer_constant_vu"));
-    output::check_script_thresholds(*script);
   } catch (const std::invalid_argument& e) {
     config_error(e.what());
   }
-  const load::ScenarioConfig scenario = derive_scenario(a, env, *script);
+  std::optional<OptionsFile> options_file;
+  if (a.config) {
+    try {
+      options_file = load_options_file(*a.config);
+    } catch (const std::invalid_argument& e) {
+      config_error(std::string("--config ") + e.what());
+    }
+  }
+  const Plan run_plan = derive_plan(a, env, *script, options_file);
+  try {
+    output::check_thresholds(run_plan.thresholds);
+  } catch (const std::invalid_argument& e) {
+    config_error(e.what());
+  }
+  const std::vector<load::ScenarioConfig>& scenarios = run_plan.scenarios;
+  std::uint64_t peak_vus = 0;
+  Nanos max_duration = 0;
+  for (const auto& sc : scenarios) {
+    peak_vus += static_cast<std::uint64_t>(sc.peak_vus());
+    max_duration = std::max(max_duration, sc.start_time + sc.regular_duration() + sc.graceful_stop);
+  }
+  Nanos max_lateness = runtime::kMillisecond;
+  if (a.max_lateness) max_lateness = parse_duration_option("--max-lateness", *a.max_lateness, runtime::DurationSyntax::cli);
 
   scv2::Settings settings;
   try {
@@ -322,17 +463,22 @@ int run_command(const RunArgs& a) {
   net::ResolvedEndpoint grpc_endpoint;
   if (use_grpc) grpc_endpoint = reach("INFER_GRPC_ENDPOINT", settings.infer_grpc_endpoint, grpc_url);
 
-  const int effective_workers = std::max(1, std::min(workers, scenario.vus));
+  load::RunOptions opt;
+  opt.workers = workers;
+  opt.cpus = cpus;
+  opt.backend = backend;
+  for (const auto& sc : scenarios) opt.scenarios.push_back({sc, nullptr});
+  const int effective_workers = load::effective_workers(opt);
   // HTTP/1.1: one keep-alive connection per VU; gRPC: the pools, or one per VU per iteration.
   std::uint64_t per_vu = use_rest ? 1 : 0;
   if (use_grpc && grpc_mode == scenario::GrpcConnections::per_iteration) ++per_vu;
-  std::uint64_t needed = descriptors_needed(static_cast<std::uint64_t>(scenario.vus), per_vu,
+  std::uint64_t needed = descriptors_needed(peak_vus, per_vu,
                                             static_cast<std::uint64_t>(effective_workers));
   if (use_grpc && grpc_mode == scenario::GrpcConnections::pooled) {
     needed += static_cast<std::uint64_t>(grpc_pool_size) * static_cast<std::uint64_t>(effective_workers) * 2;
   }
   const std::uint64_t open_file_limit = raise_open_file_limit(needed);
-  if (const std::string w = open_file_warning(static_cast<std::uint64_t>(scenario.vus), needed, open_file_limit);
+  if (const std::string w = open_file_warning(peak_vus, needed, open_file_limit);
       !w.empty()) {
     std::fprintf(stderr, "inferload: %s\n", w.c_str());
   }
@@ -340,8 +486,8 @@ int run_command(const RunArgs& a) {
     std::string cpu_list;
     for (int c : cpus) cpu_list += (cpu_list.empty() ? "" : ",") + std::to_string(c);
     std::fprintf(stderr, "inferload: io backend %s: %s\n", runtime::to_string(backend.backend), backend.detail.c_str());
-    std::fprintf(stderr, "inferload: %d worker(s) for %d VU(s), pinned round-robin to CPUs %s\n", effective_workers,
-                 scenario.vus, cpu_list.c_str());
+    std::fprintf(stderr, "inferload: %d worker(s) for at most %llu VU(s), pinned round-robin to CPUs %s\n",
+                 effective_workers, static_cast<unsigned long long>(peak_vus), cpu_list.c_str());
     std::fprintf(stderr, "inferload: target %s resolved to %s, reachable; %zu model(s), %zu request template(s)\n",
                  settings.infer_http_endpoint.c_str(), endpoint.text.c_str(), targets->model_count(),
                  targets->model_count());
@@ -350,7 +496,6 @@ int run_command(const RunArgs& a) {
   }
   StdoutWatch out;
   if (!a.quiet) {
-    const Nanos max_duration = scenario.duration + scenario.graceful_stop;
     std::printf("\n     execution: local\n        script: %s\n        output: -\n", script->name.c_str());
     std::printf("     inferload: %s, %s (%s), %d worker%s\n", INFERLOAD_VERSION, runtime::to_string(backend.backend),
                 backend.detail.c_str(), effective_workers,
@@ -364,9 +509,11 @@ int run_command(const RunArgs& a) {
                   grpc_endpoint.text.c_str(), targets->model_count(), targets->model_count() == 1 ? "" : "s",
                   grpc_strategy(grpc_mode, grpc_pool_size).c_str());
     }
-    std::printf("\n     scenarios: (100.00%%) 1 scenario, %d max VUs, %s max duration (incl. graceful stop):\n",
-                scenario.vus, runtime::format_go_duration(max_duration).c_str());
-    std::printf("              * %s: %s\n\n", scenario.name.c_str(), scenario.describe().c_str());
+    std::printf("\n     scenarios: (100.00%%) %zu scenario%s, %llu max VUs, %s max duration (incl. graceful stop):\n",
+                scenarios.size(), scenarios.size() == 1 ? "" : "s", static_cast<unsigned long long>(peak_vus),
+                runtime::format_go_duration(max_duration).c_str());
+    for (const auto& sc : scenarios) std::printf("              * %s: %s\n", sc.name.c_str(), sc.describe().c_str());
+    std::printf("\n");
     out.flush();
     // The header is the first output: when it cannot be written, no load is sent.
     if (out.error() != 0) throw ExitError(kExitOtherError, out.message());
@@ -385,15 +532,14 @@ int run_command(const RunArgs& a) {
   plan.grpc_mode = grpc_mode;
   plan.grpc_pool_size = grpc_pool_size;
   plan.http2 = h2;
-  plan.seed = std::random_device{}();
-  scenario::InferProgram program(plan);
-
-  load::RunOptions opt;
-  opt.scenario = scenario;
-  opt.workers = workers;
-  opt.cpus = cpus;
-  opt.backend = backend;
-  opt.program = &program;
+  // One program per scenario, so that each scenario's samples stay its own ({scenario:NAME}).
+  const std::uint64_t seed = std::random_device{}();
+  std::vector<std::unique_ptr<scenario::InferProgram>> programs;
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    plan.seed = seed + i * 0x9E3779B97F4A7C15ULL;
+    programs.push_back(std::make_unique<scenario::InferProgram>(plan));
+    opt.scenarios[i].program = programs.back().get();
+  }
 
   StopSignals signals;
   load::MonitorHooks hooks;
@@ -403,11 +549,11 @@ int run_command(const RunArgs& a) {
   hooks.on_progress = [&](const load::Progress& p) {
     if (a.quiet) return;
     if (p.done) {
-      final_progress = output::render_progress(p, scenario);
+      final_progress = output::render_progress(p, scenarios);
       return;
     }
     std::fputc('\n', stdout);
-    std::fputs(output::render_progress(p, scenario).c_str(), stdout);
+    std::fputs(output::render_progress(p, scenarios).c_str(), stdout);
     out.flush();
   };
 
@@ -427,9 +573,34 @@ int run_command(const RunArgs& a) {
   if (use_grpc) {
     info.grpc = true;
     info.grpc_connections = grpc_strategy(grpc_mode, grpc_pool_size);
-    info.grpc_connections_opened = program.grpc_connections_opened();
+    for (const auto& p : programs) info.grpc_connections_opened += p->grpc_connections_opened();
   }
-  const output::RunReport report = output::build_report(result, program.totals(), scenario, *script, std::move(info));
+  // The driver was the bottleneck: iterations started late, or a worker never had a moment to spare.
+  if (result.totals->schedule_lateness.count() > 0) {
+    const auto p99 = static_cast<Nanos>(result.totals->schedule_lateness.percentile(99.0));
+    if (p99 > max_lateness) {
+      info.driver_overload.push_back("schedule_lateness p(99)=" + runtime::format_go_duration(p99) +
+                                     " is above --max-lateness " + runtime::format_go_duration(max_lateness));
+    }
+  }
+  const double wall = static_cast<double>(result.test_run_duration) / 1e9;
+  for (std::size_t i = 0; i < result.worker_cpu_seconds.size(); ++i) {
+    if (wall >= 1.0 && result.worker_cpu_seconds[i] >= 0.95 * wall) {
+      char why[120];
+      std::snprintf(why, sizeof(why), "worker %zu was on the CPU %.0f%% of the run", i,
+                    100.0 * result.worker_cpu_seconds[i] / wall);
+      info.driver_overload.push_back(why);
+    }
+  }
+  std::vector<scenario::ProtocolShard> protocol_totals;
+  for (const auto& p : programs) protocol_totals.push_back(p->totals());
+  std::vector<output::ScenarioMeasures> measures;
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    measures.push_back({&scenarios[i], result.scenarios[i].totals.get(), &protocol_totals[i],
+                        result.scenarios[i].dropped_iterations});
+  }
+  const output::RunReport report =
+      output::build_report(result, measures, run_plan.thresholds, *script, std::move(info));
 
   int code = kExitOk;
   if (!a.no_summary) {
@@ -458,6 +629,11 @@ int run_command(const RunArgs& a) {
     for (const auto& t : m.thresholds) {
       if (t.failed && code == kExitOk) code = kExitThresholdsFailed;
     }
+  }
+  if (a.fail_on_driver_overload && !report.info.driver_overload.empty() && (code == kExitOk || code == kExitThresholdsFailed)) {
+    std::fprintf(stderr, "inferload: the driver was overloaded (%s): exiting with %d as --fail-on-driver-overload asks\n",
+                 report.info.driver_overload.front().c_str(), kExitDriverOverloaded);
+    code = kExitDriverOverloaded;
   }
   for (const std::string& e : result.worker_errors) {
     std::fprintf(stderr, "inferload: worker failed: %s\n", e.c_str());

@@ -2,13 +2,18 @@
 
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <ctime>
+#include <deque>
 
+#include "inferload/load/executor.hpp"
 #include "inferload/runtime/worker.hpp"
+#include "wait_group.hpp"
 
 namespace inferload::load {
 
@@ -23,49 +28,137 @@ void GaugeStats::sample(double v, bool first) noexcept {
   max = std::max(max, v);
 }
 
-// State every worker reads; only the monitor thread writes it (besides the iteration pool).
+int effective_workers(const RunOptions& o) noexcept {
+  int peak = 1;
+  for (const ScenarioRun& s : o.scenarios) peak = std::max(peak, s.config.peak_vus());
+  return std::max(1, std::min(o.workers, peak));
+}
+
+namespace {
+
+// A VU's timers carry the scenario in the top byte and the VU in the rest, so that one
+// scenario's hard stop (or one VU's ramp-down) interrupts those waits and no others.
+constexpr int kOwnerScenarioShift = 24;
+constexpr std::uint32_t kMaxVusPerOwner = (1u << kOwnerScenarioShift) - 1;
+std::uint32_t scenario_tag(std::size_t scenario) noexcept {
+  return static_cast<std::uint32_t>(scenario + 1) << kOwnerScenarioShift;
+}
+
+}  // namespace
+
+// What every worker reads of a scenario; fixed before the workers start.
+struct ScenarioShared {
+  const ScenarioConfig* config = nullptr;
+  Program* program = nullptr;
+  std::unique_ptr<Executor> executor;
+  std::size_t index = 0;
+  Nanos start = 0;        // the run's start + startTime
+  Nanos regular_end = 0;  // start + R
+  Nanos hard_end = 0;     // regular_end + gracefulStop
+};
+
 struct Engine::Shared {
   explicit Shared(const RunOptions& o) : opt(o) {}
   const RunOptions& opt;
-  Nanos start = 0;
-  Nanos regular_end = 0;
-  std::atomic<bool> stop_new{false};           // no iteration may start any more
-  std::atomic<std::uint64_t> claimed{0};       // shared-iterations: iterations handed out
-  std::atomic<int> vus_alive{0};
-  int done_fd = -1;                            // written when the last VU has finished
+  std::vector<ScenarioShared> scenarios;
+  int workers = 1;
+  std::atomic<bool> stop_new{false};  // the user stopped the run: no iteration may start
+  std::atomic<int> workers_alive{0};
+  int done_fd = -1;  // written when the last worker has finished
 };
 
 struct Engine::WorkerSlot {
-  WorkerSlot(Shared& s, int i) : shared(s), index(i), shard(std::make_unique<Shard>()) {}
+  WorkerSlot(Shared& s, int i) : shared(s), index(i) {}
   Shared& shared;
   int index;
-  std::vector<int> vu_numbers;
-  std::unique_ptr<Shard> shard;
   runtime::Reactor* reactor = nullptr;  // set on the worker's own thread
-  int vus_running = 0;                  // this worker's VUs that have not ended
-  runtime::Timer* all_vus_ended = nullptr;  // armed to wake run_worker once vus_running is 0
-  std::uint64_t local_budget = 0;       // shared-iterations claimed by this worker, not started
+  std::vector<std::unique_ptr<ScenarioWorker>> scenarios;
   std::unique_ptr<runtime::Worker> worker;
+  double cpu_seconds = 0;  // written by the worker's thread as it ends, read after the join
+};
 
-  bool claim() noexcept {
-    if (shared.stop_new.load(std::memory_order_relaxed)) return false;
-    if (runtime::now_ns() >= shared.regular_end) return false;
-    const ScenarioConfig& sc = shared.opt.scenario;
-    if (sc.executor == ExecutorKind::shared_iterations && local_budget == 0) {
-      // Iterations are taken from the shared pool in batches, so that the pool's atomic is not
-      // touched per request; batches shrink towards the end so no worker sits on the last ones.
-      const std::uint64_t total = sc.iterations;
-      const std::uint64_t seen = shared.claimed.load(std::memory_order_relaxed);
-      if (seen >= total) return false;
-      const std::uint64_t batch = std::clamp<std::uint64_t>((total - seen) / (8 * static_cast<std::uint64_t>(sc.vus)), 1, 256);
-      const std::uint64_t old = shared.claimed.fetch_add(batch, std::memory_order_relaxed);
-      if (old >= total) return false;
-      local_budget = std::min(batch, total - old);
-    }
-    if (local_budget > 0) --local_budget;
-    ++shard->iterations_started;
-    return true;
+// One scenario on one worker: the host its executor drives.
+struct Engine::ScenarioWorker final : ExecutorHost {
+  ScenarioWorker(WorkerSlot& w, ScenarioShared& s) : w(w), s(s), shard(std::make_unique<Shard>()) {}
+
+  runtime::Reactor& reactor() noexcept override { return *w.reactor; }
+  int worker_index() const noexcept override { return w.index; }
+  int worker_count() const noexcept override { return w.shared.workers; }
+  const ScenarioConfig& config() const noexcept override { return *s.config; }
+  Nanos start() const noexcept override { return s.start; }
+  Nanos regular_end() const noexcept override { return s.regular_end; }
+  bool may_start() const noexcept override {
+    return !w.shared.stop_new.load(std::memory_order_relaxed) && runtime::now_ns() < s.regular_end;
   }
+
+  Vu& add_vu() override {
+    auto vu = std::make_unique<Vu>();
+    const auto local = static_cast<std::uint32_t>(vus.size());
+    vu->id.number = static_cast<int>(local) * w.shared.workers + w.index + 1;
+    vu->id.owner = scenario_owner() | std::min(local + 1, kMaxVusPerOwner);
+    vu->program = program->make_vu(vu->id);
+    vus.push_back(std::move(vu));
+    shard->live_vus_max.add();
+    return *vus.back();
+  }
+
+  Nanos begin_iteration(Vu& vu, const IterationStart& start) noexcept override {
+    const Nanos started = runtime::now_ns();
+    if (start.scheduled) shard->schedule_lateness.record(std::max<Nanos>(started - start.intended, 0));
+    ++shard->iterations_started;
+    vu.in_iteration = true;
+    shard->live_active_vus.add(1);
+    return started;
+  }
+
+  void end_iteration(Vu& vu, Nanos started, IterationEnd end) noexcept override {
+    vu.in_iteration = false;
+    shard->live_active_vus.add(-1);
+    if (end == IterationEnd::interrupted) shard->record_interrupted_iteration();
+    else shard->record_iteration(std::max(w.reactor->now(), started) - started);
+  }
+
+  void drop(std::uint64_t n) noexcept override {
+    shard->dropped_iterations += n;
+    shard->live_dropped.add(static_cast<std::int64_t>(n));
+  }
+
+  void interrupt(Vu& vu) noexcept override {
+    const std::uint32_t owner = vu.id.owner;
+    w.reactor->timers().fire_interrupted_if(
+        [](void* ctx, std::uint32_t o) noexcept { return o == *static_cast<const std::uint32_t*>(ctx); },
+        const_cast<std::uint32_t*>(&owner));
+  }
+
+  // The scenario's hard stop: every wait of its VUs and of its executor gives up.
+  void interrupt_all() noexcept {
+    std::uint32_t tag = scenario_owner();
+    w.reactor->timers().fire_interrupted_if(
+        [](void* ctx, std::uint32_t o) noexcept {
+          return (o >> kOwnerScenarioShift) == (*static_cast<const std::uint32_t*>(ctx) >> kOwnerScenarioShift);
+        },
+        &tag);
+  }
+
+  std::uint32_t scenario_owner() const noexcept override { return scenario_tag(s.index); }
+
+  void spawn(runtime::Task<void> task) override {
+    tasks.add();
+    w.reactor->spawn(tracked(std::move(task)));
+  }
+
+  runtime::Task<void> tracked(runtime::Task<void> task) {
+    co_await std::move(task);
+    tasks.done();
+  }
+
+  WorkerSlot& w;
+  ScenarioShared& s;
+  std::unique_ptr<Shard> shard;
+  std::unique_ptr<WorkerProgram> program;
+  std::unique_ptr<WorkerExecutor> executor;
+  std::deque<std::unique_ptr<Vu>> vus;
+  WaitGroup tasks;
 };
 
 Engine::Engine(RunOptions options) : opt_(std::move(options)) {}
@@ -73,178 +166,192 @@ Engine::~Engine() = default;
 
 namespace {
 
-// Marks a VU as gone however its coroutine ends, so the monitor can never wait for a VU that is
-// no more; the last one wakes the monitor.
-struct VuPresence {
-  explicit VuPresence(Engine::WorkerSlot& w) : w(w) {
-    w.shard->live_active_vus.add(1);
-    ++w.vus_running;
+// A scenario on one worker, from its startTime until its executor and every task it spawned
+// have ended.
+runtime::Task<void> run_scenario(Engine::ScenarioWorker& sw) {
+  runtime::Reactor& r = sw.reactor();
+  if (runtime::now_ns() < sw.start() &&
+      co_await runtime::sleep_until(r, sw.start(), sw.scenario_owner()) == runtime::FireReason::interrupted) {
+    co_return;
   }
-  ~VuPresence() {
-    w.shard->live_active_vus.add(-1);
-    // The worker's program is torn down from a timer, at the loop's top level: this VU may have
-    // been resumed from inside one of the program's connections.
-    if (--w.vus_running == 0 && w.all_vus_ended && w.all_vus_ended->armed()) w.reactor->timers().arm(*w.all_vus_ended, 0);
-    if (w.shared.vus_alive.fetch_sub(1) == 1) {
-      const std::uint64_t one = 1;
-      [[maybe_unused]] ssize_t n = ::write(w.shared.done_fd, &one, sizeof(one));
-    }
-  }
-  Engine::WorkerSlot& w;
-};
-
-// Pauses between attempts while the process is out of sockets: 10 ms, doubling to 1 s.
-class ResourceBackoff {
- public:
-  Nanos next() noexcept {
-    const Nanos d = delay_;
-    delay_ = std::min(delay_ * 2, kMax);
-    return d;
-  }
-  void reset() noexcept { delay_ = kFirst; }
-
- private:
-  static constexpr Nanos kFirst = 10 * runtime::kMillisecond;
-  static constexpr Nanos kMax = runtime::kSecond;
-  Nanos delay_ = kFirst;
-};
-
-runtime::Task<void> run_vu(Engine::WorkerSlot& w, WorkerProgram& program, int vu_number) {
-  runtime::Reactor& r = *w.reactor;
-  Shard& shard = *w.shard;
-  const VuPresence presence(w);
-  const std::unique_ptr<VuProgram> vu = program.make_vu(vu_number);
-  ResourceBackoff backoff;
-  while (w.claim()) {
-    const Nanos started = runtime::now_ns();
-    const IterationEnd end = co_await vu->iterate();
-    if (end == IterationEnd::interrupted) {
-      shard.record_interrupted_iteration();
-      break;
-    }
-    shard.record_iteration(std::max(r.now(), started) - started);
-    // Out of descriptors, a retry fails at once and without a single suspension: looping on it
-    // would starve every other VU of this worker (and recurse through the coroutine chain). The
-    // VU sleeps instead, longer each time, until sockets are to be had again.
-    if (end != IterationEnd::out_of_resources) {
-      backoff.reset();
-    } else if (co_await runtime::sleep_until(r, runtime::now_ns() + backoff.next()) == runtime::FireReason::interrupted) {
-      break;
-    }
-  }
+  if (!sw.may_start()) co_return;
+  sw.tasks.add();
+  co_await sw.executor->run(sw);
+  sw.tasks.done();
+  co_await sw.tasks.wait();
 }
 
-// Owns the worker's program from before its first VU starts until after its last one ended.
+// Owns the worker's programs from before the first VU starts until after the last one ended.
 runtime::Task<void> run_worker(Engine::WorkerSlot& w) {
   runtime::Reactor& r = *w.reactor;
-  std::unique_ptr<WorkerProgram> program = w.shared.opt.program->make_worker({r, *w.shard, w.index});
-  struct Wake {
-    static void fire(void* self, runtime::FireReason) noexcept { static_cast<Wake*>(self)->h.resume(); }
-    std::coroutine_handle<> h;
-  } wake;
-  runtime::Timer timer(&Wake::fire, &wake);
-  co_await program->start();
-  w.all_vus_ended = &timer;
-  for (int vu : w.vu_numbers) r.spawn(run_vu(w, *program, vu));
-  struct Await {
-    Engine::WorkerSlot& w;
-    runtime::Timer& timer;
-    Wake& wake;
-    bool await_ready() const noexcept { return w.vus_running == 0; }
-    void await_suspend(std::coroutine_handle<> h) noexcept {
-      wake.h = h;
-      // No deadline: the last VU arms it; a hard stop fires it early, and it is simply re-armed.
-      w.reactor->timers().arm(timer, runtime::kNever);
-    }
-    void await_resume() const noexcept {}
-  };
-  while (w.vus_running > 0) co_await Await{w, timer, wake};
-  w.all_vus_ended = nullptr;
-  co_await program->finish();
-  program.reset();
+  for (auto& sw : w.scenarios) {
+    sw->tasks.bind(r);
+    sw->program = sw->s.program->make_worker({r, *sw->shard, w.index});
+    sw->executor = sw->s.executor->for_worker(w.index, w.shared.workers);
+  }
+  for (auto& sw : w.scenarios) co_await sw->program->start();
+  WaitGroup scenarios(&r);
+  for (auto& sw : w.scenarios) {
+    scenarios.add();
+    r.spawn([](Engine::ScenarioWorker& s, WaitGroup& g) -> runtime::Task<void> {
+      co_await run_scenario(s);
+      g.done();
+    }(*sw, scenarios));
+  }
+  co_await scenarios.wait();
+  for (auto& sw : w.scenarios) {
+    sw->vus.clear();  // a VU's program refers to its worker's program
+    co_await sw->program->finish();
+    sw->program.reset();
+    sw->executor.reset();
+  }
 }
 
 }  // namespace
 
 RunResult Engine::run(const MonitorHooks& hooks) {
-  const ScenarioConfig& sc = opt_.scenario;
   Shared shared(opt_);
   shared.done_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (shared.done_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  shared.workers = effective_workers(opt_);
+  const int workers = shared.workers;
 
-  const int workers = std::max(1, std::min(opt_.workers, sc.vus));
+  shared.scenarios.resize(opt_.scenarios.size());
+  for (std::size_t i = 0; i < opt_.scenarios.size(); ++i) {
+    ScenarioShared& s = shared.scenarios[i];
+    s.config = &opt_.scenarios[i].config;
+    s.program = opt_.scenarios[i].program;
+    s.executor = make_executor(*s.config);
+    s.index = i;
+    s.program->prepare(workers);
+  }
+
   std::vector<std::unique_ptr<WorkerSlot>> slots;
-  for (int i = 0; i < workers; ++i) slots.push_back(std::make_unique<WorkerSlot>(shared, i));
-  for (int v = 0; v < sc.vus; ++v) slots[static_cast<std::size_t>(v % workers)]->vu_numbers.push_back(v + 1);
-  shared.vus_alive = sc.vus;
-  opt_.program->prepare(workers);
+  for (int i = 0; i < workers; ++i) {
+    slots.push_back(std::make_unique<WorkerSlot>(shared, i));
+    for (ScenarioShared& s : shared.scenarios) slots.back()->scenarios.push_back(std::make_unique<ScenarioWorker>(*slots.back(), s));
+  }
+  shared.workers_alive = workers;
 
   RunResult result;
   result.workers = workers;
-  shared.start = runtime::now_ns();
-  shared.regular_end = shared.start + sc.duration;
-  const Nanos hard_end = shared.regular_end + sc.graceful_stop;
+  const Nanos start = runtime::now_ns();
+  Nanos run_end = start;  // the latest hard stop of any scenario
+  for (ScenarioShared& s : shared.scenarios) {
+    s.start = start + s.config->start_time;
+    s.regular_end = s.start + s.config->regular_duration();
+    s.hard_end = s.regular_end + s.config->graceful_stop;
+    run_end = std::max(run_end, s.hard_end);
+  }
 
   for (auto& slot : slots) {
     const int cpu = opt_.cpus.empty() ? -1 : opt_.cpus[static_cast<std::size_t>(slot->index) % opt_.cpus.size()];
-    WorkerSlot* s = slot.get();
-    slot->worker = std::make_unique<runtime::Worker>(slot->index, cpu, opt_.backend, [s](runtime::Reactor& r) {
-      s->reactor = &r;
-      r.spawn(run_worker(*s));
+    WorkerSlot* w = slot.get();
+    slot->worker = std::make_unique<runtime::Worker>(slot->index, cpu, opt_.backend, [w](runtime::Reactor& r) {
+      // Timers wake the loop within a microsecond of their deadline rather than within the
+      // kernel's default 50 us of slack: arrival-rate schedules are kept to the microsecond.
+      ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+      w->reactor = &r;
+      struct Alive {
+        WorkerSlot& w;
+        ~Alive() {
+          timespec ts{};
+          if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0) {
+            w.cpu_seconds = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+          }
+          if (w.shared.workers_alive.fetch_sub(1) == 1) {
+            const std::uint64_t one = 1;
+            [[maybe_unused]] ssize_t n = ::write(w.shared.done_fd, &one, sizeof(one));
+          }
+        }
+      };
+      r.spawn([](WorkerSlot& ws) -> runtime::Task<void> {
+        const Alive alive{ws};
+        co_await run_worker(ws);
+      }(*w));
     });
     if (!slot->worker->error().empty()) {
-      // The reactor could not be built: its VUs never run.
+      // The reactor could not be built: its share never runs.
       result.worker_errors.push_back(slot->worker->error());
-      shared.vus_alive -= static_cast<int>(slot->vu_numbers.size());
+      if (shared.workers_alive.fetch_sub(1) == 1) {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] ssize_t n = ::write(shared.done_fd, &one, sizeof(one));
+      }
     }
   }
-  result.vus.sample(sc.vus, true);
-  result.vus_max.sample(sc.vus, true);
+  // What k6 starts with: the closed-loop VUs all active, the arrival rates' pre-allocated ones idle.
+  double initial_vus = 0, initial_max = 0;
+  for (const ScenarioShared& s : shared.scenarios) {
+    const ScenarioConfig& c = *s.config;
+    const double active = is_arrival_rate(c.executor)            ? 0.0
+                          : c.executor == ExecutorKind::ramping_vus ? static_cast<double>(c.start_vus)
+                                                                     : static_cast<double>(c.vus);
+    if (c.start_time == 0) initial_vus += active;
+    initial_max += is_arrival_rate(c.executor) ? static_cast<double>(c.pre_allocated_vus) : active;
+  }
+  result.vus.sample(initial_vus, true);
+  result.vus_max.sample(initial_max, true);
 
-  auto hard_stop = [&] {
+  auto hard_stop_all = [&] {
     shared.stop_new = true;
     for (auto& slot : slots) {
-      WorkerSlot* s = slot.get();
-      s->worker->post([s] { s->reactor->timers().fire_all_interrupted(); });
+      WorkerSlot* w = slot.get();
+      if (w->worker->error().empty()) w->worker->post([w] { w->reactor->timers().fire_all_interrupted(); });
+    }
+  };
+  auto hard_stop_scenario = [&](std::size_t i) {
+    for (auto& slot : slots) {
+      WorkerSlot* w = slot.get();
+      if (w->worker->error().empty()) w->worker->post([w, i] { w->scenarios[i]->interrupt_all(); });
     }
   };
   auto progress = [&](bool done) {
     Progress p;
-    p.elapsed = runtime::now_ns() - shared.start;
-    p.vus_max = sc.vus;
+    p.elapsed = runtime::now_ns() - start;
+    p.scenarios.resize(shared.scenarios.size());
     for (auto& slot : slots) {
-      p.active_vus += slot->shard->live_active_vus.read();
-      p.iterations += slot->shard->live_iterations.read();
-      p.interrupted += slot->shard->live_interrupted.read();
-      p.requests += slot->shard->live_requests.read();
-      p.failed += slot->shard->live_failed.read();
+      for (std::size_t i = 0; i < slot->scenarios.size(); ++i) {
+        const Shard& sh = *slot->scenarios[i]->shard;
+        p.scenarios[i].active_vus += sh.live_active_vus.read();
+        p.scenarios[i].iterations += sh.live_iterations.read();
+        p.scenarios[i].dropped += sh.live_dropped.read();
+        p.active_vus += sh.live_active_vus.read();
+        p.vus_max += sh.live_vus_max.read();
+        p.iterations += sh.live_iterations.read();
+        p.interrupted += sh.live_interrupted.read();
+        p.requests += sh.live_requests.read();
+        p.failed += sh.live_failed.read();
+        p.dropped += sh.live_dropped.read();
+      }
     }
-    p.stopping = shared.stop_new.load();
+    p.stopping = shared.stop_new.load() || runtime::now_ns() >= run_end;
     p.done = done;
     return p;
   };
 
-  bool stopping = false, hard_stopped = false;
-  Nanos next_tick = shared.start + runtime::kSecond;
-  while (shared.vus_alive.load() > 0) {
-    Nanos now = runtime::now_ns();
-    if (!stopping && now >= shared.regular_end) {
-      stopping = true;
-      shared.stop_new = true;
-    }
-    if (!hard_stopped && now >= hard_end) {
-      hard_stopped = true;
-      hard_stop();
+  std::vector<bool> scenario_stopped(shared.scenarios.size(), false);
+  bool stopped_all = false;
+  Nanos next_tick = start + runtime::kSecond;
+  while (shared.workers_alive.load() > 0) {
+    const Nanos now = runtime::now_ns();
+    Nanos wake = next_tick;
+    for (std::size_t i = 0; i < shared.scenarios.size(); ++i) {
+      if (scenario_stopped[i] || stopped_all) continue;
+      if (now >= shared.scenarios[i].hard_end) {
+        scenario_stopped[i] = true;
+        hard_stop_scenario(i);
+      } else {
+        wake = std::min(wake, shared.scenarios[i].hard_end);
+      }
     }
     if (now >= next_tick) {
       const Progress p = progress(false);
       result.vus.sample(static_cast<double>(p.active_vus), false);
+      result.vus_max.sample(static_cast<double>(p.vus_max), false);
       if (hooks.on_progress) hooks.on_progress(p);
       next_tick += runtime::kSecond;
       continue;
     }
-    Nanos wake = std::min(next_tick, stopping ? hard_end : shared.regular_end);
-    if (hard_stopped) wake = next_tick;
     const Nanos rel = std::max<Nanos>(wake - now, 0);
     timespec ts{static_cast<time_t>(rel / runtime::kSecond), static_cast<long>(rel % runtime::kSecond)};
     pollfd fds[2] = {{shared.done_fd, POLLIN, 0}, {hooks.stop_fd, POLLIN, 0}};
@@ -256,33 +363,46 @@ RunResult Engine::run(const MonitorHooks& hooks) {
     }
     if (hooks.stop_fd >= 0 && (fds[1].revents & POLLIN) && hooks.on_stop_fd && hooks.on_stop_fd()) {
       result.stopped_by_user = true;
-      stopping = true;
-      if (!hard_stopped) {
-        hard_stopped = true;
-        hard_stop();
+      if (!stopped_all) {
+        stopped_all = true;
+        hard_stop_all();
       }
     }
   }
 
   for (auto& slot : slots) {
     slot->worker->join();
+    result.worker_cpu_seconds.push_back(slot->cpu_seconds);
     if (!slot->worker->error().empty() &&
         std::find(result.worker_errors.begin(), result.worker_errors.end(), slot->worker->error()) ==
             result.worker_errors.end()) {
       result.worker_errors.push_back(slot->worker->error());
     }
   }
-  result.test_run_duration = runtime::now_ns() - shared.start;
+  result.test_run_duration = runtime::now_ns() - start;
   ::close(shared.done_fd);
 
+  const Progress last = progress(true);
+  result.vus_max.sample(static_cast<double>(last.vus_max), false);
   result.totals = std::make_unique<Shard>();
-  for (auto& slot : slots) result.totals->merge(*slot->shard);
-  if (sc.executor == ExecutorKind::shared_iterations && result.totals->iterations_started < sc.iterations) {
-    result.dropped_iterations = sc.iterations - result.totals->iterations_started;
+  for (std::size_t i = 0; i < shared.scenarios.size(); ++i) {
+    ScenarioResult sr;
+    sr.totals = std::make_unique<Shard>();
+    for (auto& slot : slots) {
+      sr.totals->merge(*slot->scenarios[i]->shard);
+    }
+    sr.dropped_iterations = sr.totals->dropped_iterations + shared.scenarios[i].executor->dropped_at_end(sr.totals->iterations_started);
+    result.dropped_iterations += sr.dropped_iterations;
+    result.totals->merge(*sr.totals);
+    result.scenarios.push_back(std::move(sr));
   }
   if (hooks.on_progress) {
-    Progress p = progress(true);
+    Progress p = last;
     p.elapsed = result.test_run_duration;
+    p.dropped = static_cast<std::int64_t>(result.dropped_iterations);
+    for (std::size_t i = 0; i < p.scenarios.size(); ++i) {
+      p.scenarios[i].dropped = static_cast<std::int64_t>(result.scenarios[i].dropped_iterations);
+    }
     hooks.on_progress(p);
   }
   return result;

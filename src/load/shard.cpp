@@ -18,6 +18,8 @@ void Shard::merge(const Shard& o) noexcept {
   iterations += o.iterations;
   iterations_interrupted += o.iterations_interrupted;
   iterations_started += o.iterations_started;
+  dropped_iterations += o.dropped_iterations;
+  schedule_lateness.merge(o.schedule_lateness);
   data.merge(o.data);
   requests.merge(o.requests);
 }

@@ -1,6 +1,8 @@
 #include "inferload/output/progress.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include "inferload/runtime/duration.hpp"
 
@@ -41,37 +43,82 @@ std::string format_progress_time(runtime::Nanos t, runtime::Nanos max) {
   return buf;
 }
 
-std::string render_progress(const load::Progress& p, const load::ScenarioConfig& sc) {
-  const runtime::Nanos plan = sc.duration + sc.graceful_stop;
+namespace {
+
+// One scenario's bar, as k6 draws it: how far it is, and the executor's own columns.
+std::string scenario_line(const load::ScenarioProgress& sp, const load::ScenarioConfig& sc, runtime::Nanos elapsed,
+                          bool stopping, bool done, std::int64_t interrupted) {
+  const runtime::Nanos r = sc.regular_duration();
+  const runtime::Nanos own = std::max<runtime::Nanos>(elapsed - sc.start_time, 0);
+  const std::string elapsed_text = format_progress_time(std::min(own, r), r);
+  const std::string of_r = own >= r ? runtime::format_go_duration(r) : elapsed_text + "/" + runtime::format_go_duration(r);
+  double fill = r ? static_cast<double>(std::min(own, r)) / static_cast<double>(r) : 1.0;
+  std::string cols;
+  switch (sc.executor) {
+    case load::ExecutorKind::shared_iterations: {
+      fill = sc.iterations ? static_cast<double>(sp.iterations) / static_cast<double>(sc.iterations) : 1.0;
+      const int w = digits(static_cast<std::int64_t>(sc.iterations));
+      cols = std::to_string(sc.vus) + " VUs  " + elapsed_text + "/" + runtime::format_go_duration(r) + "  " +
+             padded(sp.iterations, w) + "/" + std::to_string(sc.iterations) + " shared iters";
+      break;
+    }
+    case load::ExecutorKind::per_vu_iterations: {
+      const std::uint64_t total = sc.iterations * static_cast<std::uint64_t>(sc.vus);
+      fill = total ? static_cast<double>(sp.iterations) / static_cast<double>(total) : 1.0;
+      cols = std::to_string(sc.vus) + " VUs  " + elapsed_text + "/" + runtime::format_go_duration(r) + "  " +
+             std::to_string(sp.iterations) + "/" + std::to_string(total) + " iters, " + std::to_string(sc.iterations) +
+             " per VU";
+      break;
+    }
+    case load::ExecutorKind::constant_vus: cols = std::to_string(sc.vus) + " VUs  " + of_r; break;
+    case load::ExecutorKind::ramping_vus:
+      cols = padded(sp.active_vus, digits(sc.peak_vus())) + "/" + std::to_string(sc.peak_vus()) + " VUs  " + of_r;
+      break;
+    case load::ExecutorKind::constant_arrival_rate:
+    case load::ExecutorKind::ramping_arrival_rate: {
+      char rate[48];
+      const double per_s = static_cast<double>(sc.rate) * 1e9 / static_cast<double>(sc.time_unit);
+      std::snprintf(rate, sizeof(rate), "%.2f iters/s", per_s);
+      cols = padded(sp.active_vus, digits(sc.resolved_max_vus())) + "/" + std::to_string(sc.resolved_max_vus()) +
+             " VUs  " + of_r + "  " + (sc.executor == load::ExecutorKind::constant_arrival_rate ? rate : "") +
+             (sp.dropped > 0 ? "  " + std::to_string(sp.dropped) + " dropped" : "");
+      break;
+    }
+  }
+  // A run that ended by itself ran every duration-bound scenario to its end, even if the last
+  // iteration finished a moment before the clock did.
+  if (done && interrupted == 0 && !stopping && sc.executor != load::ExecutorKind::shared_iterations &&
+      sc.executor != load::ExecutorKind::per_vu_iterations) {
+    fill = 1.0;
+  }
+  std::string status = " ";
+  if (done) status = interrupted > 0 || fill < 1.0 ? "\xE2\x9C\x97" : "\xE2\x9C\x93";  // ✗ / ✓
+  else if (stopping || own >= r) status = "\xE2\x86\x93";                             // ↓
+  char bar[32];
+  std::snprintf(bar, sizeof(bar), "[ %3.0f%% ]", std::min(fill, 1.0) * 100.0);
+  return sc.name + " " + status + " " + bar + " " + cols + "\n";
+}
+
+}  // namespace
+
+std::string render_progress(const load::Progress& p, const std::vector<load::ScenarioConfig>& scenarios) {
+  runtime::Nanos plan = 0;
+  for (const auto& sc : scenarios) plan = std::max(plan, sc.start_time + sc.regular_duration() + sc.graceful_stop);
   const int vu_width = digits(p.vus_max);
   std::string out = "running (" + format_progress_time(p.elapsed, plan) + "), " + padded(p.active_vus, vu_width) + "/" +
                     padded(p.vus_max, vu_width) + " VUs, " + std::to_string(p.iterations) + " complete and " +
                     std::to_string(p.interrupted) + " interrupted iterations\n";
-
-  double fill;
-  std::string status = " ";
-  std::string cols = std::to_string(sc.vus) + " VUs  ";
-  const std::string elapsed = format_progress_time(std::min(p.elapsed, sc.duration), sc.duration);
-  if (sc.executor == load::ExecutorKind::shared_iterations) {
-    fill = sc.iterations ? static_cast<double>(p.iterations) / static_cast<double>(sc.iterations) : 1.0;
-    const int w = digits(static_cast<std::int64_t>(sc.iterations));
-    cols += elapsed + "/" + runtime::format_go_duration(sc.duration) + "  " + padded(p.iterations, w) + "/" +
-            std::to_string(sc.iterations) + " shared iters";
-  } else {
-    fill = sc.duration ? static_cast<double>(std::min(p.elapsed, sc.duration)) / static_cast<double>(sc.duration) : 1.0;
-    cols += p.elapsed >= sc.duration ? runtime::format_go_duration(sc.duration)
-                                     : elapsed + "/" + runtime::format_go_duration(sc.duration);
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    const load::ScenarioProgress sp = i < p.scenarios.size() ? p.scenarios[i] : load::ScenarioProgress{};
+    out += scenario_line(sp, scenarios[i], p.elapsed, p.stopping, p.done, p.interrupted);
   }
-  if (p.done) status = p.interrupted > 0 || fill < 1.0 ? "\xE2\x9C\x97" : "\xE2\x9C\x93";  // ✗ / ✓
-  else if (p.stopping) status = "\xE2\x86\x93";                                            // ↓
-  char bar[32];
-  std::snprintf(bar, sizeof(bar), "[ %3.0f%% ]", std::min(fill, 1.0) * 100.0);
-  out += sc.name + " " + status + " " + bar + " " + cols + "\n";
 
   const double secs = static_cast<double>(p.elapsed) / 1e9;
-  char extra[160];
-  std::snprintf(extra, sizeof(extra), "inferload: %lld requests (%.0f/s), %lld failed\n", static_cast<long long>(p.requests),
-                secs > 0 ? static_cast<double>(p.requests) / secs : 0.0, static_cast<long long>(p.failed));
+  char extra[200];
+  std::snprintf(extra, sizeof(extra), "inferload: %lld requests (%.0f/s), %lld failed%s\n",
+                static_cast<long long>(p.requests), secs > 0 ? static_cast<double>(p.requests) / secs : 0.0,
+                static_cast<long long>(p.failed),
+                p.dropped > 0 ? (", " + std::to_string(p.dropped) + " iterations dropped").c_str() : "");
   out += extra;
   return out;
 }

@@ -30,7 +30,7 @@ MetricSummary gauge(std::string name, const load::GaugeStats& g) {
 // metric named in a threshold).
 MetricSummary empty_like(const std::string& base, std::string name) {
   if (base == "http_req_duration" || base == "grpc_req_duration" || base == "iteration_duration" ||
-      base.rfind("http_req_", 0) == 0) {
+      base == "grpc_req_duration_intended" || base == "schedule_lateness" || base.rfind("http_req_", 0) == 0) {
     if (base != "http_req_failed") return metrics::trend_metric(std::move(name), ValueKind::time, nullptr);
     return rate_metric(std::move(name), 0, 0);
   }
@@ -100,22 +100,21 @@ std::string base_name(const std::string& metric) { return metric.substr(0, metri
 
 }  // namespace
 
-void check_script_thresholds(const scv2::Script& script) {
-  for (const auto& decl : script.thresholds) {
+void check_thresholds(const std::vector<scv2::ThresholdDecl>& thresholds) {
+  for (const auto& decl : thresholds) {
     for (const auto& expr : decl.expressions) parse_threshold(expr, type_of(base_name(decl.metric)));
   }
 }
 
-RunReport build_report(const load::RunResult& result, const scenario::ProtocolShard& protocols,
-                       const load::ScenarioConfig& scenario, const scv2::Script& script, RunInfo info) {
-  const load::Shard& s = *result.totals;
+namespace {
+
+// k6's metrics of one set of samples: the whole run, or one scenario's (its {scenario:NAME}).
+std::vector<MetricSummary> collect(const load::Shard& s, const scenario::ProtocolShard& protocols,
+                                   std::uint64_t dropped_iterations) {
   const scenario::HttpReqMetrics& http = protocols.rest.http;
   const scenario::RestMetrics& rest = protocols.rest;
   const scenario::GrpcMetrics& grpc = protocols.grpc;
-  RunReport r;
-  r.test_run_duration_s = static_cast<double>(result.test_run_duration) / 1e9;
-  auto& m = r.metrics;
-
+  std::vector<MetricSummary> m;
   if (http.count > 0) {
     m.push_back(counter_metric("http_reqs", static_cast<double>(http.count)));
     m.push_back(rate_metric("http_req_failed", http.failed, http.count - http.failed));
@@ -129,18 +128,39 @@ RunReport build_report(const load::RunResult& result, const scenario::ProtocolSh
     m.push_back(trend("http_req_sending", http.sending));
     m.push_back(trend("http_req_waiting", http.waiting));
     m.push_back(trend("http_req_receiving", http.receiving));
+    if (http.duration_intended.count() > 0) m.push_back(trend("http_req_duration_intended", http.duration_intended));
   }
-  if (grpc.calls > 0) m.push_back(trend("grpc_req_duration", grpc.duration));
+  if (grpc.calls > 0) {
+    m.push_back(trend("grpc_req_duration", grpc.duration));
+    if (grpc.duration_intended.count() > 0) m.push_back(trend("grpc_req_duration_intended", grpc.duration_intended));
+  }
   if (s.iterations > 0) {
     m.push_back(counter_metric("iterations", static_cast<double>(s.iterations)));
     m.push_back(trend("iteration_duration", s.iteration_duration));
   }
-  if (result.dropped_iterations > 0) m.push_back(counter_metric("dropped_iterations", static_cast<double>(result.dropped_iterations)));
+  if (s.schedule_lateness.count() > 0) m.push_back(trend("schedule_lateness", s.schedule_lateness));
+  if (dropped_iterations > 0) m.push_back(counter_metric("dropped_iterations", static_cast<double>(dropped_iterations)));
   m.push_back(counter_metric("data_sent", static_cast<double>(s.data.sent), ValueKind::data));
   m.push_back(counter_metric("data_received", static_cast<double>(s.data.received), ValueKind::data));
   const std::uint64_t passed = rest.checks_passed + grpc.checks_passed;
   const std::uint64_t failed = rest.checks_failed + grpc.checks_failed;
   if (passed + failed > 0) m.push_back(rate_metric("checks", passed, failed));
+  return m;
+}
+
+}  // namespace
+
+RunReport build_report(const load::RunResult& result, const std::vector<ScenarioMeasures>& scenarios,
+                       const std::vector<scv2::ThresholdDecl>& thresholds, const scv2::Script& script, RunInfo info) {
+  const load::Shard& s = *result.totals;
+  scenario::ProtocolShard all;
+  for (const ScenarioMeasures& sm : scenarios) all.merge(*sm.protocols);
+  const scenario::RestMetrics& rest = all.rest;
+  const scenario::GrpcMetrics& grpc = all.grpc;
+  RunReport r;
+  r.test_run_duration_s = static_cast<double>(result.test_run_duration) / 1e9;
+  r.metrics = collect(s, all, result.dropped_iterations);
+  auto& m = r.metrics;
   if (rest.checks_passed + rest.checks_failed > 0) r.checks.push_back({script.check_name, rest.checks_passed, rest.checks_failed});
   if (grpc.checks_passed + grpc.checks_failed > 0) {
     r.checks.push_back({script.grpc_check_name, grpc.checks_passed, grpc.checks_failed});
@@ -148,26 +168,40 @@ RunReport build_report(const load::RunResult& result, const scenario::ProtocolSh
   m.push_back(gauge("vus", result.vus));
   m.push_back(gauge("vus_max", result.vus_max));
 
-  // Submetrics the script registers through thresholds. Every sample of a run carries the
-  // scenario's tag (there is no setup traffic in the measured metrics), so {scenario:<this
-  // scenario>} equals its parent and any other tag value selects nothing.
-  for (const auto& decl : script.thresholds) {
+  // Submetrics the thresholds register. Every sample carries its scenario's name as a tag
+  // (there is no setup traffic in the measured metrics), so {scenario:NAME} is that scenario's
+  // own metric and a name no scenario has selects nothing.
+  const std::string scenario_prefix = "{scenario:";
+  for (const auto& decl : thresholds) {
     const std::string base = base_name(decl.metric);
-    const std::string own_tag = "{scenario:" + scenario.name + "}";
     MetricSummary sub = empty_like(base, decl.metric);
-    if (decl.metric == base + own_tag) {
+    const std::string tag = decl.metric.substr(base.size());
+    if (tag.empty()) {
       for (const MetricSummary& parent : m) {
-        if (parent.name == base) {
-          sub = parent;
-          sub.name = decl.metric;
-          break;
+        if (parent.name == base) sub = parent;
+      }
+    } else if (tag.rfind(scenario_prefix, 0) == 0 && tag.back() == '}') {
+      const std::string name = tag.substr(scenario_prefix.size(), tag.size() - scenario_prefix.size() - 1);
+      for (const ScenarioMeasures& sm : scenarios) {
+        if (sm.config->name != name) continue;
+        for (const MetricSummary& own : collect(*sm.shard, *sm.protocols, sm.dropped_iterations)) {
+          if (own.name == base) sub = own;
         }
       }
     }
+    sub.name = decl.metric;
     sub.has_thresholds = true;
     for (const auto& expr : decl.expressions) {
       const ThresholdExpr e = parse_threshold(expr, sub.type);
       sub.thresholds.push_back({expr, !threshold_passes(e, sub, r.test_run_duration_s)});
+    }
+    if (tag.empty()) {
+      // A threshold on a metric itself marks that metric rather than adding a second one.
+      auto it = std::find_if(m.begin(), m.end(), [&](const MetricSummary& x) { return x.name == base; });
+      if (it != m.end()) {
+        *it = std::move(sub);
+        continue;
+      }
     }
     m.push_back(std::move(sub));
   }

@@ -184,6 +184,12 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
   w.end_array();
   w.key("iterations_interrupted");
   w.integer(info.iterations_interrupted);
+  w.key("driver_overloaded");
+  w.boolean(!info.driver_overload.empty());
+  w.key("driver_overload");
+  w.begin_array();
+  for (const std::string& why : info.driver_overload) w.string(why);
+  w.end_array();
   if (info.grpc) {
     w.key("grpc");
     w.begin_object();

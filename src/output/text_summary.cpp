@@ -365,6 +365,9 @@ void render_inferload(Text& text, const Context& ctx) {
     lines.emplace_back("grpc_statuses", statuses.empty() ? "none" : statuses);
   }
   add_failure_lines(lines, info.failures, ctx);
+  for (const std::string& why : info.driver_overload) {
+    lines.emplace_back("driver_overloaded", ctx.paint("WARNING: " + why, kRed));
+  }
 
   for (const char* name : {"http_req_duration", "grpc_req_duration"}) {
     const auto trend = std::find_if(ctx.report.metrics.begin(), ctx.report.metrics.end(), [&](const auto& m) {

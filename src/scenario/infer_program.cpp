@@ -28,11 +28,11 @@ class InferWorker;
 // request buffer) is allocated only when REST is on.
 class InferVu final : public load::VuProgram {
  public:
-  InferVu(InferWorker& w, int vu_number);
-  runtime::Task<IterationEnd> iterate() override;
+  InferVu(InferWorker& w, const load::VuIdentity& id);
+  runtime::Task<IterationEnd> iterate(const load::IterationStart& start) override;
 
  private:
-  runtime::Task<IterationEnd> rest_calls(scv2::ModelPick pick);
+  runtime::Task<IterationEnd> rest_calls(scv2::ModelPick pick, load::IterationStart start);
   // The call as grpc-go's Invoke would end it when no stream was to be had.
   grpc::CallResult no_stream(const http2::ConnectionPool::Acquired& a, Nanos start) const;
 
@@ -43,6 +43,7 @@ class InferVu final : public load::VuProgram {
   };
 
   InferWorker& w_;
+  std::uint32_t owner_;
   scv2::Rng rng_;
   std::unique_ptr<Rest> rest_;
   std::optional<scv2::GrpcRequestBuffer> grpc_buffer_;
@@ -61,8 +62,8 @@ class InferWorker final : public load::WorkerProgram {
   ~InferWorker() override {
     if (pool) state.grpc_connections_opened += pool->connections_opened();
   }
-  std::unique_ptr<load::VuProgram> make_vu(int vu_number) override {
-    return std::make_unique<InferVu>(*this, vu_number);
+  std::unique_ptr<load::VuProgram> make_vu(const load::VuIdentity& id) override {
+    return std::make_unique<InferVu>(*this, id);
   }
   runtime::Task<void> start() override {
     // Connections are opened before the VUs start, as k6 connects in its (unmeasured) setup:
@@ -84,9 +85,13 @@ class InferWorker final : public load::WorkerProgram {
 InferVu::Rest::Rest(InferWorker& w)
     : client(w.reactor, w.plan.http_endpoint, w.plan.http_timeout), buffer(*w.plan.targets) {}
 
-InferVu::InferVu(InferWorker& w, int vu_number) : w_(w), rng_(w.plan.seed + static_cast<std::uint64_t>(vu_number)) {
+InferVu::InferVu(InferWorker& w, const load::VuIdentity& id)
+    : w_(w), owner_(id.owner), rng_(w.plan.seed + static_cast<std::uint64_t>(id.number)) {
   const InferPlan& p = w.plan;
-  if (p.http_iterations > 0) rest_ = std::make_unique<Rest>(w);
+  if (p.http_iterations > 0) {
+    rest_ = std::make_unique<Rest>(w);
+    rest_->client.set_owner(owner_);
+  }
   if (p.grpc_targets) {
     grpc_buffer_.emplace(*p.grpc_targets);
     reader_.emplace(p.max_message_size);
@@ -115,12 +120,12 @@ grpc::CallResult InferVu::no_stream(const http2::ConnectionPool::Acquired& a, Na
   return r;
 }
 
-runtime::Task<IterationEnd> InferVu::rest_calls(scv2::ModelPick pick) {
+runtime::Task<IterationEnd> InferVu::rest_calls(scv2::ModelPick pick, load::IterationStart start) {
   const InferPlan& p = w_.plan;
   const http1::RequestTemplate& request = p.targets->rest(pick, rest_->buffer);
   for (int k = 0; k < p.http_iterations; ++k) {
     const http1::Exchange x = co_await rest_->client.exchange(request);
-    if (record_rest(w_.state.metrics, w_.shard, x) == RequestFate::interrupted) co_return IterationEnd::interrupted;
+    if (record_rest(w_.state.metrics, w_.shard, x, start) == RequestFate::interrupted) co_return IterationEnd::interrupted;
     if (x.failure == net::Failure::no_resources) co_return IterationEnd::out_of_resources;
   }
   co_return IterationEnd::completed;
@@ -128,19 +133,20 @@ runtime::Task<IterationEnd> InferVu::rest_calls(scv2::ModelPick pick) {
 
 // The gRPC calls are made in this frame, the call itself embedded (grpc::UnaryCall), with no
 // nested coroutine while a call is in flight: each suspended frame is memory every VU holds.
-runtime::Task<IterationEnd> InferVu::iterate() {
+runtime::Task<IterationEnd> InferVu::iterate(const load::IterationStart& start_ref) {
+  const load::IterationStart started = start_ref;  // the caller's copy may not outlive a suspension
   const InferPlan& p = w_.plan;
   const scv2::ModelPick pick = p.targets->pick(rng_);
   const bool both = p.http_iterations > 0 && p.grpc_targets;
   const bool use_grpc = both ? (rng_.next() >> 63) != 0 : p.grpc_targets != nullptr;
-  if (!use_grpc) co_return co_await rest_calls(pick);
+  if (!use_grpc) co_return co_await rest_calls(pick, started);
 
   const grpc::RequestBytes request = p.grpc_targets->request(pick, *grpc_buffer_);
   // Per-iteration connections, as SCv2's k6 scripts open them: allocated with the iteration.
   std::unique_ptr<http2::ConnectionPool> own;
   if (p.grpc_mode == GrpcConnections::per_iteration) {
     own = std::make_unique<http2::ConnectionPool>(w_.reactor, p.http2, p.grpc_endpoint, p.grpc_authority, 1,
-                                                  &w_.shard.data);
+                                                  &w_.shard.data, owner_);
   }
   http2::ConnectionPool& pool = own ? *own : *w_.pool;
   IterationEnd end = IterationEnd::completed;
@@ -150,17 +156,17 @@ runtime::Task<IterationEnd> InferVu::iterate() {
     http2::Connection* connection = nullptr;
     grpc::CallResult r;
     {
-      const http2::ConnectionPool::Acquired a = co_await pool.acquire(deadline);
+      const http2::ConnectionPool::Acquired a = co_await pool.acquire(deadline, owner_);
       connection = a.connection;
       if (!connection) r = no_stream(a, start);
     }
     if (connection) {
-      r = co_await grpc::UnaryCall(*connection, request, *reader_, deadline);
+      r = co_await grpc::UnaryCall(*connection, request, *reader_, deadline, owner_);
       // Measured from when the call was asked for, as grpc-go's Invoke does: the wait for a
       // free stream (the server's stream limit) is part of what the caller sees.
       r.started_at = start;
     }
-    if (record_grpc(w_.state.metrics, w_.shard, r) == RequestFate::interrupted) {
+    if (record_grpc(w_.state.metrics, w_.shard, r, started) == RequestFate::interrupted) {
       end = IterationEnd::interrupted;
       break;
     }

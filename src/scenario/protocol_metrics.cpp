@@ -1,5 +1,7 @@
 #include "inferload/scenario/protocol_metrics.hpp"
 
+#include <algorithm>
+
 namespace inferload::scenario {
 
 void FailureCounts::record(const http1::Exchange& x) noexcept {
@@ -34,6 +36,7 @@ void HttpReqMetrics::merge(const HttpReqMetrics& o) noexcept {
   waiting.merge(o.waiting);
   receiving.merge(o.receiving);
   duration_expected.merge(o.duration_expected);
+  duration_intended.merge(o.duration_intended);
   count += o.count;
   failed += o.failed;
 }
@@ -47,6 +50,7 @@ void RestMetrics::merge(const RestMetrics& o) noexcept {
 
 void GrpcMetrics::merge(const GrpcMetrics& o) noexcept {
   duration.merge(o.duration);
+  duration_intended.merge(o.duration_intended);
   calls += o.calls;
   for (std::size_t i = 0; i < kStatuses; ++i) by_status[i] += o.by_status[i];
   for (std::size_t i = 0; i < kKinds; ++i) by_failure[i] += o.by_failure[i];
@@ -56,7 +60,8 @@ void GrpcMetrics::merge(const GrpcMetrics& o) noexcept {
   checks_failed += o.checks_failed;
 }
 
-metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::Exchange& x) noexcept {
+metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::Exchange& x,
+                                 const load::IterationStart& start) noexcept {
   using metrics::RequestFate;
   s.data.sent += x.bytes_sent;
   s.data.received += x.bytes_received;
@@ -68,6 +73,7 @@ metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::
   HttpReqMetrics& h = p.rest.http;
   ++h.count;
   h.duration.record(x.timings.duration);
+  if (start.scheduled) h.duration_intended.record(std::max<runtime::Nanos>(x.ended_at - start.intended, 0));
   h.blocked.record(x.timings.blocked);
   h.connecting.record(x.timings.connecting);
   h.sending.record(x.timings.sending);
@@ -90,7 +96,8 @@ metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::
   return fate;
 }
 
-metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::CallResult& r) noexcept {
+metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::CallResult& r,
+                                 const load::IterationStart& start) noexcept {
   using metrics::RequestFate;
   if (r.failure == grpc::CallFailure::interrupted) {
     s.record_request(RequestFate::interrupted);
@@ -99,6 +106,7 @@ metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::C
   GrpcMetrics& g = p.grpc;
   ++g.calls;
   g.duration.record(r.duration());
+  if (start.scheduled) g.duration_intended.record(std::max<runtime::Nanos>(r.ended_at - start.intended, 0));
   ++g.by_status[static_cast<std::size_t>(r.status) < GrpcMetrics::kStatuses ? static_cast<std::size_t>(r.status) : 2];
   RequestFate fate = RequestFate::ok;
   if (r.ok()) {

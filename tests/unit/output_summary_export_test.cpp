@@ -207,6 +207,8 @@ constexpr const char* kExpected = R"json({
             }
         ],
         "iterations_interrupted": 0,
+        "driver_overloaded": false,
+        "driver_overload": [],
         "test_run_duration_s": 10
     }
 })json";

@@ -148,8 +148,9 @@ TEST(FailureCounts, ReportRowsByCountThenCode) {
   result.totals = std::make_unique<load::Shard>();
   result.totals->merge(s.run);
   const load::ScenarioConfig scenario;
-  const output::RunReport r = output::build_report(result, s.protocols, scenario, scv2::find_script("infer_constant_vu"),
-                                                   output::RunInfo{});
+  const scv2::Script& script = scv2::find_script("infer_constant_vu");
+  const std::vector<output::ScenarioMeasures> measures = {{&scenario, result.totals.get(), &s.protocols, 0}};
+  const output::RunReport r = output::build_report(result, measures, script.thresholds, script, output::RunInfo{});
   const auto& rows = r.info.failures;
   ASSERT_EQ(rows.size(), 5u);
   // Equal counts go by error_code: 1000 before 1500, then 0 (a 301) before 1212.

@@ -15,6 +15,9 @@ enum ExitCode : int {
   kExitInvalidConfig = 104,
   kExitSignal = 105,
   kExitSetupFailed = 107,
+  // --fail-on-driver-overload: the test ran but its numbers are the driver's; k6 exits 110 for a
+  // test its script marked as failed.
+  kExitDriverOverloaded = 110,
   kExitOtherError = 255,  // k6 exits -1 for flag errors and anything unclassified
 };
 
@@ -33,6 +36,15 @@ struct RunArgs {
   std::optional<std::string> vus;
   std::optional<std::string> iterations;
   std::optional<std::string> duration;
+  std::vector<std::string> stages;               // -s DURATION:TARGET, repeatable or comma-separated
+  std::optional<std::string> rate;               // constant-arrival-rate (ramping's startRate with -s)
+  std::optional<std::string> time_unit;
+  std::optional<std::string> pre_allocated_vus;
+  std::optional<std::string> max_vus;
+  std::optional<std::string> config;             // a k6 options file (JSON)
+  bool precise_timing = false;
+  std::optional<std::string> max_lateness;
+  bool fail_on_driver_overload = false;
   std::optional<std::string> summary_export;
   std::optional<std::string> summary_trend_stats;
   std::optional<std::string> summary_time_unit;

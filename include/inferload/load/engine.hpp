@@ -1,7 +1,9 @@
 #pragma once
-// Runs one scenario: starts the workers, gives each its share of the VUs, watches the clock
-// (end of the regular duration, end of the graceful stop), answers a stop request, reports live
-// progress every second, and merges what the workers measured once they have all stopped.
+// Runs the scenarios of a test, concurrently, on one set of workers: each worker runs its share
+// of every scenario (its executor's WorkerExecutor and its program's WorkerProgram). The engine
+// watches the clock (each scenario's start, the end of its regular duration, its hard stop),
+// answers a stop request, reports live progress every second, and merges what the workers
+// measured, per scenario and in total, once they have all stopped.
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,22 +16,41 @@
 
 namespace inferload::load {
 
+// One scenario and what its iterations do.
+struct ScenarioRun {
+  ScenarioConfig config;
+  Program* program = nullptr;  // outlives the run
+};
+
+// At most this many scenarios: a VU's timer owner tag keeps the scenario in its top byte.
+inline constexpr std::size_t kMaxScenarios = 255;
+
 struct RunOptions {
-  ScenarioConfig scenario;
+  std::vector<ScenarioRun> scenarios;  // validated, at most kMaxScenarios
   int workers = 1;
   std::vector<int> cpus;  // worker i runs on cpus[i % size]; empty: no pinning
   runtime::BackendChoice backend;
-  Program* program = nullptr;  // what every iteration does; outlives the run
+};
+
+// How many workers a run uses: no more than the most VUs any scenario can have at once.
+int effective_workers(const RunOptions& options) noexcept;
+
+struct ScenarioProgress {
+  std::int64_t active_vus = 0;
+  std::int64_t iterations = 0;
+  std::int64_t dropped = 0;
 };
 
 struct Progress {
   Nanos elapsed = 0;
+  std::vector<ScenarioProgress> scenarios;  // in RunOptions::scenarios' order
   std::int64_t active_vus = 0;
-  int vus_max = 0;
+  std::int64_t vus_max = 0;
   std::int64_t iterations = 0;
   std::int64_t interrupted = 0;
   std::int64_t requests = 0;
   std::int64_t failed = 0;
+  std::int64_t dropped = 0;
   bool stopping = false;  // past the regular duration, or stopped by the user
   bool done = false;
 };
@@ -39,14 +60,21 @@ struct GaugeStats {
   void sample(double v, bool first) noexcept;
 };
 
+struct ScenarioResult {
+  std::unique_ptr<Shard> totals;  // the scenario's shards of every worker, merged
+  std::uint64_t dropped_iterations = 0;
+};
+
 struct RunResult {
-  std::unique_ptr<Shard> totals;  // every worker's shard merged
+  std::unique_ptr<Shard> totals;  // every scenario of every worker, merged
+  std::vector<ScenarioResult> scenarios;  // in RunOptions::scenarios' order
   Nanos test_run_duration = 0;
   GaugeStats vus;
   GaugeStats vus_max;
   std::uint64_t dropped_iterations = 0;
   bool stopped_by_user = false;
   int workers = 0;
+  std::vector<double> worker_cpu_seconds;  // each worker thread's own CPU time (user + system)
   std::vector<std::string> worker_errors;
 };
 
@@ -68,6 +96,7 @@ class Engine {
   // Defined in engine.cpp; public only so that the VU coroutine there can name them.
   struct Shared;
   struct WorkerSlot;
+  struct ScenarioWorker;
 
  private:
   RunOptions opt_;

@@ -10,10 +10,13 @@
 #include <memory>
 
 #include "inferload/load/shard.hpp"
+#include "inferload/runtime/clock.hpp"
 #include "inferload/runtime/reactor.hpp"
 #include "inferload/runtime/task.hpp"
 
 namespace inferload::load {
+
+using runtime::Nanos;
 
 enum class IterationEnd : std::uint8_t {
   completed,         // every call of the iteration was made and recorded
@@ -21,11 +24,27 @@ enum class IterationEnd : std::uint8_t {
   out_of_resources,  // the process ran out of sockets: the VU pauses before the next one
 };
 
+// When an iteration was meant to start. Arrival-rate executors start iterations on a schedule:
+// a request's latency measured from its iteration's intended start shows the time it waited for
+// a late driver or a stalled server, which the latency from its own send hides (coordinated
+// omission). Closed-loop executors have no schedule.
+struct IterationStart {
+  Nanos intended = 0;  // absolute (runtime::now_ns() clock); meaningful only when scheduled
+  bool scheduled = false;
+};
+
 class VuProgram {
  public:
   virtual ~VuProgram() = default;
   // One iteration. Never throws: failures are recorded as metrics by the program.
-  virtual runtime::Task<IterationEnd> iterate() = 0;
+  virtual runtime::Task<IterationEnd> iterate(const IterationStart& start) = 0;
+};
+
+// Who a VU is: k6's __VU, and the tag its waits' timers carry so that the worker can interrupt
+// this VU alone (runtime::TimerQueue::fire_interrupted_if).
+struct VuIdentity {
+  int number = 0;           // counts from 1 within the scenario, as k6's __VU
+  std::uint32_t owner = 0;  // never 0
 };
 
 struct WorkerContext {
@@ -37,8 +56,7 @@ struct WorkerContext {
 class WorkerProgram {
  public:
   virtual ~WorkerProgram() = default;
-  // vu_number counts from 1, as k6's __VU does.
-  virtual std::unique_ptr<VuProgram> make_vu(int vu_number) = 0;
+  virtual std::unique_ptr<VuProgram> make_vu(const VuIdentity& vu) = 0;
   // Before the worker's VUs start: time to open connections. Bounded by the program itself.
   virtual runtime::Task<void> start() { co_return; }
   // After the worker's last VU has ended, before the program is destroyed: time to close

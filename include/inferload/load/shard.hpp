@@ -18,6 +18,11 @@ struct Shard {
   std::uint64_t iterations = 0;
   std::uint64_t iterations_interrupted = 0;
   std::uint64_t iterations_started = 0;
+  // Arrival-rate executors: iterations due when no VU was free and maxVUs was reached, and how
+  // late each started iteration began after its intended start (k6's dropped_iterations, and
+  // schedule_lateness, which k6 does not have).
+  std::uint64_t dropped_iterations = 0;
+  metrics::Histogram schedule_lateness;
   metrics::ByteCounts data;            // data_sent, data_received
   metrics::RequestAccounting requests;  // every request issued, by fate
 
@@ -27,6 +32,8 @@ struct Shard {
   metrics::LiveCounter live_requests;
   metrics::LiveCounter live_failed;
   metrics::LiveCounter live_active_vus;
+  metrics::LiveCounter live_vus_max;  // VUs made so far (k6's vus_max)
+  metrics::LiveCounter live_dropped;
 
   // One request of any protocol. k6 emits no sample for a request cut off by a hard stop, so
   // the progress line does not count those; the accounting does.

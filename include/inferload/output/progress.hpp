@@ -2,6 +2,7 @@
 // The live progress block k6 prints every second when stdout is not a terminal (Kubernetes
 // logs, CI), followed by one line of inferload's own figures.
 #include <string>
+#include <vector>
 
 #include "inferload/load/engine.hpp"
 
@@ -11,6 +12,7 @@ namespace inferload::output {
 // can get): 5.0s, 05.0s, 0m05.0s, 00m05.0s, 0h00m05.0s, 00h00m05.0s, 0d00h00m05.0s.
 std::string format_progress_time(runtime::Nanos t, runtime::Nanos max);
 
-std::string render_progress(const load::Progress& p, const load::ScenarioConfig& scenario);
+// The block for the run's scenarios, in the order they were given.
+std::string render_progress(const load::Progress& p, const std::vector<load::ScenarioConfig>& scenarios);
 
 }  // namespace inferload::output

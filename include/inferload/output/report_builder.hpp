@@ -1,5 +1,7 @@
 #pragma once
 // Turns what the engine measured into k6's metrics, submetrics, checks and thresholds.
+#include <vector>
+
 #include "inferload/load/engine.hpp"
 #include "inferload/output/run_report.hpp"
 #include "inferload/scenario/protocol_metrics.hpp"
@@ -9,10 +11,18 @@ namespace inferload::output {
 
 // Threshold expressions are evaluated here; an expression that does not parse throws
 // std::invalid_argument (scripts are checked before a run, see check_script_thresholds).
-RunReport build_report(const load::RunResult& result, const scenario::ProtocolShard& protocols,
-                       const load::ScenarioConfig& scenario, const scv2::Script& script, RunInfo info);
+// What one scenario measured.
+struct ScenarioMeasures {
+  const load::ScenarioConfig* config = nullptr;
+  const load::Shard* shard = nullptr;
+  const scenario::ProtocolShard* protocols = nullptr;
+  std::uint64_t dropped_iterations = 0;
+};
 
-// Throws std::invalid_argument if a threshold of the script cannot be parsed for its metric.
-void check_script_thresholds(const scv2::Script& script);
+RunReport build_report(const load::RunResult& result, const std::vector<ScenarioMeasures>& scenarios,
+                       const std::vector<scv2::ThresholdDecl>& thresholds, const scv2::Script& script, RunInfo info);
+
+// Throws std::invalid_argument if a threshold cannot be parsed for its metric.
+void check_thresholds(const std::vector<scv2::ThresholdDecl>& thresholds);
 
 }  // namespace inferload::output

@@ -24,6 +24,9 @@ struct RunInfo {
   // error_code and status.
   std::vector<FailureSummary> failures;
   std::uint64_t iterations_interrupted = 0;
+  // Whether the driver itself was the bottleneck, and why: schedule_lateness p(99) above
+  // --max-lateness, or a worker whose thread was on the CPU nearly all the run. Empty: it was not.
+  std::vector<std::string> driver_overload;
   // gRPC, when it ran: the connection strategy ("pooled, 1 per worker", "per-iteration"), the
   // connections opened, and every call with a result by its status (name, count), OK first.
   bool grpc = false;

@@ -6,6 +6,7 @@
 
 #include "inferload/grpc/call.hpp"
 #include "inferload/http1/client.hpp"
+#include "inferload/load/program.hpp"
 #include "inferload/load/shard.hpp"
 #include "inferload/metrics/histogram.hpp"
 
@@ -15,6 +16,9 @@ namespace inferload::scenario {
 struct HttpReqMetrics {
   metrics::Histogram duration, blocked, connecting, sending, waiting, receiving;
   metrics::Histogram duration_expected;  // http_req_duration{expected_response:true}
+  // Scheduled iterations only: from the iteration's intended start to the response's end
+  // (http_req_duration_intended), which a late start or a stalled server cannot hide.
+  metrics::Histogram duration_intended;
   std::uint64_t count = 0;               // http_reqs
   std::uint64_t failed = 0;              // http_req_failed's non-zero samples
 
@@ -51,6 +55,7 @@ struct GrpcMetrics {
   static constexpr std::size_t kStatuses = grpc::kMaxStatusCode + 1;
   static constexpr std::size_t kKinds = 256;
   metrics::Histogram duration;  // grpc_req_duration
+  metrics::Histogram duration_intended;  // grpc_req_duration_intended, scheduled iterations only
   std::uint64_t calls = 0;      // calls with a result (not cut off by a hard stop)
   std::array<std::uint64_t, kStatuses> by_status{};  // every call with a result, by its status tag
   // Failed calls by why (grpc::CallFailure), and those that failed in transport by net::Failure.
@@ -73,8 +78,10 @@ struct ProtocolShard {
 };
 
 // One REST inference: k6's HTTP metrics, the check, data bytes and the request's fate.
-metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::Exchange& x) noexcept;
+metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::Exchange& x,
+                                 const load::IterationStart& start = {}) noexcept;
 // One gRPC call (its bytes are counted by the connection, which sees every frame).
-metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::CallResult& r) noexcept;
+metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::CallResult& r,
+                                 const load::IterationStart& start = {}) noexcept;
 
 }  // namespace inferload::scenario

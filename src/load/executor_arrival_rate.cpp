@@ -1,0 +1,114 @@
+// constant-arrival-rate and ramping-arrival-rate: iterations start on a schedule, whatever the
+// server does (k6-semantics.md 2.2). Each worker paces its own share of the schedule
+// (load::ArrivalSchedule) with its own share of preAllocatedVUs and maxVUs. A due iteration
+// takes an idle VU; with none idle a new VU is made at once, up to maxVUs (making one costs
+// microseconds here, not a JS runtime's init, so the pacer never waits for it); beyond maxVUs
+// the iteration is dropped. Late wake-ups start the overdue iterations back to back, each with
+// its own intended start, so that the lateness is measured, not hidden.
+#include <vector>
+
+#include "executors.hpp"
+#include "inferload/load/arrival_schedule.hpp"
+
+namespace inferload::load {
+namespace {
+
+class ArrivalRateWorker final : public WorkerExecutor {
+ public:
+  ArrivalRateWorker(const ScenarioConfig& c, int index, int workers)
+      : c_(c),
+        schedule_(c.executor == ExecutorKind::constant_arrival_rate
+                      ? ArrivalSchedule::constant(c.rate, c.time_unit, c.duration, index, workers)
+                      : ArrivalSchedule::ramping(c.rate, c.time_unit, c.stages, index, workers)),
+        pre_allocated_(striped_share(c.pre_allocated_vus, index, workers)),
+        max_vus_(striped_share(c.resolved_max_vus(), index, workers)) {}
+
+  runtime::Task<void> run(ExecutorHost& host) override {
+    idle_.reserve(static_cast<std::size_t>(max_vus_));
+    for (std::int64_t i = 0; i < pre_allocated_; ++i) new_vu(host);
+    runtime::Reactor& r = host.reactor();
+    Nanos due = 0;
+    while (schedule_.next(due)) {
+      const Nanos at = host.start() + due;
+      if (at >= host.regular_end()) break;
+      if (runtime::now_ns() < at &&
+          co_await runtime::sleep_until(r, at, host.scenario_owner()) == runtime::FireReason::interrupted) {
+        break;
+      }
+      if (!host.may_start()) break;
+      if (idle_.empty() && made_ < max_vus_) new_vu(host);
+      if (idle_.empty()) {
+        host.drop(1);
+        continue;
+      }
+      Vu* vu = idle_.back();
+      idle_.pop_back();
+      vu->intended = at;
+      std::coroutine_handle<> h = vu->idle_waiter;
+      vu->idle_waiter = {};
+      h.resume();
+    }
+    stopped_ = true;
+    // The idle VUs end now; the busy ones when their iteration does.
+    std::vector<Vu*> idle;
+    idle.swap(idle_);
+    for (Vu* vu : idle) {
+      std::coroutine_handle<> h = vu->idle_waiter;
+      vu->idle_waiter = {};
+      h.resume();
+    }
+  }
+
+ private:
+  struct Idle {
+    ArrivalRateWorker& w;
+    Vu& vu;
+    bool await_ready() const noexcept { return w.stopped_; }
+    void await_suspend(std::coroutine_handle<> h) noexcept {
+      vu.idle_waiter = h;
+      w.idle_.push_back(&vu);
+    }
+    void await_resume() const noexcept {}
+  };
+
+  void new_vu(ExecutorHost& host) {
+    ++made_;
+    host.spawn(vu_loop(host, host.add_vu()));
+  }
+
+  runtime::Task<void> vu_loop(ExecutorHost& host, Vu& vu) {
+    for (;;) {
+      co_await Idle{*this, vu};
+      if (stopped_) break;
+      const IterationStart start{vu.intended, true};
+      const Nanos started = host.begin_iteration(vu, start);
+      const IterationEnd end = co_await vu.program->iterate(start);
+      host.end_iteration(vu, started, end);
+      if (end == IterationEnd::interrupted) break;
+    }
+  }
+
+  const ScenarioConfig& c_;
+  ArrivalSchedule schedule_;
+  std::int64_t pre_allocated_, max_vus_;
+  std::int64_t made_ = 0;
+  std::vector<Vu*> idle_;  // last in, first out: the VU used last has the warmest connection
+  bool stopped_ = false;
+};
+
+class ArrivalRate final : public Executor {
+ public:
+  explicit ArrivalRate(const ScenarioConfig& c) : c_(c) {}
+  std::unique_ptr<WorkerExecutor> for_worker(int index, int workers) override {
+    return std::make_unique<ArrivalRateWorker>(c_, index, workers);
+  }
+
+ private:
+  ScenarioConfig c_;
+};
+
+}  // namespace
+
+std::unique_ptr<Executor> make_arrival_rate(const ScenarioConfig& c) { return std::make_unique<ArrivalRate>(c); }
+
+}  // namespace inferload::load

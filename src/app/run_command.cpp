@@ -467,6 +467,7 @@ int run_command(const RunArgs& a) {
   opt.workers = workers;
   opt.cpus = cpus;
   opt.backend = backend;
+  if (a.precise_timing) opt.spin_before_deadline = 50 * runtime::kMicrosecond;
   for (const auto& sc : scenarios) opt.scenarios.push_back({sc, nullptr});
   const int effective_workers = load::effective_workers(opt);
   // HTTP/1.1: one keep-alive connection per VU; gRPC: the pools, or one per VU per iteration.

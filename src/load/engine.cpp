@@ -252,6 +252,7 @@ RunResult Engine::run(const MonitorHooks& hooks) {
       // kernel's default 50 us of slack: arrival-rate schedules are kept to the microsecond.
       ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
       w->reactor = &r;
+      r.set_spin_before_deadline(w->shared.opt.spin_before_deadline);
       struct Alive {
         WorkerSlot& w;
         ~Alive() {

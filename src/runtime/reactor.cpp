@@ -109,7 +109,13 @@ void Reactor::run() {
     timers_.fire_expired(now_);
     run_turn_hooks();
     if (live_tasks_ == 0) break;
-    wait_and_dispatch(armed_hooks_.head ? now_ : timers_.next_deadline());
+    Nanos deadline = armed_hooks_.head ? now_ : timers_.next_deadline();
+    if (spin_before_deadline_ > 0 && deadline != kNever && deadline > now_) {
+      // Waking from a sleep costs microseconds that vary; the precise mode wakes that much early
+      // and polls, without sleeping, through the last stretch.
+      deadline = deadline - now_ <= spin_before_deadline_ ? now_ : deadline - spin_before_deadline_;
+    }
+    wait_and_dispatch(deadline);
   }
 }
 

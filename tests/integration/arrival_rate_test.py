@@ -78,6 +78,15 @@ class ConstantRate(unittest.TestCase):
         self.assertGreaterEqual(intended["min"], s["metrics"]["http_req_duration"]["min"] - 1e-9)
         self.assertIn("200.00 iterations/s for 5s (maxVUs: 5-50, gracefulStop: 30s)", out)
 
+    def test_precise_timing_keeps_the_same_schedule(self):
+        with Sim(SCV2_SIM) as sim:
+            code, out, err, s = run(sim, "--rate", "500", "-d", "2s", "--pre-allocated-vus", "5", "--max-vus", "50",
+                                    "--precise-timing")
+            served = sim.stats()["rest_infer"]
+        self.assertEqual(code, 0, err)
+        self.assertEqual(count(s, "iterations"), 1000)
+        self.assertEqual(served, 1000)
+
     def test_ramping_rate_starts_the_area_under_the_rate(self):
         # 10/s for 2 s, then 10 -> 50/s over 2 s: area 20 + 60 = 80; the 80th is due exactly at
         # 4 s, where the scenario ends, and does not run.

@@ -30,6 +30,8 @@ struct RunOptions {
   int workers = 1;
   std::vector<int> cpus;  // worker i runs on cpus[i % size]; empty: no pinning
   runtime::BackendChoice backend;
+  // Spin this long before each deadline instead of sleeping through it (--precise-timing); 0: off.
+  Nanos spin_before_deadline = 0;
 };
 
 // How many workers a run uses: no more than the most VUs any scenario can have at once.

@@ -78,6 +78,11 @@ class Reactor {
   // from a hook). Arming an armed hook does nothing.
   void at_turn_end(TurnHook& hook) noexcept;
 
+  // Precise timing: the loop stops sleeping this long before the earliest deadline and polls
+  // until it passes, so a timer fires within the loop's turn time of its deadline rather than
+  // within the kernel's wake-up latency; it costs a busy CPU while deadlines are near. 0: off.
+  void set_spin_before_deadline(Nanos d) noexcept { spin_before_deadline_ = d; }
+
   // Thread-safe: runs fn on the reactor's thread at its next turn.
   void post(std::function<void()> fn);
 
@@ -103,6 +108,7 @@ class Reactor {
   TimerQueue timers_;
   Nanos now_ = now_ns();
   std::size_t live_tasks_ = 0;
+  Nanos spin_before_deadline_ = 0;
   TurnHook::List armed_hooks_;
   TurnHook::List running_hooks_;
 

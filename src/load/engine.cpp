@@ -91,6 +91,8 @@ struct Engine::ScenarioWorker final : ExecutorHost {
     return !w.shared.stop_new.load(std::memory_order_relaxed) && runtime::now_ns() < s.regular_end;
   }
 
+  bool stopped() const noexcept override { return w.shared.stop_new.load(std::memory_order_relaxed); }
+
   Vu& add_vu() override {
     auto vu = std::make_unique<Vu>();
     const auto local = static_cast<std::uint32_t>(vus.size());

@@ -35,7 +35,9 @@ class ArrivalRateWorker final : public WorkerExecutor {
           co_await runtime::sleep_until(r, at, host.scenario_owner()) == runtime::FireReason::interrupted) {
         break;
       }
-      if (!host.may_start()) break;
+      // Due within the regular duration, it starts even if the loop woke after the end: late,
+      // and measured so, but never silently lost.
+      if (host.stopped()) break;
       if (idle_.empty() && made_ < max_vus_) new_vu(host);
       if (idle_.empty()) {
         host.drop(1);

@@ -178,6 +178,11 @@ void AsioReactor::wait_and_dispatch(Nanos deadline) {
     // run_one_until() returns at once, running nothing, for a time already past: work deferred
     // to the turn's end must not keep ready handlers from ever running.
     ran = io_.poll_one();
+  } else if (deadline - now_ns() < kNearDeadline) {
+    // run_one_until() sleeps in epoll_wait, whose timeout counts whole milliseconds (rounded
+    // up): a deadline this near would be missed by up to 1 ms. A timer wakes the wait in time.
+    arm_wake_timer(deadline);
+    ran = io_.run_one();
   } else {
     ran = io_.run_one_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline)));
   }
@@ -186,6 +191,18 @@ void AsioReactor::wait_and_dispatch(Nanos deadline) {
   // posted work (a hard stop) and the freeing of retired sockets always get their turn.
   while (ran != 0 && ran < kHandlerBudget && io_.poll_one() != 0) ++ran;
   retired_.free_settled();
+}
+
+void AsioReactor::arm_wake_timer(Nanos deadline) {
+  if (wake_timer_deadline_ == deadline) return;
+  wake_timer_deadline_ = deadline;
+  const std::uint64_t generation = ++wake_timer_generation_;
+  // Re-arming cancels the earlier wait; its handler then runs once, aborted, and must not
+  // forget the newer deadline.
+  wake_timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline)));
+  wake_timer_.async_wait([this, generation](const boost::system::error_code&) {
+    if (generation == wake_timer_generation_) wake_timer_deadline_ = kNever;
+  });
 }
 
 void AsioReactor::wake() noexcept {

@@ -5,6 +5,7 @@
 // response in steady state.
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <vector>
@@ -27,6 +28,8 @@ class AsioReactor final : public Reactor {
 
   // Handlers run per loop turn at most; between turns the loop fires timers and posted work.
   static constexpr std::size_t kHandlerBudget = 256;
+  // Deadlines nearer than this are kept by a timer rather than by epoll_wait's timeout.
+  static constexpr Nanos kNearDeadline = 2 * kMillisecond;
 
   boost::asio::io_context& io() noexcept { return io_; }
   void stamp() noexcept { set_now(now_ns()); }
@@ -36,8 +39,14 @@ class AsioReactor final : public Reactor {
   void wait_and_dispatch(Nanos deadline) override;
   void wake() noexcept override;
 
+  // Arms the deadline on a timer (a timerfd, exact to the nanosecond) unless it already is.
+  void arm_wake_timer(Nanos deadline);
+
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  boost::asio::steady_timer wake_timer_{io_};
+  Nanos wake_timer_deadline_ = kNever;  // kNever: not armed
+  std::uint64_t wake_timer_generation_ = 0;
   RetiredSockets<AsioSocket> retired_;
 };
 

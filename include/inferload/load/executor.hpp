@@ -46,6 +46,8 @@ class ExecutorHost {
   virtual Nanos regular_end() const noexcept = 0;
   // False once no new iteration may start: the regular duration is over or the run is stopping.
   virtual bool may_start() const noexcept = 0;
+  // True once the run is being stopped (a signal): nothing may start, however late it is due.
+  virtual bool stopped() const noexcept = 0;
   // A new VU of this scenario on this worker, its program made. Lives until the scenario ends.
   virtual Vu& add_vu() = 0;
   // Around every iteration a VU runs: begin_iteration() returns its actual start; with a

@@ -74,7 +74,9 @@ struct Engine::WorkerSlot {
   runtime::Reactor* reactor = nullptr;  // set on the worker's own thread
   std::vector<std::unique_ptr<ScenarioWorker>> scenarios;
   std::unique_ptr<runtime::Worker> worker;
-  double cpu_seconds = 0;  // written by the worker's thread as it ends, read after the join
+  // Written by the worker's thread as it ends, read after the join.
+  double cpu_seconds = 0;
+  double spin_seconds = 0;  // of which the loop spun by choice (runtime::Reactor::spin_time)
 };
 
 // One scenario on one worker: the host its executor drives.
@@ -262,6 +264,7 @@ RunResult Engine::run(const MonitorHooks& hooks) {
           if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0) {
             w.cpu_seconds = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
           }
+          w.spin_seconds = static_cast<double>(w.reactor->spin_time()) / 1e9;
           if (w.shared.workers_alive.fetch_sub(1) == 1) {
             const std::uint64_t one = 1;
             [[maybe_unused]] ssize_t n = ::write(w.shared.done_fd, &one, sizeof(one));
@@ -376,6 +379,7 @@ RunResult Engine::run(const MonitorHooks& hooks) {
   for (auto& slot : slots) {
     slot->worker->join();
     result.worker_cpu_seconds.push_back(slot->cpu_seconds);
+    result.worker_spin_seconds.push_back(slot->spin_seconds);
     if (!slot->worker->error().empty() &&
         std::find(result.worker_errors.begin(), result.worker_errors.end(), slot->worker->error()) ==
             result.worker_errors.end()) {

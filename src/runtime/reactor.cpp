@@ -110,12 +110,20 @@ void Reactor::run() {
     run_turn_hooks();
     if (live_tasks_ == 0) break;
     Nanos deadline = armed_hooks_.head ? now_ : timers_.next_deadline();
+    bool polling = false;
     if (spin_before_deadline_ > 0 && deadline != kNever && deadline > now_) {
       // Waking from a sleep costs microseconds that vary; the precise mode wakes that much early
       // and polls, without sleeping, through the last stretch.
-      deadline = deadline - now_ <= spin_before_deadline_ ? now_ : deadline - spin_before_deadline_;
+      polling = deadline - now_ <= spin_before_deadline_;
+      deadline = polling ? now_ : deadline - spin_before_deadline_;
     }
-    wait_and_dispatch(deadline);
+    if (polling) {
+      const Nanos before = now_ns();
+      wait_and_dispatch(deadline);
+      add_spin_time(now_ns() - before);
+    } else {
+      wait_and_dispatch(deadline);
+    }
   }
 }
 

@@ -264,12 +264,14 @@ bool UringReactor::spin_for_completions(Nanos deadline) noexcept {
   while (io_uring_cq_ready(&ring_) == 0) {
     if (t >= until) {
       recent_wait_ = (recent_wait_ * 7 + (t - start)) / 8;
+      add_spin_time(t - start);
       return false;
     }
     io_uring_get_events(&ring_);
     t = now_ns();
   }
   recent_wait_ = (recent_wait_ * 7 + (t - start)) / 8;
+  add_spin_time(t - start);
   return true;
 }
 

@@ -77,6 +77,7 @@ struct RunResult {
   bool stopped_by_user = false;
   int workers = 0;
   std::vector<double> worker_cpu_seconds;  // each worker thread's own CPU time (user + system)
+  std::vector<double> worker_spin_seconds;  // of which it spun by choice rather than sleep
   std::vector<std::string> worker_errors;
 };
 

@@ -82,6 +82,9 @@ class Reactor {
   // until it passes, so a timer fires within the loop's turn time of its deadline rather than
   // within the kernel's wake-up latency; it costs a busy CPU while deadlines are near. 0: off.
   void set_spin_before_deadline(Nanos d) noexcept { spin_before_deadline_ = d; }
+  // How long the loop chose to spin rather than sleep while nothing was ready (polling for
+  // completions, precise timing): CPU time spent, but not work the loop could not keep up with.
+  Nanos spin_time() const noexcept { return spin_time_; }
 
   // Thread-safe: runs fn on the reactor's thread at its next turn.
   void post(std::function<void()> fn);
@@ -97,6 +100,7 @@ class Reactor {
   // Thread-safe: makes a blocked wait_and_dispatch() return soon.
   virtual void wake() noexcept = 0;
   void set_now(Nanos t) noexcept { now_ = t; }
+  void add_spin_time(Nanos t) noexcept { spin_time_ += t; }
 
  private:
   void run_posted();
@@ -109,6 +113,7 @@ class Reactor {
   Nanos now_ = now_ns();
   std::size_t live_tasks_ = 0;
   Nanos spin_before_deadline_ = 0;
+  Nanos spin_time_ = 0;
   TurnHook::List armed_hooks_;
   TurnHook::List running_hooks_;
 

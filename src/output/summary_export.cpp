@@ -188,7 +188,10 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
   w.boolean(!info.driver_overload.empty());
   w.key("driver_overload");
   w.begin_array();
-  for (const std::string& why : info.driver_overload) w.string(why);
+  for (const std::string& why : info.driver_overload) {
+    w.element();
+    w.string(why);
+  }
   w.end_array();
   if (info.grpc) {
     w.key("grpc");

@@ -397,6 +397,21 @@ TEST(SummaryExport, FailuresInTheirOrderAndEmptyAsAnEmptyArray) {
   EXPECT_TRUE(JsonSyntax(out).valid()) << out;
 }
 
+TEST(SummaryExport, EveryReasonTheDriverWasOverloadedIsAnElement) {
+  RunReport r;
+  EXPECT_NE(render(r).find("\n        \"driver_overloaded\": false,\n        \"driver_overload\": [],\n"), std::string::npos);
+  r.info.driver_overload = {"schedule_lateness p(99)=2ms is above --max-lateness 1ms", "worker 0 was busy 99% of the run"};
+  const std::string out = render(r);
+  EXPECT_NE(out.find("        \"driver_overloaded\": true,\n"
+                     "        \"driver_overload\": [\n"
+                     "            \"schedule_lateness p(99)=2ms is above --max-lateness 1ms\",\n"
+                     "            \"worker 0 was busy 99% of the run\"\n"
+                     "        ],\n"),
+            std::string::npos)
+      << out;
+  EXPECT_TRUE(JsonSyntax(out).valid()) << out;
+}
+
 class SummaryExportFile : public ::testing::Test {
  protected:
   void SetUp() override {

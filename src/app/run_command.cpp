@@ -140,11 +140,30 @@ struct Plan {
   std::vector<scv2::ThresholdDecl> thresholds;
 };
 
+load::ScenarioConfig to_scenario_config(const scv2::ScriptScenario& s) {
+  load::ScenarioConfig sc;
+  sc.name = s.name;
+  sc.graceful_stop = s.graceful_stop;
+  sc.time_unit = runtime::kSecond;
+  sc.pre_allocated_vus = s.pre_allocated_vus;
+  sc.max_vus = s.max_vus;
+  if (s.executor == scv2::ScriptScenario::Executor::constant_arrival_rate) {
+    sc.executor = load::ExecutorKind::constant_arrival_rate;
+    sc.rate = s.rate;
+    sc.duration = s.duration;
+  } else {
+    sc.executor = load::ExecutorKind::ramping_arrival_rate;
+    sc.rate = s.start_rate;
+    for (const auto& [duration, target] : s.stages) sc.stages.push_back({duration, target});
+  }
+  return sc;
+}
+
 // Flags, then K6_* env vars, then the options file, then the built-in script's own options.
-// k6 ranks a script's options above its config file; here the built-in scripts' single option
-// (a 30m duration) would hide every scenario of a file, so the file comes first.
+// k6 ranks a script's options above its config file; here a built-in script's options (a 30m
+// duration, or its own scenario) would hide every scenario of a file, so the file comes first.
 Plan derive_plan(const RunArgs& a, const scv2::EnvLookup& env, const scv2::Script& script,
-                 const std::optional<OptionsFile>& file) {
+                 const scv2::Settings& settings, const std::optional<OptionsFile>& file) {
   std::optional<int> vus;
   if (a.vus) vus = parse_vus("--vus", *a.vus);
   else if (auto v = env("K6_VUS")) vus = parse_vus("K6_VUS", *v);
@@ -164,6 +183,9 @@ Plan derive_plan(const RunArgs& a, const scv2::EnvLookup& env, const scv2::Scrip
     filet.scenarios = file->scenarios;
   }
   if (script.duration > 0) scriptt.duration = script.duration;
+  if (const auto own = scv2::script_scenario(script, settings)) {
+    scriptt.scenarios = std::vector<load::ScenarioConfig>{to_scenario_config(*own)};
+  }
 
   RateShortcut rs;
   if (a.rate) rs.rate = static_cast<std::int64_t>(parse_count("--rate", *a.rate, 0, 1'000'000'000));
@@ -311,7 +333,14 @@ int run_command(const RunArgs& a) {
       config_error(std::string("--config ") + e.what());
     }
   }
-  const Plan run_plan = derive_plan(a, env, *script, options_file);
+  // Before the plan: a script's own scenario is built from the suite's env vars.
+  scv2::Settings settings;
+  try {
+    settings = scv2::load_settings(env);
+  } catch (const std::invalid_argument& e) {
+    config_error(e.what());
+  }
+  const Plan run_plan = derive_plan(a, env, *script, settings, options_file);
   try {
     output::check_thresholds(run_plan.thresholds);
   } catch (const std::invalid_argument& e) {
@@ -327,17 +356,24 @@ int run_command(const RunArgs& a) {
   Nanos max_lateness = runtime::kMillisecond;
   if (a.max_lateness) max_lateness = parse_duration_option("--max-lateness", *a.max_lateness, runtime::DurationSyntax::cli);
 
-  scv2::Settings settings;
-  try {
-    settings = scv2::load_settings(env);
-  } catch (const std::invalid_argument& e) {
-    config_error(e.what());
-  }
-  if (settings.infer_http_iterations == 0 && settings.infer_grpc_iterations == 0) {
+  // Calls per iteration of each protocol; 0: the protocol is off.
+  int http_iterations = settings.infer_http_iterations;
+  int grpc_iterations = settings.infer_grpc_iterations;
+  if (script->protocol == scv2::ProtocolRule::infer_type) {
+    const bool rest = settings.infer_type == "REST";
+    const char* variable = rest ? "INFER_HTTP_ITERATIONS" : "INFER_GRPC_ITERATIONS";
+    int& chosen = rest ? http_iterations : grpc_iterations;
+    (rest ? grpc_iterations : http_iterations) = 0;
+    if (script->calls_per_iteration > 0) chosen = script->calls_per_iteration;
+    if (chosen == 0) {
+      config_error(std::string(variable) + "=0 with INFER_TYPE=\"" + settings.infer_type +
+                   "\": an iteration would make no call");
+    }
+  } else if (http_iterations == 0 && grpc_iterations == 0) {
     config_error("INFER_HTTP_ITERATIONS=0 and INFER_GRPC_ITERATIONS=0: no protocol is enabled");
   }
-  const bool use_rest = settings.infer_http_iterations > 0;
-  const bool use_grpc = settings.infer_grpc_iterations > 0;
+  const bool use_rest = http_iterations > 0;
+  const bool use_grpc = grpc_iterations > 0;
 
   net::HttpUrl url;
   try {
@@ -347,7 +383,7 @@ int run_command(const RunArgs& a) {
   }
   std::unique_ptr<scv2::TargetTable> targets;
   try {
-    targets = std::make_unique<scv2::TargetTable>(settings, url);
+    targets = std::make_unique<scv2::TargetTable>(settings, url, scv2::script_models(*script, settings));
   } catch (const std::invalid_argument& e) {
     config_error(e.what());
   }
@@ -392,6 +428,10 @@ int run_command(const RunArgs& a) {
                                  : 120 * runtime::kSecond;
   if (grpc_timeout <= 0) flag_error("--grpc-timeout", "must be more than 0");
   scenario::GrpcConnections grpc_mode = scenario::GrpcConnections::pooled;
+  // A pool size asks for pooled connections as plainly as --grpc-connection=pooled does.
+  if (script->grpc_connection_per_iteration && !a.grpc_connection && !a.grpc_connections) {
+    grpc_mode = scenario::GrpcConnections::per_iteration;
+  }
   if (a.grpc_connection) {
     if (*a.grpc_connection == "per-iteration") grpc_mode = scenario::GrpcConnections::per_iteration;
     else if (*a.grpc_connection != "pooled") flag_error("--grpc-connection", "\"" + *a.grpc_connection + "\" is not pooled or per-iteration");
@@ -526,8 +566,8 @@ int run_command(const RunArgs& a) {
   plan.http_endpoint = endpoint;
   plan.grpc_endpoint = grpc_endpoint;
   plan.grpc_authority = settings.infer_grpc_endpoint;
-  plan.http_iterations = settings.infer_http_iterations;
-  plan.grpc_iterations = settings.infer_grpc_iterations;
+  plan.http_iterations = http_iterations;
+  plan.grpc_iterations = grpc_iterations;
   plan.http_timeout = timeout;
   plan.grpc_timeout = grpc_timeout;
   plan.grpc_mode = grpc_mode;

@@ -5,23 +5,56 @@
 namespace inferload::scv2 {
 namespace {
 
-const std::vector<Script>& scripts() {
-  static const std::vector<Script> all = {
-      {
-          "infer_constant_vu",
-          30 * 60 * runtime::kSecond,
-          {
-              {"http_req_duration{scenario:default}", {"max>=0"}},
-              {"http_reqs{scenario:default}", {}},
-              {"grpc_req_duration{scenario:default}", {"max>=0"}},
-              {"data_received{scenario:default}", {}},
-              {"data_sent{scenario:default}", {}},
-          },
-          "model http prediction success",
-      },
+using Executor = ScriptScenario::Executor;
+
+// Registered by the infer_* scripts. Their open-loop scenarios are not named "default", so in k6
+// these submetrics get no samples; they are kept so that the summaries match k6's.
+std::vector<ThresholdDecl> default_scenario_thresholds() {
+  return {
+      {"http_req_duration{scenario:default}", {"max>=0"}},
+      {"http_reqs{scenario:default}", {}},
+      {"grpc_req_duration{scenario:default}", {"max>=0"}},
+      {"data_received{scenario:default}", {}},
+      {"data_sent{scenario:default}", {}},
   };
+}
+
+const std::vector<Script>& scripts() {
+  static const std::vector<Script> all = [] {
+    std::vector<Script> v;
+    Script vu;
+    vu.name = "infer_constant_vu";
+    vu.duration = 30 * 60 * runtime::kSecond;
+    vu.thresholds = default_scenario_thresholds();
+    vu.check_name = "model http prediction success";
+    v.push_back(vu);
+
+    Script rate = vu;
+    rate.name = "infer_constant_rate";
+    rate.duration = 0;
+    rate.executor = Executor::constant_arrival_rate;
+    rate.protocol = ProtocolRule::infer_type;
+    v.push_back(rate);
+
+    Script rates = vu;
+    rates.name = "infer_multiple_rates";
+    rates.duration = 0;
+    rates.executor = Executor::ramping_arrival_rate;
+    v.push_back(rates);
+
+    Script model = rate;
+    model.name = "model_constant_rate";
+    model.thresholds.clear();
+    model.models = ModelRule::type0_range;
+    model.calls_per_iteration = 1;
+    model.grpc_connection_per_iteration = true;
+    v.push_back(model);
+    return v;
+  }();
   return all;
 }
+
+constexpr std::int64_t kStartRate = 5;  // infer_multiple_rates's startRate
 
 }  // namespace
 
@@ -35,6 +68,75 @@ const Script& find_script(std::string_view name_or_path) {
   std::string known;
   for (const Script& s : scripts()) known += (known.empty() ? "" : ", ") + s.name;
   throw std::invalid_argument("unknown scenario \"" + std::string(name_or_path) + "\" (built-in scenarios: " + known + ")");
+}
+
+std::vector<std::pair<runtime::Nanos, std::int64_t>> rate_stages(const Settings& settings) {
+  std::vector<std::pair<runtime::Nanos, std::int64_t>> stages;
+  if (!settings.request_rates_set) {
+    stages.emplace_back(settings.constant_rate_duration, settings.request_rate);
+    return stages;
+  }
+  const std::size_t n = settings.request_rates.size();
+  std::vector<runtime::Nanos> holds;
+  const auto& given = settings.constant_rate_durations_seconds;
+  // A shorter list falls through to the even split: the suite pads it but never returns the
+  // padded list.
+  if (given && given->size() >= n) {
+    for (std::size_t i = 0; i < n; ++i) holds.push_back((*given)[i] * runtime::kSecond);
+  } else {
+    holds.assign(n, settings.constant_rate_duration / static_cast<runtime::Nanos>(n));
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    // Math.ceil(d / 3) whole seconds, on the exact duration.
+    const runtime::Nanos third = 3 * runtime::kSecond;
+    const runtime::Nanos ramp = (holds[i] + third - 1) / third * runtime::kSecond;
+    stages.emplace_back(ramp, settings.request_rates[i]);
+    stages.emplace_back(holds[i], settings.request_rates[i]);
+  }
+  return stages;
+}
+
+std::optional<ScriptScenario> script_scenario(const Script& script, const Settings& settings) {
+  ScriptScenario sc;
+  sc.executor = script.executor;
+  switch (script.executor) {
+    case Executor::none:
+      return std::nullopt;
+    case Executor::constant_arrival_rate:
+      sc.name = "constant_request_rate";
+      sc.rate = settings.request_rate;
+      sc.duration = settings.constant_rate_duration;
+      sc.pre_allocated_vus = 1;
+      sc.max_vus = 1000;
+      break;
+    case Executor::ramping_arrival_rate:
+      sc.name = "ramping_request_rates";
+      sc.start_rate = kStartRate;
+      sc.stages = rate_stages(settings);
+      sc.pre_allocated_vus = 50;
+      sc.max_vus = 1000;
+      break;
+  }
+  return sc;
+}
+
+ModelChoice script_models(const Script& script, const Settings& settings) {
+  ModelChoice c;
+  if (script.models == ModelRule::every_type) return c;
+  c.type0_only = true;
+  c.fixed_name = settings.model_name;
+  if (!c.fixed_name.empty()) return c;
+  // The suite's default end is MAX_NUM_MODELS[0] itself, inclusive: one model past the last.
+  // Here it is the last; an explicit MODEL_END_IDX stays inclusive, as the suite reads it.
+  const long long end = settings.model_end_idx > 0 ? settings.model_end_idx : settings.max_num_models[0] - 1;
+  if (settings.model_start_idx > end) {
+    throw std::invalid_argument("MODEL_START_IDX: " + std::to_string(settings.model_start_idx) +
+                                " is above the range's end " + std::to_string(end) +
+                                (settings.model_end_idx > 0 ? " (MODEL_END_IDX)" : " (MAX_NUM_MODELS[0]-1, as MODEL_END_IDX is 0)"));
+  }
+  c.first = static_cast<std::uint32_t>(settings.model_start_idx);
+  c.last = static_cast<std::uint32_t>(end);
+  return c;
 }
 
 }  // namespace inferload::scv2

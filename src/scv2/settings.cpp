@@ -42,6 +42,24 @@ long long parse_int(const std::string& var, const std::string& text, long long m
   return v;
 }
 
+// A number of seconds as JavaScript's Number() reads it (digits, an optional fraction), exactly
+// in nanoseconds: "7.5" is 7.5 s, as the suite's `value + 's'` hands it to k6.
+runtime::Nanos parse_seconds(const std::string& var, const std::string& text) {
+  constexpr long long kMaxSeconds = 100LL * 365 * 24 * 3600;
+  const auto dot = text.find('.');
+  const std::string whole = text.substr(0, dot);
+  const std::string frac = dot == std::string::npos ? std::string() : text.substr(dot + 1);
+  auto digits = [](const std::string& d) { return d.find_first_not_of("0123456789") == std::string::npos; };
+  if ((whole.empty() && frac.empty()) || !digits(whole) || !digits(frac)) {
+    bad(var, "\"" + text + "\" is not a number of seconds");
+  }
+  const long long secs = whole.empty() ? 0 : parse_int(var, whole, 0, kMaxSeconds);
+  runtime::Nanos ns = 0;
+  runtime::Nanos scale = runtime::kSecond / 10;
+  for (std::size_t i = 0; i < frac.size() && scale > 0; ++i, scale /= 10) ns += (frac[i] - '0') * scale;
+  return secs * runtime::kSecond + ns;
+}
+
 }  // namespace
 
 EnvLookup process_env() {
@@ -110,6 +128,26 @@ Settings load_settings(const EnvLookup& env) {
   s.scheduler_proxy = exactly_true("SCHEDULER_PROXY", false);
   s.via_pipeline = exactly_true("VIA_PIPELINE", false);
   s.debug = exactly_true("K6_DEBUG", false);
+
+  if (auto v = get("REQUEST_RATE")) s.request_rate = parse_int("REQUEST_RATE", *v, 0, 1'000'000'000);
+  s.request_rates = {s.request_rate};
+  if (auto v = get("REQUEST_RATES")) {
+    s.request_rates.clear();
+    for (const auto& i : split_commas(*v)) s.request_rates.push_back(parse_int("REQUEST_RATES", i, 0, 1'000'000'000));
+    s.request_rates_set = true;
+  }
+  if (auto v = get("CONSTANT_RATE_DURATION_SECONDS")) {
+    s.constant_rate_duration = parse_seconds("CONSTANT_RATE_DURATION_SECONDS", *v);
+  }
+  if (auto v = get("CONSTANT_RATE_DURATIONS_SECONDS")) {
+    std::vector<std::int64_t> d;
+    for (const auto& i : split_commas(*v)) d.push_back(parse_int("CONSTANT_RATE_DURATIONS_SECONDS", i, 0, 100LL * 365 * 24 * 3600));
+    s.constant_rate_durations_seconds = std::move(d);
+  }
+  if (auto v = get("INFER_TYPE")) s.infer_type = *v;
+  if (auto v = get("MODEL_START_IDX")) s.model_start_idx = parse_int("MODEL_START_IDX", *v, 0, 100'000'000 - 1);
+  if (auto v = get("MODEL_END_IDX")) s.model_end_idx = parse_int("MODEL_END_IDX", *v, 0, 100'000'000 - 1);
+  if (auto v = get("MODEL_NAME")) s.model_name = *v;
   return s;
 }
 

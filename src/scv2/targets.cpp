@@ -26,6 +26,10 @@ std::vector<http1::Header> rest_headers(const Settings& settings, const std::str
   return headers;
 }
 
+std::string name_of(const ModelTypeTargets& t, std::uint32_t id) {
+  return t.fixed ? t.prefix + t.suffix : t.prefix + std::to_string(t.first + id) + t.suffix;
+}
+
 }  // namespace
 
 Rng::Rng(std::uint64_t seed) noexcept {
@@ -58,12 +62,17 @@ std::string target_name(const Settings& settings, const std::string& model) {
   return model + (settings.scheduler_proxy ? "_0" : "_1");
 }
 
-TargetTable::TargetTable(const Settings& settings, const net::HttpUrl& url) {
+TargetTable::TargetTable(const Settings& settings, const net::HttpUrl& url, const ModelChoice& choice) {
   for (std::size_t j = 0; j < settings.model_type.size(); ++j) {
     const std::string& type = settings.model_type[j];
     // Every type is checked, even one with no models, so a typo never hides behind a zero.
     auto body = std::make_shared<const std::string>(rest_payload(type, settings.infer_batch_size[j]));
-    const long long count = settings.max_num_models[j];
+    long long count = settings.max_num_models[j];
+    if (choice.type0_only) {
+      if (j > 0) continue;
+      count = choice.fixed_name.empty() ? static_cast<long long>(choice.last) - choice.first + 1 : 1;
+      if (count <= 0) throw std::invalid_argument("MODEL_START_IDX: the model range is empty");
+    }
     if (count == 0) continue;
     if (count > kMaxModelsPerType) {
       throw std::invalid_argument("MAX_NUM_MODELS: " + std::to_string(count) + " models of type " + type +
@@ -74,14 +83,22 @@ TargetTable::TargetTable(const Settings& settings, const net::HttpUrl& url) {
     t.models = static_cast<std::uint32_t>(count);
     t.batch = settings.infer_batch_size[j];
     t.prefix = settings.modelname_prefix[j];
+    const char* variable = "MODELNAME_PREFIX";
+    if (choice.type0_only && !choice.fixed_name.empty()) {
+      t.prefix = choice.fixed_name;
+      t.fixed = true;
+      variable = "MODEL_NAME";
+    } else if (choice.type0_only) {
+      t.first = choice.first;
+    }
     t.path_prefix = http1::percent_encode_path_segment(t.prefix);
     t.suffix = target_name(settings, "");
     t.body = body;
 
     // The prefix decides whether every name of the type is valid: the rest is digits and "_N".
-    const std::string first = t.prefix + "0" + t.suffix;
+    const std::string first = name_of(t, 0);
     if (const std::string why = http1::host_name_problem(first); !why.empty()) {
-      throw std::invalid_argument("MODELNAME_PREFIX: model name \"" + first + "\" cannot be sent: " + why);
+      throw std::invalid_argument(std::string(variable) + ": model name \"" + first + "\" cannot be sent: " + why);
     }
     http1::RequestTemplate slotted;
     try {
@@ -89,7 +106,7 @@ TargetTable::TargetTable(const Settings& settings, const net::HttpUrl& url) {
       slotted = http1::make_request("POST", url.base_path + "/v2/models/" + kPathSlot + "/infer",
                                     rest_headers(settings, header_slot), body);
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument("MODELNAME_PREFIX: model name \"" + first + "\" cannot be sent: " + e.what());
+      throw std::invalid_argument(std::string(variable) + ": model name \"" + first + "\" cannot be sent: " + e.what());
     }
     std::string piece;
     for (char c : slotted.head) {
@@ -113,7 +130,8 @@ TargetTable::TargetTable(const Settings& settings, const net::HttpUrl& url) {
 
 void TargetTable::encode(const ModelTypeTargets& t, std::uint32_t id, http1::RequestTemplate& out) {
   char digits[10];
-  const std::size_t n = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, id).ptr - digits);
+  const std::size_t n =
+      t.fixed ? 0 : static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, t.first + id).ptr - digits);
   out.head.clear();
   for (std::size_t i = 0; i < t.pieces.size(); ++i) {
     out.head.append(t.pieces[i]);
@@ -125,10 +143,7 @@ void TargetTable::encode(const ModelTypeTargets& t, std::uint32_t id, http1::Req
   if (t.body->size() <= http1::RequestTemplate::kMaxWireBody) out.wire.append(out.head).append(*t.body);
 }
 
-std::string TargetTable::name(ModelPick m) const {
-  const ModelTypeTargets& t = types_[m.type];
-  return t.prefix + std::to_string(m.id) + t.suffix;
-}
+std::string TargetTable::name(ModelPick m) const { return name_of(types_[m.type], m.id); }
 
 std::uint64_t TargetTable::model_count() const noexcept {
   std::uint64_t n = 0;

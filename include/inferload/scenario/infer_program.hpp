@@ -1,10 +1,12 @@
 #pragma once
-// What one iteration of SCv2's infer scenarios does (suite section 1.2): pick a model type and a
-// model uniformly, then REST or gRPC (50/50 when both are enabled, as the k6 scenario draws it),
-// then INFER_HTTP_ITERATIONS sequential REST calls or INFER_GRPC_ITERATIONS sequential gRPC
-// calls, each recorded. REST runs on one keep-alive connection per VU; gRPC shares a worker's
-// pool of HTTP/2 connections, or opens and closes one around each iteration's calls as the
-// suite's scripts do.
+// What one iteration of SCv2's infer scenarios does (suite sections 1.2-1.5): pick a model from
+// the plan's table (a type and a model uniformly, or model_constant_rate's range of type 0), then
+// REST or gRPC, then the plan's number of sequential calls of that protocol, each recorded. The
+// scripts' protocol rules come down to those numbers: infer_constant_vu and infer_multiple_rates
+// draw 50/50 when both INFER_HTTP_ITERATIONS and INFER_GRPC_ITERATIONS are on; the constant-rate
+// scripts turn on only the protocol INFER_TYPE names (model_constant_rate with one call). REST
+// runs on one keep-alive connection per VU; gRPC shares a worker's pool of HTTP/2 connections, or
+// opens and closes one around each iteration's calls as the suite's scripts do.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,6 +32,7 @@ struct InferPlan {
   net::ResolvedEndpoint http_endpoint;
   net::ResolvedEndpoint grpc_endpoint;
   std::string grpc_authority;
+  // With both on, each iteration draws one of the two, 50/50.
   int http_iterations = 1;  // REST calls per iteration; 0: REST is off
   int grpc_iterations = 0;  // gRPC calls per iteration; 0: gRPC is off
   Nanos http_timeout = 60 * runtime::kSecond;

@@ -1,12 +1,18 @@
 #pragma once
 // The scenario scripts of SCv2's k6 suite (tests/k6/scenarios/*.js) that inferload runs as
-// built-ins, with the options each script declares (its default duration and the thresholds
-// that register its {scenario:default} submetrics).
+// built-ins, with the options each script declares (its default duration, its own scenario, the
+// thresholds that register its {scenario:default} submetrics) and the rules its iteration
+// follows (how it picks the protocol and the model).
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "inferload/runtime/clock.hpp"
+#include "inferload/scv2/settings.hpp"
+#include "inferload/scv2/targets.hpp"
 
 namespace inferload::scv2 {
 
@@ -15,16 +21,61 @@ struct ThresholdDecl {
   std::vector<std::string> expressions;  // may be empty: the submetric is registered only
 };
 
+// How an iteration chooses REST or gRPC.
+enum class ProtocolRule : std::uint8_t {
+  enabled_iterations,  // INFER_HTTP/GRPC_ITERATIONS as on/off flags, 50/50 when both are on
+  infer_type,          // INFER_TYPE exactly "REST": REST; anything else: gRPC
+};
+
+// Which models an iteration picks from.
+enum class ModelRule : std::uint8_t {
+  every_type,   // a type with models, then a model of it (infer_* scripts)
+  type0_range,  // MODEL_START_IDX..MODEL_END_IDX of type 0, or MODEL_NAME (model_constant_rate)
+};
+
+// A script's own scenario (options.scenarios), in the suite's terms; app turns it into a
+// load::ScenarioConfig.
+struct ScriptScenario {
+  enum class Executor : std::uint8_t { none, constant_arrival_rate, ramping_arrival_rate };
+  std::string name;
+  Executor executor = Executor::none;
+  std::int64_t rate = 0;  // constant-arrival-rate, per second
+  runtime::Nanos duration = 0;  // constant-arrival-rate
+  std::int64_t start_rate = 0;  // ramping-arrival-rate, per second
+  std::vector<std::pair<runtime::Nanos, std::int64_t>> stages;  // {duration, target rate}
+  int pre_allocated_vus = 0;
+  int max_vus = 0;
+  runtime::Nanos graceful_stop = 30 * runtime::kSecond;
+};
+
 struct Script {
   std::string name;               // e.g. "infer_constant_vu"
   runtime::Nanos duration = 0;    // options.duration; 0 if the script sets none
   std::vector<ThresholdDecl> thresholds;
   std::string check_name;         // the check made on every REST response
   std::string grpc_check_name = "model grpc prediction success";  // and on every gRPC one
+  ScriptScenario::Executor executor = ScriptScenario::Executor::none;
+  ProtocolRule protocol = ProtocolRule::enabled_iterations;
+  ModelRule models = ModelRule::every_type;
+  // Calls per iteration whatever INFER_*_ITERATIONS say; 0: as they say.
+  int calls_per_iteration = 0;
+  // The script connects and disconnects gRPC around every iteration's calls.
+  bool grpc_connection_per_iteration = false;
 };
 
 // Finds a script by name or path ("infer_constant_vu", "scenarios/infer_constant_vu.js").
 // Throws std::invalid_argument naming the known scripts when there is none by that name.
 const Script& find_script(std::string_view name_or_path);
+
+// The script's own scenario from the settings it reads (REQUEST_RATE, REQUEST_RATES,
+// CONSTANT_RATE_DURATION(S)_SECONDS); nullopt for a script that declares none.
+std::optional<ScriptScenario> script_scenario(const Script& script, const Settings& settings);
+
+// infer_multiple_rates's rateStages (suite 1.4), each stage {duration, target}.
+std::vector<std::pair<runtime::Nanos, std::int64_t>> rate_stages(const Settings& settings);
+
+// The models the script's iterations pick from. Throws std::invalid_argument naming the
+// variables when the range is empty.
+ModelChoice script_models(const Script& script, const Settings& settings);
 
 }  // namespace inferload::scv2

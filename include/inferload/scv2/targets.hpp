@@ -38,9 +38,22 @@ struct ModelPick {
   bool operator==(const ModelPick&) const = default;
 };
 
+// The models a table serves. By default every type with MAX_NUM_MODELS > 0 and every model of
+// it; model_constant_rate targets type 0 alone: models first..last (which need not be below
+// MAX_NUM_MODELS: the script loads nothing and addresses models that exist already), or one fixed
+// name.
+struct ModelChoice {
+  bool type0_only = false;
+  std::uint32_t first = 0;  // type0_only: the range's ends, both inclusive
+  std::uint32_t last = 0;
+  std::string fixed_name;   // type0_only: non-empty replaces the range by this one name
+};
+
 struct ModelTypeTargets {
   std::string type;
   std::uint32_t models = 0;
+  std::uint32_t first = 0;  // the number in the name of the type's model 0
+  bool fixed = false;       // the prefix is the whole name: no number
   int batch = 1;  // INFER_BATCH_SIZE of the type
   std::string prefix;       // MODELNAME_PREFIX as it goes into headers
   std::string path_prefix;  // the same, percent-encoded for the request target
@@ -75,7 +88,7 @@ class TargetTable {
 
   // Checks and prepares every request of the run. Throws std::invalid_argument naming the
   // variable at fault.
-  TargetTable(const Settings& settings, const net::HttpUrl& url);
+  TargetTable(const Settings& settings, const net::HttpUrl& url, const ModelChoice& choice = {});
 
   ModelPick pick(Rng& rng) const noexcept {
     const auto type = static_cast<std::uint32_t>(rng.below(types_.size()));
@@ -93,7 +106,8 @@ class TargetTable {
     }
     return out;
   }
-  // The name in the URL, Host and seldon-model (versioned off envoy).
+  // The name in the URL, Host and seldon-model (versioned off envoy). ModelPick::id counts from
+  // the type's first model.
   std::string name(ModelPick m) const;
 
   const std::vector<ModelTypeTargets>& types() const noexcept { return types_; }

@@ -128,10 +128,9 @@ struct Engine::ScenarioWorker final : ExecutorHost {
   }
 
   void interrupt(Vu& vu) noexcept override {
-    const std::uint32_t owner = vu.id.owner;
+    std::uint32_t owner = vu.id.owner;
     w.reactor->timers().fire_interrupted_if(
-        [](void* ctx, std::uint32_t o) noexcept { return o == *static_cast<const std::uint32_t*>(ctx); },
-        const_cast<std::uint32_t*>(&owner));
+        [](void* ctx, std::uint32_t o) noexcept { return o == *static_cast<const std::uint32_t*>(ctx); }, &owner);
   }
 
   // The scenario's hard stop: every wait of its VUs and of its executor gives up.

@@ -8,7 +8,6 @@ Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -16,7 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from peers import Sim, main_for_backend  # noqa: E402
+from peers import Sim, main_for_backend, run_with_export  # noqa: E402
 
 INFERLOAD = os.environ["INFERLOAD"]
 SCV2_SIM = os.environ["SCV2_SIM"]
@@ -25,19 +24,9 @@ IO = os.environ.get("INFERLOAD_IO", "uring")
 
 def run(sim, *args, env=None, timeout=120):
     """`inferload run` against the sim, REST only; returns (exit code, stdout, stderr, export)."""
-    fd, export = tempfile.mkstemp(suffix=".json")
-    os.close(fd)
-    os.unlink(export)
     full_env = dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris")
     full_env.update(env or {})
-    p = subprocess.run([INFERLOAD, "run", "--io", IO, "--summary-export", export, *args], env=full_env,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
-    summary = None
-    if os.path.exists(export):
-        with open(export) as f:
-            summary = json.load(f)
-        os.unlink(export)
-    return p.returncode, p.stdout, p.stderr, summary
+    return run_with_export([INFERLOAD, "run", "--io", IO, *args], full_env, timeout)
 
 
 def count(summary, name):

@@ -160,6 +160,23 @@ class Nginx:
 SKIPPED = 77  # ctest's SKIP_RETURN_CODE for the tests run once per backend
 
 
+def run_with_export(cmd, env, timeout=120):
+    """Runs an inferload command line with `--summary-export` to a fresh temporary file appended
+    after its `run`; returns (exit code, stdout, stderr, export or None when none was written)."""
+    fd, export = tempfile.mkstemp(suffix=".json")
+    os.close(fd)
+    os.unlink(export)
+    at = cmd.index("run") + 1
+    full = [*cmd[:at], "--summary-export", export, *cmd[at:]]
+    p = subprocess.run(full, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
+    summary = None
+    if os.path.exists(export):
+        with open(export) as f:
+            summary = json.load(f)
+        os.unlink(export)
+    return p.returncode, p.stdout, p.stderr, summary
+
+
 def main_for_backend(inferload, io):
     """Runs the calling file's tests for backend `io`; exits with SKIPPED when that is io_uring and
     this machine refuses it (the file's epoll run still tests everything)."""

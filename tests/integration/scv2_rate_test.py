@@ -5,16 +5,13 @@ names, and model_constant_rate sends only to models that exist.
 Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
 """
 import collections
-import json
 import math
 import os
-import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from peers import Nginx, Sim, main_for_backend  # noqa: E402
+from peers import Nginx, Sim, main_for_backend, run_with_export  # noqa: E402
 
 INFERLOAD = os.environ["INFERLOAD"]
 SCV2_SIM = os.environ["SCV2_SIM"]
@@ -23,21 +20,11 @@ IO = os.environ.get("INFERLOAD_IO", "uring")
 
 def run(http_url, *args, env=None, grpc=None, timeout=120):
     """`inferload run` with the suite's env vars; returns (exit code, stdout, stderr, export)."""
-    fd, export = tempfile.mkstemp(suffix=".json")
-    os.close(fd)
-    os.unlink(export)
     full_env = dict(os.environ, INFER_HTTP_ENDPOINT=http_url, MODEL_TYPE="iris")
     if grpc:
         full_env["INFER_GRPC_ENDPOINT"] = grpc
     full_env.update(env or {})
-    p = subprocess.run([INFERLOAD, "run", "--io", IO, "--summary-export", export, *args], env=full_env,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
-    summary = None
-    if os.path.exists(export):
-        with open(export) as f:
-            summary = json.load(f)
-        os.unlink(export)
-    return p.returncode, p.stdout, p.stderr, summary
+    return run_with_export([INFERLOAD, "run", "--io", IO, *args], full_env, timeout)
 
 
 def count(summary, name):

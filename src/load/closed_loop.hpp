@@ -36,7 +36,7 @@ runtime::Task<void> closed_loop(ExecutorHost& host, Vu& vu, More more) {
     // VU sleeps instead, longer each time, until sockets are to be had again.
     if (end != IterationEnd::out_of_resources) {
       backoff.reset();
-    } else if (co_await runtime::sleep_until(host.reactor(), runtime::now_ns() + backoff.next(), vu.id.owner) ==
+    } else if (co_await runtime::sleep_until(host.reactor(), host.reactor().clock() + backoff.next(), vu.id.owner) ==
                runtime::FireReason::interrupted) {
       break;
     }

@@ -90,7 +90,7 @@ struct Engine::ScenarioWorker final : ExecutorHost {
   Nanos start() const noexcept override { return s.start; }
   Nanos regular_end() const noexcept override { return s.regular_end; }
   bool may_start() const noexcept override {
-    return !w.shared.stop_new.load(std::memory_order_relaxed) && runtime::now_ns() < s.regular_end;
+    return !w.shared.stop_new.load(std::memory_order_relaxed) && w.reactor->clock() < s.regular_end;
   }
 
   bool stopped() const noexcept override { return w.shared.stop_new.load(std::memory_order_relaxed); }
@@ -107,7 +107,7 @@ struct Engine::ScenarioWorker final : ExecutorHost {
   }
 
   Nanos begin_iteration(Vu& vu, const IterationStart& start) noexcept override {
-    const Nanos started = runtime::now_ns();
+    const Nanos started = w.reactor->clock();
     if (start.scheduled) shard->schedule_lateness.record(std::max<Nanos>(started - start.intended, 0));
     ++shard->iterations_started;
     vu.in_iteration = true;
@@ -173,7 +173,7 @@ namespace {
 // have ended.
 runtime::Task<void> run_scenario(Engine::ScenarioWorker& sw) {
   runtime::Reactor& r = sw.reactor();
-  if (runtime::now_ns() < sw.start() &&
+  if (r.clock() < sw.start() &&
       co_await runtime::sleep_until(r, sw.start(), sw.scenario_owner()) == runtime::FireReason::interrupted) {
     co_return;
   }

@@ -31,7 +31,7 @@ class ArrivalRateWorker final : public WorkerExecutor {
     while (schedule_.next(due)) {
       const Nanos at = host.start() + due;
       if (at >= host.regular_end()) break;
-      if (runtime::now_ns() < at &&
+      if (host.reactor().clock() < at &&
           co_await runtime::sleep_until(r, at, host.scenario_owner()) == runtime::FireReason::interrupted) {
         break;
       }

@@ -22,7 +22,7 @@ class RampingVusWorker final : public WorkerExecutor {
     while (steps.next(step)) {
       const Nanos at = host.start() + step.at;
       if (at > host.regular_end()) break;
-      if (runtime::now_ns() < at &&
+      if (host.reactor().clock() < at &&
           co_await runtime::sleep_until(host.reactor(), at, host.scenario_owner()) == runtime::FireReason::interrupted) {
         break;
       }
@@ -61,7 +61,7 @@ class RampingVusWorker final : public WorkerExecutor {
       s.vu->stop_requested = true;
       ++s.stop_generation;
       if (s.looping && s.vu->in_iteration) {
-        ramp_downs_.push_back({runtime::now_ns() + c_.graceful_ramp_down, i, s.stop_generation});
+        ramp_downs_.push_back({host.reactor().clock() + c_.graceful_ramp_down, i, s.stop_generation});
         if (!reaping_) {
           reaping_ = true;
           host.spawn(reap(host));
@@ -80,7 +80,7 @@ class RampingVusWorker final : public WorkerExecutor {
   runtime::Task<void> reap(ExecutorHost& host) {
     while (!ramp_downs_.empty()) {
       const RampDown d = ramp_downs_.front();
-      if (runtime::now_ns() < d.deadline &&
+      if (host.reactor().clock() < d.deadline &&
           co_await runtime::sleep_until(host.reactor(), d.deadline, host.scenario_owner()) ==
               runtime::FireReason::interrupted) {
         break;

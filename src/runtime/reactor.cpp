@@ -105,7 +105,7 @@ void Reactor::run_turn_hooks() noexcept {
 void Reactor::run() {
   for (;;) {
     run_posted();
-    set_now(now_ns());
+    set_now(clock());
     timers_.fire_expired(now_);
     run_turn_hooks();
     if (live_tasks_ == 0) break;
@@ -118,9 +118,9 @@ void Reactor::run() {
       deadline = polling ? now_ : deadline - spin_before_deadline_;
     }
     if (polling) {
-      const Nanos before = now_ns();
+      const Nanos before = clock();
       wait_and_dispatch(deadline);
-      add_spin_time(now_ns() - before);
+      add_spin_time(clock() - before);
     } else {
       wait_and_dispatch(deadline);
     }

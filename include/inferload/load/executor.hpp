@@ -41,7 +41,7 @@ class ExecutorHost {
   virtual int worker_count() const noexcept = 0;
   virtual const ScenarioConfig& config() const noexcept = 0;
   // The scenario's own start (after its startTime) and the end of its regular duration, on the
-  // runtime::now_ns() clock.
+  // reactor's clock (runtime::Reactor::clock).
   virtual Nanos start() const noexcept = 0;
   virtual Nanos regular_end() const noexcept = 0;
   // False once no new iteration may start: the regular duration is over or the run is stopping.

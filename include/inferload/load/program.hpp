@@ -29,7 +29,7 @@ enum class IterationEnd : std::uint8_t {
 // a late driver or a stalled server, which the latency from its own send hides (coordinated
 // omission). Closed-loop executors have no schedule.
 struct IterationStart {
-  Nanos intended = 0;  // absolute (runtime::now_ns() clock); meaningful only when scheduled
+  Nanos intended = 0;  // absolute (the reactor's clock); meaningful only when scheduled
   bool scheduled = false;
 };
 

@@ -72,6 +72,10 @@ class Reactor {
   // When the event being handled was delivered (the loop's latest wake-up). Completions are
   // stamped with it: it is the earliest moment the program could have known.
   Nanos now() const noexcept { return now_; }
+  // The time at this moment on the reactor's clock: runtime::now_ns(), or a clock a test drives
+  // (use_manual_clock). Everything that runs on a reactor and must agree with its timers reads
+  // the time here.
+  Nanos clock() const noexcept { return manual_clock_ ? *manual_clock_ : now_ns(); }
   TimerQueue& timers() noexcept { return timers_; }
 
   // Runs the hook's callback once, at the end of this turn (or of the next one, when called
@@ -100,6 +104,12 @@ class Reactor {
   // Thread-safe: makes a blocked wait_and_dispatch() return soon.
   virtual void wake() noexcept = 0;
   void set_now(Nanos t) noexcept { now_ = t; }
+  // A reactor whose time is simulated (schedules tested to the nanosecond without waiting for
+  // them) reads `*t` instead of CLOCK_MONOTONIC; its wait_and_dispatch() advances it.
+  void use_manual_clock(const Nanos* t) noexcept {
+    manual_clock_ = t;
+    now_ = *t;
+  }
   void add_spin_time(Nanos t) noexcept { spin_time_ += t; }
 
  private:
@@ -111,6 +121,7 @@ class Reactor {
 
   TimerQueue timers_;
   Nanos now_ = now_ns();
+  const Nanos* manual_clock_ = nullptr;
   std::size_t live_tasks_ = 0;
   Nanos spin_before_deadline_ = 0;
   Nanos spin_time_ = 0;
@@ -130,7 +141,7 @@ class SleepUntil {
       : reactor_(r), deadline_(deadline), timer_(&SleepUntil::fire, this) {
     timer_.set_owner(owner);
   }
-  bool await_ready() const noexcept { return deadline_ <= now_ns(); }
+  bool await_ready() const noexcept { return deadline_ <= reactor_.clock(); }
   void await_suspend(std::coroutine_handle<> h) {
     waiter_ = h;
     reactor_.timers().arm(timer_, deadline_);

@@ -1,0 +1,429 @@
+// Every executor on a simulated clock (test_support::VirtualReactor): a scenario of seconds runs in
+// microseconds and each iteration's start is known to the nanosecond, so the schedules, the
+// stage boundaries, the ramp-downs, the stops and the dropped iterations are asserted exactly.
+// The host here plays the engine's part (startTime, the scenario's hard stop, the VUs); the
+// real engine drives the same executors in load_executor_test.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "inferload/load/arrival_schedule.hpp"
+#include "inferload/load/executor.hpp"
+#include "virtual_reactor.hpp"
+
+namespace inferload {
+namespace {
+
+using load::ExecutorKind;
+using load::IterationEnd;
+using load::IterationStart;
+using load::ScenarioConfig;
+using load::Stage;
+using runtime::kMillisecond;
+using runtime::kSecond;
+using runtime::Nanos;
+
+constexpr Nanos kRunStart = 1000 * kSecond;  // any point of the simulated clock
+constexpr std::uint32_t kScenarioTag = 1u << 24;
+
+struct Record {
+  int vu = 0;
+  Nanos started = 0;  // from the run's start
+  Nanos intended = 0;  // from the run's start; scheduled iterations only
+  bool scheduled = false;
+  Nanos ended = -1;
+  bool interrupted = false;
+};
+
+// How long an iteration of VU `vu` that starts at `started` (from the run's start) takes.
+using IterationLength = std::function<Nanos(int vu, Nanos started)>;
+
+IterationLength fixed(Nanos d) {
+  return [d](int, Nanos) { return d; };
+}
+
+// One worker's share of one scenario, on its own simulated clock.
+class FakeWorker final : public load::ExecutorHost {
+ public:
+  FakeWorker(const ScenarioConfig& c, int index, int workers, IterationLength length)
+      : c_(c), index_(index), workers_(workers), length_(std::move(length)), r_(kRunStart) {
+    start_ = kRunStart + c.start_time;
+    regular_end_ = start_ + c.regular_duration();
+    hard_end_ = regular_end_ + c.graceful_stop;
+  }
+
+  void run(load::Executor& e) {
+    executor_ = e.for_worker(index_, workers_);
+    r_.spawn(drive_scenario(*this));
+    r_.spawn(hard_stop(*this));
+    r_.run();
+    executor_.reset();
+  }
+
+  std::vector<Record> records;
+  std::vector<Nanos> lateness;
+  std::uint64_t dropped = 0;
+  int iterations_ended = 0;
+
+  std::size_t vus_made() const noexcept { return vus_.size(); }
+  Nanos now() const noexcept { return r_.time() - kRunStart; }
+
+  // ExecutorHost
+  runtime::Reactor& reactor() noexcept override { return r_; }
+  int worker_index() const noexcept override { return index_; }
+  int worker_count() const noexcept override { return workers_; }
+  const ScenarioConfig& config() const noexcept override { return c_; }
+  Nanos start() const noexcept override { return start_; }
+  Nanos regular_end() const noexcept override { return regular_end_; }
+  bool may_start() const noexcept override { return r_.clock() < regular_end_; }
+  bool stopped() const noexcept override { return false; }
+
+  load::Vu& add_vu() override {
+    auto vu = std::make_unique<load::Vu>();
+    const auto local = static_cast<std::uint32_t>(vus_.size());
+    vu->id.number = static_cast<int>(local) * workers_ + index_ + 1;
+    vu->id.owner = kScenarioTag | (local + 1);
+    vu->program = std::make_unique<FakeVu>(*this, vu->id.number, vu->id.owner);
+    vus_.push_back(std::move(vu));
+    return *vus_.back();
+  }
+
+  Nanos begin_iteration(load::Vu& vu, const IterationStart& s) noexcept override {
+    EXPECT_FALSE(vu.in_iteration);
+    vu.in_iteration = true;
+    const Nanos started = r_.clock();
+    if (s.scheduled) lateness.push_back(started - s.intended);
+    return started;
+  }
+
+  void end_iteration(load::Vu& vu, Nanos, IterationEnd) noexcept override {
+    EXPECT_TRUE(vu.in_iteration);
+    vu.in_iteration = false;
+    ++iterations_ended;
+  }
+
+  void drop(std::uint64_t n) noexcept override { dropped += n; }
+
+  void interrupt(load::Vu& vu) noexcept override {
+    std::uint32_t owner = vu.id.owner;
+    r_.timers().fire_interrupted_if(
+        [](void* ctx, std::uint32_t o) noexcept { return o == *static_cast<std::uint32_t*>(ctx); }, &owner);
+  }
+
+  std::uint32_t scenario_owner() const noexcept override { return kScenarioTag; }
+  void spawn(runtime::Task<void> task) override { r_.spawn(std::move(task)); }
+
+ private:
+  struct FakeVu final : load::VuProgram {
+    FakeVu(FakeWorker& w, int number, std::uint32_t owner) : w(w), number(number), owner(owner) {}
+    runtime::Task<IterationEnd> iterate(const IterationStart& s) override {
+      const Nanos started = w.r_.clock();
+      const std::size_t i = w.records.size();
+      w.records.push_back({number, started - kRunStart, s.scheduled ? s.intended - kRunStart : 0, s.scheduled});
+      const runtime::FireReason why =
+          co_await runtime::sleep_until(w.r_, started + w.length_(number, started - kRunStart), owner);
+      w.records[i].ended = w.r_.clock() - kRunStart;
+      w.records[i].interrupted = why == runtime::FireReason::interrupted;
+      co_return w.records[i].interrupted ? IterationEnd::interrupted : IterationEnd::completed;
+    }
+    FakeWorker& w;
+    int number;
+    std::uint32_t owner;
+  };
+
+  // The engine's run_scenario: the executor starts at the scenario's startTime.
+  static runtime::Task<void> drive_scenario(FakeWorker& w) {
+    const runtime::FireReason why = co_await runtime::sleep_until(w.r_, w.start_, kScenarioTag);
+    if (why == runtime::FireReason::interrupted || !w.may_start()) co_return;
+    co_await w.executor_->run(w);
+  }
+
+  // The scenario's hard stop, gracefulStop after its regular end: every wait of it gives up.
+  static runtime::Task<void> hard_stop(FakeWorker& w) {
+    co_await runtime::sleep_until(w.r_, w.hard_end_);
+    std::uint32_t tag = kScenarioTag;
+    w.r_.timers().fire_interrupted_if(
+        [](void* ctx, std::uint32_t o) noexcept { return (o >> 24) == (*static_cast<std::uint32_t*>(ctx) >> 24); }, &tag);
+  }
+
+  ScenarioConfig c_;
+  int index_, workers_;
+  IterationLength length_;
+  test_support::VirtualReactor r_;
+  Nanos start_ = 0, regular_end_ = 0, hard_end_ = 0;
+  std::unique_ptr<load::WorkerExecutor> executor_;
+  std::deque<std::unique_ptr<load::Vu>> vus_;
+};
+
+// The scenario on `workers` workers, one after the other (they share nothing but the Executor).
+struct Outcome {
+  std::vector<std::unique_ptr<FakeWorker>> workers;
+  std::uint64_t dropped_at_end = 0;
+
+  std::vector<Record> all() const {
+    std::vector<Record> out;
+    for (const auto& w : workers) out.insert(out.end(), w->records.begin(), w->records.end());
+    std::sort(out.begin(), out.end(), [](const Record& a, const Record& b) {
+      return a.started != b.started ? a.started < b.started : a.vu < b.vu;
+    });
+    return out;
+  }
+  std::uint64_t dropped() const {
+    std::uint64_t n = dropped_at_end;
+    for (const auto& w : workers) n += w->dropped;
+    return n;
+  }
+  std::vector<Nanos> lateness() const {
+    std::vector<Nanos> out;
+    for (const auto& w : workers) out.insert(out.end(), w->lateness.begin(), w->lateness.end());
+    return out;
+  }
+};
+
+Outcome simulate(ScenarioConfig c, IterationLength length, int workers = 1) {
+  c.validate();
+  auto executor = load::make_executor(c);
+  Outcome r;
+  std::uint64_t started = 0;
+  for (int i = 0; i < workers; ++i) {
+    r.workers.push_back(std::make_unique<FakeWorker>(c, i, workers, length));
+    r.workers.back()->run(*executor);
+    started += r.workers.back()->records.size();
+    EXPECT_EQ(r.workers.back()->iterations_ended, static_cast<int>(r.workers.back()->records.size()));
+  }
+  r.dropped_at_end = executor->dropped_at_end(started);
+  return r;
+}
+
+std::vector<Nanos> intended_of(const std::vector<Record>& rs) {
+  std::vector<Nanos> out;
+  for (const Record& r : rs) out.push_back(r.intended);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+int count_in(const std::vector<Record>& rs, Nanos from, Nanos to) {
+  return static_cast<int>(std::count_if(rs.begin(), rs.end(), [&](const Record& r) { return r.started >= from && r.started < to; }));
+}
+
+ScenarioConfig constant_rate(std::int64_t rate, Nanos duration, int pre, int max) {
+  ScenarioConfig c;
+  c.executor = ExecutorKind::constant_arrival_rate;
+  c.rate = rate;
+  c.duration = duration;
+  c.pre_allocated_vus = pre;
+  c.max_vus = max;
+  return c;
+}
+
+TEST(ExecutorSchedule, ConstantArrivalRateStartsEveryIterationOnItsDueTime) {
+  const Outcome r = simulate(constant_rate(10, 3 * kSecond, 2, 10), fixed(50 * kMillisecond));
+  const auto rs = r.all();
+  ASSERT_EQ(rs.size(), 30u);
+  for (std::size_t k = 0; k < rs.size(); ++k) {
+    EXPECT_TRUE(rs[k].scheduled);
+    EXPECT_EQ(rs[k].intended, static_cast<Nanos>(k) * 100 * kMillisecond);
+    EXPECT_EQ(rs[k].started, rs[k].intended);
+    EXPECT_FALSE(rs[k].interrupted);
+  }
+  for (int s = 0; s < 3; ++s) EXPECT_EQ(count_in(rs, s * kSecond, (s + 1) * kSecond), 10) << "second " << s;
+  EXPECT_EQ(r.dropped(), 0u);
+  EXPECT_EQ(r.workers[0]->vus_made(), 2u);  // the pre-allocated ones were always enough
+  for (Nanos l : r.lateness()) EXPECT_EQ(l, 0);
+  EXPECT_EQ(r.lateness().size(), 30u);
+}
+
+TEST(ExecutorSchedule, WorkersSchedulesMergeToTheRequestedOneForRatesThatDoNotDivide) {
+  const ScenarioConfig c = constant_rate(7, 3 * kSecond, 10, 10);
+  const auto one = intended_of(simulate(c, fixed(kMillisecond), 1).all());
+  // k6's period is 1 s / 7 truncated to whole nanoseconds: the 22nd is due 18 ns before 3 s.
+  ASSERT_EQ(one.size(), 22u);
+  for (int workers : {2, 3, 10}) {
+    const Outcome r = simulate(c, fixed(kMillisecond), workers);
+    EXPECT_EQ(intended_of(r.all()), one) << workers << " workers";
+    std::size_t biggest = 0, smallest = 22;
+    for (const auto& w : r.workers) {
+      biggest = std::max(biggest, w->records.size());
+      smallest = std::min(smallest, w->records.size());
+    }
+    EXPECT_LE(biggest - smallest, 1u) << "the iterations are striped over the workers";
+  }
+}
+
+TEST(ExecutorSchedule, RampingArrivalRateKeepsItsStageBoundaries) {
+  ScenarioConfig c;
+  c.executor = ExecutorKind::ramping_arrival_rate;
+  c.rate = 0;  // startRate
+  c.stages = {{2 * kSecond, 10}, {2 * kSecond, 10}, {kSecond, 0}};
+  c.pre_allocated_vus = 4;
+  c.max_vus = 4;
+  const Outcome r = simulate(c, fixed(kMillisecond));
+  const auto rs = r.all();
+  // Iteration k (from 1) is due when the area under the rate reaches k: 10 by 2 s, 30 by 4 s,
+  // 35 by 5 s, and those due at 5 s or later do not exist. The 10th is due at 2 s exactly, the
+  // 30th at 4 s exactly: each falls into the next stage.
+  EXPECT_EQ(count_in(rs, 0, 2 * kSecond), 9);
+  EXPECT_EQ(count_in(rs, 2 * kSecond, 4 * kSecond), 20);
+  EXPECT_EQ(count_in(rs, 4 * kSecond, 5 * kSecond), 5);
+  ASSERT_EQ(rs.size(), 34u);
+  EXPECT_EQ(rs[9].intended, 2 * kSecond);
+  EXPECT_EQ(rs[29].intended, 4 * kSecond);
+  // In the constant stage, one every 100 ms.
+  for (std::size_t k = 9; k < 29; ++k) EXPECT_EQ(rs[k + 1].intended - rs[k].intended, 100 * kMillisecond);
+  // Exactly the schedule's due times, and the same split over three workers.
+  auto schedule = load::ArrivalSchedule::ramping(c.rate, c.time_unit, c.stages, 0, 1);
+  std::vector<Nanos> due;
+  for (Nanos d = 0; schedule.next(d);) due.push_back(d);
+  EXPECT_EQ(intended_of(rs), due);
+  EXPECT_EQ(intended_of(simulate(c, fixed(kMillisecond), 3).all()), due);
+  for (const Record& x : rs) EXPECT_EQ(x.started, x.intended);
+}
+
+TEST(ExecutorSchedule, IterationsBeyondMaxVusAreDroppedAndCounted) {
+  // 100/s with five VUs of 95 ms: each VU is free again 5 ms before its next turn, so the five
+  // start one iteration every 100 ms each and the other five of every 100 ms are dropped.
+  const Outcome r = simulate(constant_rate(100, kSecond, 1, 5), fixed(95 * kMillisecond));
+  const auto rs = r.all();
+  EXPECT_EQ(rs.size(), 50u);
+  EXPECT_EQ(r.dropped(), 50u);
+  EXPECT_EQ(rs.size() + r.dropped(), 100u) << "every due iteration started or was dropped";
+  EXPECT_EQ(r.workers[0]->vus_made(), 5u);
+  for (const Record& x : rs) {
+    EXPECT_LT(x.intended % (100 * kMillisecond), 50 * kMillisecond) << "only the first five of each 100 ms start";
+    EXPECT_EQ(x.started, x.intended);
+  }
+  // Split over two workers, each with its share of maxVUs (3 and 2): still nothing lost.
+  const Outcome two = simulate(constant_rate(100, kSecond, 1, 5), fixed(95 * kMillisecond), 2);
+  EXPECT_EQ(two.all().size() + two.dropped(), 100u);
+}
+
+TEST(ExecutorSchedule, StartTimeOffsetsTheWholeSchedule) {
+  ScenarioConfig c = constant_rate(10, kSecond, 1, 1);
+  c.start_time = 2 * kSecond;
+  const auto rs = simulate(c, fixed(kMillisecond)).all();
+  ASSERT_EQ(rs.size(), 10u);
+  for (std::size_t k = 0; k < rs.size(); ++k) EXPECT_EQ(rs[k].intended, 2 * kSecond + static_cast<Nanos>(k) * 100 * kMillisecond);
+
+  ScenarioConfig v;
+  v.executor = ExecutorKind::constant_vus;
+  v.vus = 1;
+  v.duration = kSecond;
+  v.start_time = 1500 * kMillisecond;
+  const auto vs = simulate(v, fixed(400 * kMillisecond)).all();
+  ASSERT_EQ(vs.size(), 3u);
+  EXPECT_EQ(vs[0].started, 1500 * kMillisecond);
+  EXPECT_EQ(vs[2].started, 2300 * kMillisecond);
+}
+
+TEST(ExecutorSchedule, ConstantVusLoopsWithoutSchedule) {
+  ScenarioConfig c;
+  c.executor = ExecutorKind::constant_vus;
+  c.vus = 2;
+  c.duration = kSecond;
+  const Outcome r = simulate(c, fixed(300 * kMillisecond));
+  const auto rs = r.all();
+  ASSERT_EQ(rs.size(), 8u);
+  for (std::size_t k = 0; k < rs.size(); ++k) {
+    EXPECT_FALSE(rs[k].scheduled);
+    EXPECT_EQ(rs[k].started, static_cast<Nanos>(k / 2) * 300 * kMillisecond);
+    EXPECT_FALSE(rs[k].interrupted);
+  }
+  EXPECT_EQ(rs.back().ended, 1200 * kMillisecond) << "the last iterations run into gracefulStop";
+  EXPECT_TRUE(r.lateness().empty()) << "closed loop has no intended start";
+}
+
+TEST(ExecutorSchedule, GracefulStopInterruptsAtItsEnd) {
+  ScenarioConfig c;
+  c.executor = ExecutorKind::constant_vus;
+  c.vus = 1;
+  c.duration = kSecond;
+  c.graceful_stop = 500 * kMillisecond;
+  const auto rs = simulate(c, fixed(2 * kSecond)).all();
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_TRUE(rs[0].interrupted);
+  EXPECT_EQ(rs[0].ended, 1500 * kMillisecond);
+}
+
+TEST(ExecutorSchedule, PerVuIterationsCountsEachVuAndDropsWhatMaxDurationCuts) {
+  ScenarioConfig c;
+  c.executor = ExecutorKind::per_vu_iterations;
+  c.vus = 3;
+  c.iterations = 4;
+  c.duration = 10 * kSecond;  // maxDuration
+  Outcome r = simulate(c, fixed(100 * kMillisecond));
+  std::map<int, int> per_vu;
+  for (const Record& x : r.all()) ++per_vu[x.vu];
+  EXPECT_EQ(per_vu, (std::map<int, int>{{1, 4}, {2, 4}, {3, 4}}));
+  EXPECT_EQ(r.dropped(), 0u);
+  EXPECT_EQ(r.all().back().ended, 400 * kMillisecond);
+
+  c.duration = kSecond;  // room for three each: starts at 0, 400 and 800 ms
+  r = simulate(c, fixed(400 * kMillisecond));
+  EXPECT_EQ(r.all().size(), 9u);
+  EXPECT_EQ(r.dropped(), 3u);
+  r = simulate(c, fixed(400 * kMillisecond), 2);
+  EXPECT_EQ(r.all().size(), 9u);
+  EXPECT_EQ(r.dropped(), 3u);
+}
+
+TEST(ExecutorSchedule, SharedIterationsSharesThePoolAndDropsWhatNobodyClaimed) {
+  ScenarioConfig c;
+  c.executor = ExecutorKind::shared_iterations;
+  c.vus = 3;
+  c.iterations = 10;
+  c.duration = 10 * kSecond;
+  Outcome r = simulate(c, fixed(kSecond));
+  auto rs = r.all();
+  ASSERT_EQ(rs.size(), 10u);
+  EXPECT_EQ(rs.back().started, 3 * kSecond);
+  EXPECT_EQ(rs.back().ended, 4 * kSecond);
+  EXPECT_EQ(r.dropped(), 0u);
+
+  c.duration = 2500 * kMillisecond;  // three rounds of three start, the tenth never does
+  r = simulate(c, fixed(kSecond));
+  EXPECT_EQ(r.all().size(), 9u);
+  EXPECT_EQ(r.dropped(), 1u);
+}
+
+ScenarioConfig two_then_one(Nanos graceful_ramp_down) {
+  ScenarioConfig c;
+  c.executor = ExecutorKind::ramping_vus;
+  c.start_vus = 0;
+  c.stages = {{0, 2}, {kSecond, 2}, {0, 1}, {kSecond, 1}};
+  c.graceful_ramp_down = graceful_ramp_down;
+  return c;
+}
+
+TEST(ExecutorSchedule, RampingVusFollowsItsStagesAndRampsDownGracefully) {
+  const auto rs = simulate(two_then_one(30 * kSecond), fixed(300 * kMillisecond)).all();
+  std::vector<Nanos> vu1, vu2;
+  for (const Record& x : rs) (x.vu == 1 ? vu1 : vu2).push_back(x.started);
+  // VU 1 loops for both stages; VU 2 is asked to stop at 1 s, during its fourth iteration,
+  // which it finishes.
+  EXPECT_EQ(vu1, (std::vector<Nanos>{0, 300 * kMillisecond, 600 * kMillisecond, 900 * kMillisecond,
+                                     1200 * kMillisecond, 1500 * kMillisecond, 1800 * kMillisecond}));
+  EXPECT_EQ(vu2, (std::vector<Nanos>{0, 300 * kMillisecond, 600 * kMillisecond, 900 * kMillisecond}));
+  for (const Record& x : rs) EXPECT_FALSE(x.interrupted);
+}
+
+TEST(ExecutorSchedule, RampingVusInterruptsWhatOutlivesGracefulRampDown) {
+  const auto rs = simulate(two_then_one(100 * kMillisecond), fixed(300 * kMillisecond)).all();
+  int interrupted = 0;
+  for (const Record& x : rs) {
+    if (!x.interrupted) continue;
+    ++interrupted;
+    EXPECT_EQ(x.vu, 2);
+    EXPECT_EQ(x.started, 900 * kMillisecond);
+    EXPECT_EQ(x.ended, 1100 * kMillisecond) << "gracefulRampDown after the ramp-down at 1 s";
+  }
+  EXPECT_EQ(interrupted, 1);
+  EXPECT_EQ(rs.size(), 11u);
+}
+
+}  // namespace
+}  // namespace inferload

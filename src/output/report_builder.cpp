@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "inferload/http1/error_code.hpp"
@@ -148,6 +149,36 @@ std::vector<MetricSummary> collect(const load::Shard& s, const scenario::Protoco
   return m;
 }
 
+// The tag pairs of a threshold's selector, "{k:v,k2:v2}"; nothing when it is not one.
+std::optional<std::vector<std::pair<std::string, std::string>>> selector_pairs(const std::string& tag) {
+  if (tag.size() < 2 || tag.front() != '{' || tag.back() != '}') return std::nullopt;
+  std::vector<std::pair<std::string, std::string>> pairs;
+  const std::string body = tag.substr(1, tag.size() - 2);
+  std::size_t at = 0;
+  while (at <= body.size()) {
+    const std::size_t end = std::min(body.find(',', at), body.size());
+    const std::string item = body.substr(at, end - at);
+    const std::size_t colon = item.find(':');
+    if (colon == std::string::npos || colon == 0) return std::nullopt;
+    pairs.emplace_back(item.substr(0, colon), item.substr(colon + 1));
+    at = end + 1;
+  }
+  return pairs;
+}
+
+// Whether every sample of the scenario carries all the pairs.
+bool carries(const load::ScenarioConfig& c, const std::vector<std::pair<std::string, std::string>>& pairs) {
+  for (const auto& [key, value] : pairs) {
+    if (key == "scenario") {
+      if (c.name != value) return false;
+      continue;
+    }
+    const auto it = c.tags.find(key);
+    if (it == c.tags.end() || it->second != value) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 RunReport build_report(const load::RunResult& result, const std::vector<ScenarioMeasures>& scenarios,
@@ -168,10 +199,10 @@ RunReport build_report(const load::RunResult& result, const std::vector<Scenario
   m.push_back(gauge("vus", result.vus));
   m.push_back(gauge("vus_max", result.vus_max));
 
-  // Submetrics the thresholds register. Every sample carries its scenario's name as a tag
-  // (there is no setup traffic in the measured metrics), so {scenario:NAME} is that scenario's
-  // own metric and a name no scenario has selects nothing.
-  const std::string scenario_prefix = "{scenario:";
+  // Submetrics the thresholds register. Every sample carries its scenario's name as the tag
+  // `scenario` and its scenario's own `tags` (there is no setup traffic in the measured
+  // metrics), so a selector made of those tags, {scenario:NAME} or {team:a,scenario:b}, is the
+  // sum of the scenarios that carry all of them, and one no scenario carries selects nothing.
   for (const auto& decl : thresholds) {
     const std::string base = base_name(decl.metric);
     MetricSummary sub = empty_like(base, decl.metric);
@@ -180,11 +211,22 @@ RunReport build_report(const load::RunResult& result, const std::vector<Scenario
       for (const MetricSummary& parent : m) {
         if (parent.name == base) sub = parent;
       }
-    } else if (tag.rfind(scenario_prefix, 0) == 0 && tag.back() == '}') {
-      const std::string name = tag.substr(scenario_prefix.size(), tag.size() - scenario_prefix.size() - 1);
+    } else if (const auto pairs = selector_pairs(tag)) {
+      load::Shard shard;
+      scenario::ProtocolShard protocols;
+      std::uint64_t dropped = 0;
+      bool any = false;
+      // dropped_iterations carries `scenario` but not the scenarios' own tags (k6-semantics.md 2.4).
+      const bool scenario_only = std::all_of(pairs->begin(), pairs->end(), [](const auto& p) { return p.first == "scenario"; });
       for (const ScenarioMeasures& sm : scenarios) {
-        if (sm.config->name != name) continue;
-        for (const MetricSummary& own : collect(*sm.shard, *sm.protocols, sm.dropped_iterations)) {
+        if (!carries(*sm.config, *pairs)) continue;
+        any = true;
+        shard.merge(*sm.shard);
+        protocols.merge(*sm.protocols);
+        if (scenario_only) dropped += sm.dropped_iterations;
+      }
+      if (any) {
+        for (const MetricSummary& own : collect(shard, protocols, dropped)) {
           if (own.name == base) sub = own;
         }
       }

@@ -172,5 +172,45 @@ TEST(FailureCounts, ReportRowsByCountThenCode) {
   EXPECT_EQ(sum, r.info.requests.failed + r.info.requests.timed_out);
 }
 
+// A threshold's selector picks the scenarios whose samples carry all its tags: the scenario's
+// name as `scenario` and its own `tags`; dropped_iterations carries only `scenario`.
+TEST(ReportSelectors, ScenarioTagsSelectTheScenariosThatCarryThem) {
+  load::ScenarioConfig a, b, c;
+  a.name = "a";
+  a.tags = {{"team", "x"}};
+  b.name = "b";
+  b.tags = {{"team", "x"}, {"tier", "gold"}};
+  c.name = "c";
+  c.tags = {{"team", "y"}};
+  Shards sa, sb, sc;
+  record(sa, {{response(200), 10}});
+  record(sb, {{response(200), 4}});
+  record(sc, {{response(200), 2}});
+  load::RunResult result;
+  result.totals = std::make_unique<load::Shard>();
+  for (Shards* s : {&sa, &sb, &sc}) result.totals->merge(s->run);
+  const std::vector<output::ScenarioMeasures> measures = {
+      {&a, &sa.run, &sa.protocols, 1}, {&b, &sb.run, &sb.protocols, 2}, {&c, &sc.run, &sc.protocols, 4}};
+  const std::vector<scv2::ThresholdDecl> thresholds = {
+      {"http_reqs{team:x}", {"count==14"}},
+      {"http_reqs{scenario:c}", {"count==2"}},
+      {"http_reqs{team:x,scenario:b}", {"count==4"}},
+      {"http_reqs{tier:gold,team:x}", {"count==4"}},
+      {"http_reqs{team:z}", {"count==0"}},
+      {"dropped_iterations{scenario:c}", {"count==4"}},
+      {"dropped_iterations{team:x}", {"count==0"}},
+  };
+  const output::RunReport r = output::build_report(result, measures, thresholds, scv2::find_script("infer_constant_vu"),
+                                                   output::RunInfo{});
+  int checked = 0;
+  for (const auto& m : r.metrics) {
+    if (!m.has_thresholds || m.name.find('{') == std::string::npos) continue;
+    ++checked;
+    ASSERT_EQ(m.thresholds.size(), 1u) << m.name;
+    EXPECT_FALSE(m.thresholds[0].failed) << m.name << " count " << m.count;
+  }
+  EXPECT_EQ(checked, 7);
+}
+
 }  // namespace
 }  // namespace inferload

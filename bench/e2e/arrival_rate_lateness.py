@@ -20,6 +20,15 @@ Columns, each the median over --runs runs:
 - max: the largest lateness, in microseconds; http p99: http_req_duration p(99), microseconds.
 - CPU: user + system CPU of the inferload process (os.wait4's rusage) per wall second.
 
+Drops and a max lateness of 20-40 ms in some runs come from this shared VM, not the pacing:
+`perf sched record -C 0` over such a run shows the driver's CPU idle while runnable kernel
+threads waited 21-25 ms to be scheduled, that is the whole vCPU stopped by the host. The
+iterations due meanwhile start late (they are measured so), each needs a VU, every new VU a new
+connection, and 2,000 VUs cover only 40 ms at 50,000/s: the rest are dropped and counted. A
+larger --max-vus does not help here: 10,000 VUs turned such a stall into thousands of new
+connections that overloaded nginx and the driver for the rest of the run (lateness p99 of
+hundreds of ms). Compare modes by the median over --runs 3 or more.
+
 The goal the project measures itself against: at 50,000 req/s lateness p99 <= 50 us and the
 achieved rate within 0.1 % of the requested one; the last line says whether each measured
 mode at 50k meets it.

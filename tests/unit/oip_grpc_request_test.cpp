@@ -151,10 +151,60 @@ TEST(GrpcRequestEncode, DatatypesSelectTheirContentsField) {
 
 TEST(GrpcRequestEncode, DataThatDoesNotFitItsDatatypeIsRefused) {
   using V = std::vector<oip::Tensor>;
-  EXPECT_THROW(oip::encode_grpc_request("m", V{{"h", {1}, "FP16", std::vector<double>{0.5}}}), std::invalid_argument);
-  EXPECT_THROW(oip::encode_grpc_request("m", V{{"s", {1}, "INT32", std::vector<std::string>{"x"}}}),
-               std::invalid_argument);
-  EXPECT_THROW(oip::encode_grpc_request("m", V{{"r", {1}, "INT32", std::vector<double>{0.1}}}), std::invalid_argument);
-  EXPECT_THROW(oip::encode_grpc_request("m", V{{"n", {2, 2}, "INT32", std::vector<std::int64_t>{1, 2, 3}}}),
-               std::invalid_argument);
+  for (const auto encoding : {oip::GrpcEncoding::contents, oip::GrpcEncoding::raw}) {
+    auto encode = [&](const V& v) { return oip::encode_grpc_request("m", v, {}, encoding); };
+    EXPECT_THROW(encode(V{{"h", {1}, "FP16", std::vector<double>{0.5}}}), std::invalid_argument);
+    EXPECT_THROW(encode(V{{"s", {1}, "INT32", std::vector<std::string>{"x"}}}), std::invalid_argument);
+    EXPECT_THROW(encode(V{{"r", {1}, "INT32", std::vector<double>{0.1}}}), std::invalid_argument);
+    EXPECT_THROW(encode(V{{"n", {2, 2}, "INT32", std::vector<std::int64_t>{1, 2, 3}}}), std::invalid_argument);
+    // Values the datatype cannot hold would otherwise be wrapped into other numbers.
+    EXPECT_THROW(encode(V{{"i8", {1}, "INT8", std::vector<std::int64_t>{128}}}), std::invalid_argument);
+    EXPECT_THROW(encode(V{{"u16", {1}, "UINT16", std::vector<std::int64_t>{-1}}}), std::invalid_argument);
+    EXPECT_THROW(encode(V{{"i32", {1}, "INT32", std::vector<std::int64_t>{1LL << 31}}}), std::invalid_argument);
+    EXPECT_THROW(encode(V{{"b", {1}, "BOOL", std::vector<std::int64_t>{2}}}), std::invalid_argument);
+    try {
+      encode(V{{"i8", {2}, "INT8", std::vector<std::int64_t>{1, -129}}});
+      ADD_FAILURE() << "no exception";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()), "gRPC tensor \"i8\" (INT8): -129 is outside the datatype's range");
+    }
+  }
+}
+
+TEST(GrpcRequestEncode, RawContentsAreLittleEndianRowMajorPerInput) {
+  const std::vector<oip::Tensor> inputs = {
+      {"i8", {2}, "INT8", std::vector<std::int64_t>{-1, 127}},
+      {"i16", {2}, "INT16", std::vector<std::int64_t>{-2, 0x1234}},
+      {"u32", {1}, "UINT32", std::vector<std::int64_t>{0xA1B2C3D4}},
+      {"i64", {1}, "INT64", std::vector<std::int64_t>{-3}},
+      {"u64", {1}, "UINT64", std::vector<std::int64_t>{0x0102030405060708}},
+      {"b", {3}, "BOOL", std::vector<std::int64_t>{1, 0, 1}},
+      {"f32", {1, 2}, "FP32", std::vector<double>{1.0, -2.5}},
+      {"f64", {1}, "FP64", std::vector<double>{0.1}},
+      {"s", {3}, "BYTES", std::vector<std::string>{"ab", "", std::string("\0z", 2)}},
+  };
+  const auto req = parse(oip::encode_grpc_request("m", inputs, {{"k", "v"}}, oip::GrpcEncoding::raw));
+  ASSERT_EQ(req.inputs_size(), 9);
+  ASSERT_EQ(req.raw_input_contents_size(), 9);
+  for (int i = 0; i < req.inputs_size(); ++i) {
+    EXPECT_FALSE(req.inputs(i).has_contents()) << i;
+    EXPECT_EQ(req.inputs(i).name(), inputs[static_cast<std::size_t>(i)].name);
+    EXPECT_EQ(req.inputs(i).datatype(), inputs[static_cast<std::size_t>(i)].datatype);
+  }
+  EXPECT_EQ(req.inputs(6).shape_size(), 2);
+  EXPECT_EQ(req.parameters().at("k").string_param(), "v");
+  const auto bytes = [](std::initializer_list<int> b) {
+    std::string s;
+    for (int x : b) s.push_back(static_cast<char>(x));
+    return s;
+  };
+  EXPECT_EQ(req.raw_input_contents(0), bytes({0xff, 0x7f}));
+  EXPECT_EQ(req.raw_input_contents(1), bytes({0xfe, 0xff, 0x34, 0x12}));
+  EXPECT_EQ(req.raw_input_contents(2), bytes({0xd4, 0xc3, 0xb2, 0xa1}));
+  EXPECT_EQ(req.raw_input_contents(3), bytes({0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}));
+  EXPECT_EQ(req.raw_input_contents(4), bytes({8, 7, 6, 5, 4, 3, 2, 1}));
+  EXPECT_EQ(req.raw_input_contents(5), bytes({1, 0, 1}));
+  EXPECT_EQ(req.raw_input_contents(6), bytes({0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x20, 0xc0}));
+  EXPECT_EQ(req.raw_input_contents(7), bytes({0x9a, 0x99, 0x99, 0x99, 0x99, 0x99, 0xb9, 0x3f}));
+  EXPECT_EQ(req.raw_input_contents(8), bytes({2, 0, 0, 0, 'a', 'b', 0, 0, 0, 0, 2, 0, 0, 0, 0, 'z'}));
 }

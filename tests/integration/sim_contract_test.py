@@ -522,16 +522,21 @@ class GrpcTest(unittest.TestCase):
         self.assertEqual(counts, {"OK": 2})
         counts, _ = self.sim.probe(2, *SELDON, "--raw", "--bad")
         self.assertEqual(counts, {"INVALID_ARGUMENT": 2})
+        counts, _ = self.sim.probe(3, *SELDON)
+        self.assertEqual(counts, {"OK": 3})
         stats = self.sim.stats()
-        self.assertEqual((stats["grpc_infer_ok"], stats["grpc_infer_invalid"]), (2, 2))
+        self.assertEqual((stats["grpc_infer_ok"], stats["grpc_infer_invalid"]), (5, 2))
+        # Every call that carried raw contents, whatever became of it, and none of the others.
+        self.assertEqual(stats["grpc_with_raw_contents"], 4)
 
     def test_reset_zeroes_grpc_counters_and_maps(self):
-        self.sim.probe(2, *SELDON, "--metadata", "x-request-id=r")
+        self.sim.probe(2, *SELDON, "--metadata", "x-request-id=r", "--raw")
         self.assertEqual(self.sim.stats()["grpc_infer"], 2)
+        self.assertEqual(self.sim.stats()["grpc_with_raw_contents"], 2)
         self.sim.reset()
         stats = self.sim.stats()
         for key in ("grpc_infer", "grpc_infer_ok", "grpc_infer_error", "grpc_infer_invalid",
-                    "grpc_with_deadline", "grpc_with_request_id"):
+                    "grpc_with_deadline", "grpc_with_request_id", "grpc_with_raw_contents"):
             self.assertEqual(stats[key], 0, key)
         self.assertEqual(stats["grpc_seldon_model"], {})
         self.assertEqual(stats["grpc_internal_model"], {})

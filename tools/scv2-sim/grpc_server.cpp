@@ -134,6 +134,7 @@ private:
         facts.internal_model = internal_model.value_or("");
         facts.has_request_id = metadata(ctx, "x-request-id").has_value();
         facts.has_deadline = ctx.deadline() != std::chrono::system_clock::time_point::max();
+        facts.raw_contents = req.raw_input_contents_size() > 0;
 
         std::string problem = validate_infer_request(req);
         if (problem.empty() && !seldon_model) problem = "metadata seldon-model is missing";

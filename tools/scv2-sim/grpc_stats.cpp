@@ -27,6 +27,7 @@ void GrpcStats::answered(GrpcOutcome outcome, const GrpcCallFacts& facts) {
     }
     if (facts.has_deadline) with_deadline_.value.fetch_add(1, relaxed);
     if (facts.has_request_id) with_request_id_.value.fetch_add(1, relaxed);
+    if (facts.raw_contents) with_raw_contents_.value.fetch_add(1, relaxed);
     if (facts.has_seldon_model || facts.has_internal_model) {
         const std::lock_guard lock(maps_mutex_);
         if (facts.has_seldon_model) count_value(seldon_model_, facts.seldon_model);
@@ -35,7 +36,8 @@ void GrpcStats::answered(GrpcOutcome outcome, const GrpcCallFacts& facts) {
 }
 
 void GrpcStats::reset() {
-    for (Counter* c : {&infer_, &ok_, &error_, &invalid_, &with_deadline_, &with_request_id_})
+    for (Counter* c : {&infer_, &ok_, &error_, &invalid_, &with_deadline_, &with_request_id_,
+                       &with_raw_contents_})
         c->value.store(0, std::memory_order_relaxed);
     const std::lock_guard lock(maps_mutex_);
     seldon_model_.clear();
@@ -50,6 +52,7 @@ void GrpcStats::add_to(boost::json::object& out) const {
     out["grpc_infer_invalid"] = get(invalid_);
     out["grpc_with_deadline"] = get(with_deadline_);
     out["grpc_with_request_id"] = get(with_request_id_);
+    out["grpc_with_raw_contents"] = get(with_raw_contents_);
     const auto to_object = [](const std::map<std::string, std::uint64_t, std::less<>>& map) {
         boost::json::object o;
         for (const auto& [key, count] : map) o[key] = count;

@@ -23,6 +23,7 @@ struct GrpcCallFacts {
     bool has_internal_model = false;
     bool has_deadline = false;
     bool has_request_id = false;
+    bool raw_contents = false;  // the inputs' data came in raw_input_contents
 };
 
 class GrpcStats {
@@ -43,7 +44,7 @@ private:
     static void count_value(std::map<std::string, std::uint64_t, std::less<>>& map,
                             std::string_view value);
 
-    Counter infer_, ok_, error_, invalid_, with_deadline_, with_request_id_;
+    Counter infer_, ok_, error_, invalid_, with_deadline_, with_request_id_, with_raw_contents_;
     mutable std::mutex maps_mutex_;
     std::map<std::string, std::uint64_t, std::less<>> seldon_model_;
     std::map<std::string, std::uint64_t, std::less<>> internal_model_;

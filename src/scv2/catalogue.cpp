@@ -1,135 +1,73 @@
 #include "inferload/scv2/catalogue.hpp"
 
 #include <stdexcept>
-#include <utility>
-#include <variant>
-
-#include "inferload/oip/grpc_request.hpp"
-#include "inferload/oip/json_text.hpp"
-#include "inferload/oip/rest_request.hpp"
 
 namespace inferload::scv2 {
 namespace {
 
-using oip::Tensor;
+struct CatalogueEntry {
+  std::string type;
+  std::string uri;
+  std::vector<std::string> requirements;
+  int max_uri_suffix = 0;  // > 0: the URI ends in (offset mod this)
+};
 
-std::vector<std::int64_t> counting(std::int64_t n) {
-  std::vector<std::int64_t> v(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = i;
-  return v;
+constexpr std::uint64_t kDefaultMemoryBytes = 20000;
+
+// The suite's catalogue, in its order (section 4.1).
+const std::vector<CatalogueEntry>& catalogue() {
+  static const std::vector<CatalogueEntry> entries = {
+      {"tfsimple", "gs://seldon-models/triton/simple", {"tensorflow"}},
+      {"tfsimple_string", "gs://seldon-models/triton/tf_simple_string", {"tensorflow"}},
+      {"iris", "gs://seldon-models/testing/iris", {"sklearn"}, 10},
+      {"pytorch_cifar10", "gs://seldon-models/triton/pytorch_cifar10/cifar10", {"pytorch"}},
+      {"tfmnist", "gs://seldon-models/triton/tf_mnist", {"tensorflow"}},
+      {"tfresnet152", "gs://seldon-models/triton/tf_resnet152", {"tensorflow"}},
+      {"onnx_gpt2", "gs://seldon-models/triton/onnx_gpt2/gpt2", {"onnx"}},
+      {"mlflow_wine", "gs://seldon-models/mlflow/elasticnet_wine_model_mlserver_1_1", {"mlflow"}},
+      {"add10", "gs://seldon-models/triton/add10", {"tensorflow", "python"}},
+      {"sentiment", "gs://seldon-models/mlserver/huggingface/sentiment", {"huggingface"}},
+      {"echo", "gs://seldon-models/integration-tests/models/mlserver/echo", {"mlserver"}},
+      {"synth", "gs://seldon-models/integration-tests/models/mlserver/reference-workload-model", {"mlserver"}},
+  };
+  return entries;
 }
 
-Tensor fp32_filled(std::string name, std::vector<std::int64_t> shape, double value) {
-  std::int64_t n = 1;
-  for (auto d : shape) n *= d;
-  return Tensor{std::move(name), std::move(shape), "FP32", std::vector<double>(static_cast<std::size_t>(n), value)};
+const CatalogueEntry* find_entry(const std::string& type) {
+  for (const CatalogueEntry& e : catalogue()) {
+    if (e.type == type) return &e;
+  }
+  return nullptr;
 }
 
 }  // namespace
 
 const std::vector<std::string>& known_model_types() {
-  static const std::vector<std::string> types = {
-      "tfsimple", "tfsimple_string", "iris", "pytorch_cifar10", "tfmnist", "tfresnet152",
-      "onnx_gpt2", "mlflow_wine", "add10", "sentiment", "echo", "synth",
-  };
+  static const std::vector<std::string> types = [] {
+    std::vector<std::string> v;
+    for (const CatalogueEntry& e : catalogue()) v.push_back(e.type);
+    return v;
+  }();
   return types;
 }
 
-namespace {
-
-// One model type's inputs, described once for both protocols.
-struct Inputs {
-  std::vector<Tensor> tensors;
-  std::vector<std::pair<std::string, std::string>> string_parameters;  // request-level
-};
-
-[[noreturn]] void unknown_type(const std::string& type) {
+void check_model_type(const std::string& type) {
+  if (find_entry(type)) return;
   std::string known;
   for (const auto& t : known_model_types()) known += (known.empty() ? "" : ", ") + t;
   throw std::invalid_argument("MODEL_TYPE: unknown model type \"" + type + "\" (known: " + known + ")");
 }
 
-Inputs model_inputs(const std::string& type, int batch) {
-  const std::int64_t b = batch;
-  if (type == "tfsimple") {
-    const Tensor t{"INPUT0", {b, 16}, "INT32", counting(16 * b)};
-    Tensor t1 = t;
-    t1.name = "INPUT1";
-    return {{t, t1}, {}};
+ModelSpecDefaults model_spec(const std::string& type, int uri_offset) {
+  check_model_type(type);
+  const CatalogueEntry& e = *find_entry(type);
+  if (uri_offset < 0) {
+    throw std::invalid_argument("storage URI offset " + std::to_string(uri_offset) + " of model type \"" + type +
+                                "\" is negative");
   }
-  if (type == "tfsimple_string") {
-    const Tensor t{"INPUT0", {b, 16}, "BYTES", std::vector<std::string>(static_cast<std::size_t>(16 * b), "97")};
-    Tensor t1 = t;
-    t1.name = "INPUT1";
-    return {{t, t1}, {}};
-  }
-  if (type == "iris") {
-    std::vector<double> data;
-    for (std::int64_t i = 0; i < 4 * b; ++i) data.push_back(static_cast<double>(i));
-    Tensor t{"predict", {b, 4}, "FP32", std::move(data)};
-    t.wrap_data = true;  // the suite's iris REST payload nests the flat list once more
-    return {{t}, {}};
-  }
-  if (type == "pytorch_cifar10") return {{fp32_filled("input__0", {b, 3, 32, 32}, 0.1)}, {}};
-  if (type == "tfmnist") return {{fp32_filled("conv2d_input", {b, 28, 28, 1}, 0.1)}, {}};
-  if (type == "tfresnet152") return {{fp32_filled("input_1", {b, 224, 224, 3}, 0.1)}, {}};
-  if (type == "onnx_gpt2") {
-    const std::vector<std::int64_t> ones(static_cast<std::size_t>(10 * b), 1);
-    return {{Tensor{"input_ids", {b, 10}, "INT32", ones}, Tensor{"attention_mask", {b, 10}, "INT32", ones}}, {}};
-  }
-  if (type == "add10") return {{fp32_filled("INPUT", {4}, 0.1)}, {}};  // batch ignored
-  if (type == "mlflow_wine") {
-    Inputs in;
-    for (const char* name : {"fixed acidity", "volatile acidity", "citric acidity", "residual sugar", "chlorides",
-                             "free sulfur dioxide", "total sulfur dioxide", "density", "pH", "sulphates", "alcohol"}) {
-      in.tensors.push_back(fp32_filled(name, {1}, 1));
-    }
-    in.string_parameters = {{"content_type", "pd"}};
-    return in;
-  }
-  if (type == "sentiment") {
-    return {{Tensor{"args", {b}, "BYTES", std::vector<std::string>(static_cast<std::size_t>(b), "this is a cool test")}},
-            {}};
-  }
-  if (type == "echo") return {{Tensor{"predict", {1}, "BYTES", std::vector<std::string>{"hello"}}}, {}};
-  if (type == "synth") return {{Tensor{"", {1}, "BYTES", std::vector<std::string>{"h"}}}, {}};
-  unknown_type(type);
-}
-
-}  // namespace
-
-std::string rest_payload(const std::string& type, int batch) {
-  const Inputs in = model_inputs(type, batch);
-  std::string parameters;
-  for (const auto& [key, value] : in.string_parameters) {
-    parameters += parameters.empty() ? '{' : ',';
-    oip::append_json_string(parameters, key);
-    parameters += ':';
-    oip::append_json_string(parameters, value);
-  }
-  if (!parameters.empty()) parameters += '}';
-  return oip::encode_rest_request(in.tensors, parameters);
-}
-
-bool has_grpc_payload(const std::string& type) {
-  if (type == "add10" || type == "echo" || type == "synth") return false;
-  for (const auto& t : known_model_types()) {
-    if (t == type) return true;
-  }
-  return false;
-}
-
-std::string grpc_payload(const std::string& type, const std::string& model_name, int batch) {
-  Inputs in = model_inputs(type, batch);  // throws for an unknown type
-  if (!has_grpc_payload(type)) {
-    throw std::invalid_argument("MODEL_TYPE: the suite has no valid gRPC payload for \"" + type + "\"");
-  }
-  // Where the suite's gRPC payload departs from its REST one, follow the gRPC one.
-  if (type == "iris") in.tensors[0].name = "input";
-  if (type == "tfsimple_string") {
-    for (auto& t : in.tensors) t.data = std::vector<std::string>(std::get<std::vector<std::string>>(t.data).size(), "1");
-  }
-  return oip::encode_grpc_request(model_name, in.tensors, in.string_parameters);
+  ModelSpecDefaults spec{e.uri, e.requirements, kDefaultMemoryBytes};
+  if (e.max_uri_suffix > 0) spec.uri += std::to_string(uri_offset % e.max_uri_suffix);
+  return spec;
 }
 
 }  // namespace inferload::scv2

@@ -21,19 +21,14 @@ std::unique_ptr<http2::HpackEncoder> make_stateless_encoder() {
 GrpcRequestBuffer::GrpcRequestBuffer(const GrpcTargetTable&) {}
 
 GrpcTargetTable::GrpcTargetTable(const Settings& settings, const TargetTable& rest, const std::string& authority,
-                                 runtime::Nanos timeout)
+                                 runtime::Nanos timeout, oip::GrpcEncoding encoding)
     : rest_(rest), settings_(settings), authority_(authority), timeout_(grpc::format_timeout(timeout)) {
   auto encoder = make_stateless_encoder();
   for (std::uint32_t k = 0; k < rest.types().size(); ++k) {
     const ModelTypeTargets& t = rest.types()[k];
-    if (!has_grpc_payload(t.type)) {
-      throw std::invalid_argument("MODEL_TYPE: \"" + t.type +
-                                  "\" has no gRPC payload in the suite; set INFER_GRPC_ITERATIONS=0 or "
-                                  "MAX_NUM_MODELS=0 for it");
-    }
     GrpcTypeTargets g;
     // proto3 leaves an empty string out of the message: what remains is everything but the name.
-    g.tail = grpc_payload(t.type, "", t.batch);
+    g.tail = grpc_payload(t.type, "", t.batch, encoding);
     types_.push_back(std::move(g));
     if (t.models <= TargetTable::kPreEncodedModels) {
       GrpcTypeTargets& gt = types_.back();

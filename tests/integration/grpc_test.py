@@ -1,7 +1,8 @@
 """inferload's gRPC calls end to end: against scv2-sim's grpc++ server (counts compared with the
 server's, pooled and per-iteration connections, the REST/gRPC mix, SCv2's metadata rules,
-errors, timeouts, a stream limit, large payloads) and against nghttpd, a third-party HTTP/2
-server, whose small windows and padding make both directions of flow control work.
+errors, timeouts, a stream limit, large payloads, the payloads of add10, echo and synth) and
+against nghttpd, a third-party HTTP/2 server, whose small windows and padding make both
+directions of flow control work.
 
 Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
 """
@@ -169,6 +170,20 @@ class AgainstSim(unittest.TestCase, Reconciles):
         self.assertEqual(served["grpc_infer_ok"], 24)
         self.assertGreater(s["metrics"]["data_sent"]["count"], 24 * 600_000)
 
+    def test_add10_echo_and_synth_over_grpc(self):
+        # The suite's gRPC payloads for these three cannot be sent; inferload's must be accepted.
+        with Sim(SCV2_SIM, "--grpc-port", "0") as sim:
+            code, _, err, s = run(sim.grpc, "-u", "4", "-i", "600",
+                                  env={"MODEL_TYPE": "add10,echo,synth", "MAX_NUM_MODELS": "1,1,1"})
+            served = sim.stats()
+        self.assertEqual(code, 0, err)
+        rq = self.assert_accounted(s, 600)
+        self.assertEqual(rq["ok"], 600)
+        self.assertEqual(served["grpc_infer_ok"], rq["ok"])
+        self.assertEqual(served["grpc_infer_invalid"], 0)
+        self.assertEqual(set(served["grpc_seldon_model"]), {"add100", "echo0", "synth0"})
+        self.assertEqual(served["grpc_with_raw_contents"], 0)
+
     def test_server_killed_mid_run_gives_counted_failures(self):
         sim = Sim(SCV2_SIM, "--grpc-port", "0", "--latency", "1ms")
         proc = subprocess.Popen(
@@ -256,11 +271,13 @@ class BadConfig(unittest.TestCase):
             self.assertEqual(len(err.strip().splitlines()), 1, err)
             self.assertIn("INFER_GRPC_ENDPOINT", err)
 
-    def test_a_type_without_a_grpc_payload_is_refused(self):
-        code, _, err, _ = run("127.0.0.1:1", "-u", "1", "-i", "1", env={"MODEL_TYPE": "echo", "MAX_NUM_MODELS": "1"})
+    def test_an_unknown_type_is_refused_naming_model_type(self):
+        code, _, err, _ = run("127.0.0.1:1", "-u", "1", "-i", "1",
+                              env={"MODEL_TYPE": "echo,resnet", "MAX_NUM_MODELS": "1,1"})
         self.assertEqual(code, 104, err)
-        self.assertIn("echo", err)
-        self.assertIn("INFER_GRPC_ITERATIONS", err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn("MODEL_TYPE", err)
+        self.assertIn("resnet", err)
 
     def test_bad_grpc_flags_are_named(self):
         for args, flag in [(["--grpc-connection=sometimes"], "--grpc-connection"),

@@ -40,7 +40,8 @@ std::string body_of(const grpc::RequestBytes& r) {
 }
 
 void expect_request(const scv2::Settings& s, const scv2::TargetTable& rest, const scv2::GrpcTargetTable& table,
-                    scv2::GrpcRequestBuffer& buffer, http2::HpackDecoder& decoder, scv2::ModelPick m) {
+                    scv2::GrpcRequestBuffer& buffer, http2::HpackDecoder& decoder, scv2::ModelPick m,
+                    scv2::GrpcEncoding encoding = scv2::GrpcEncoding::contents) {
   const grpc::RequestBytes r = table.request(m, buffer);
   const std::string name = rest.name(m);
   const auto h = decode(std::string(r.header_block), decoder);
@@ -72,7 +73,8 @@ void expect_request(const scv2::Settings& s, const scv2::TargetTable& rest, cons
   const std::string payload(body.substr(grpc::kMessagePrefixSize));
   inference::ModelInferRequest got, want;
   ASSERT_TRUE(got.ParseFromString(payload));
-  ASSERT_TRUE(want.ParseFromString(scv2::grpc_payload(rest.types()[m.type].type, name, rest.types()[m.type].batch)));
+  ASSERT_TRUE(
+      want.ParseFromString(scv2::grpc_payload(rest.types()[m.type].type, name, rest.types()[m.type].batch, encoding)));
   EXPECT_EQ(got.model_name(), name);
   EXPECT_EQ(got.SerializeAsString(), want.SerializeAsString());
 }
@@ -101,19 +103,28 @@ TEST(GrpcTargets, ManyModelsAreEncodedWhenPicked) {
   for (std::uint32_t id : {0u, 4999u, 1234u, 1234u, 77u}) expect_request(s, rest, table, buffer, decoder, {0, id});
 }
 
-TEST(GrpcTargets, TypesWithoutAGrpcPayloadAreRefusedNamingTheFix) {
-  std::map<std::string, std::string> env = {{"MODEL_TYPE", "echo"}, {"MAX_NUM_MODELS", "1"}};
+TEST(GrpcTargets, RawContentsForEveryModelOfTheTypesTheSuiteCouldNotSend) {
+  std::map<std::string, std::string> env = {{"MODEL_TYPE", "add10,echo,synth,tfsimple_string"},
+                                            {"MAX_NUM_MODELS", "2,1,1,2"}, {"INFER_BATCH_SIZE", "1,1,1,2"}};
   const scv2::Settings s = scv2::load_settings([env](const std::string& k) -> std::optional<std::string> {
     auto it = env.find(k);
     if (it == env.end()) return std::nullopt;
     return it->second;
   });
   const scv2::TargetTable rest(s, net::parse_http_url("http://sim:9000"));
-  try {
-    scv2::GrpcTargetTable table(s, rest, "sim:9000", runtime::kSecond);
-    FAIL() << "accepted a type without a gRPC payload";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("INFER_GRPC_ITERATIONS"), std::string::npos) << e.what();
+  const scv2::GrpcTargetTable table(s, rest, "sim:9000", 120 * runtime::kSecond, scv2::GrpcEncoding::raw);
+  scv2::GrpcRequestBuffer buffer(table);
+  http2::HpackDecoder decoder;
+  ASSERT_EQ(table.types(), 4u);
+  for (std::uint32_t t = 0; t < rest.types().size(); ++t) {
+    for (std::uint32_t id = 0; id < rest.types()[t].models; ++id) {
+      expect_request(s, rest, table, buffer, decoder, {t, id}, scv2::GrpcEncoding::raw);
+      inference::ModelInferRequest sent;
+      const std::string body = body_of(table.request({t, id}, buffer));
+      ASSERT_TRUE(sent.ParseFromString(body.substr(grpc::kMessagePrefixSize)));
+      EXPECT_EQ(sent.raw_input_contents_size(), sent.inputs_size());
+      EXPECT_FALSE(sent.inputs(0).has_contents());
+    }
   }
 }
 

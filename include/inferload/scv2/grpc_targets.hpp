@@ -13,6 +13,7 @@
 
 #include "inferload/grpc/call.hpp"
 #include "inferload/http2/hpack.hpp"
+#include "inferload/oip/grpc_request.hpp"
 #include "inferload/scv2/targets.hpp"
 
 namespace inferload::scv2 {
@@ -45,9 +46,11 @@ class GrpcRequestBuffer {
 
 class GrpcTargetTable {
  public:
-  // `authority` is INFER_GRPC_ENDPOINT as given; `timeout` goes into grpc-timeout. Throws
-  // std::invalid_argument naming the variable at fault (a type without a gRPC payload).
-  GrpcTargetTable(const Settings& settings, const TargetTable& rest, const std::string& authority, runtime::Nanos timeout);
+  // `authority` is INFER_GRPC_ENDPOINT as given; `timeout` goes into grpc-timeout; `encoding`
+  // puts the tensors' data in typed contents (as the suite does) or raw_input_contents. Throws
+  // std::invalid_argument naming the variable at fault.
+  GrpcTargetTable(const Settings& settings, const TargetTable& rest, const std::string& authority, runtime::Nanos timeout,
+                  oip::GrpcEncoding encoding = oip::GrpcEncoding::contents);
 
   grpc::RequestBytes request(ModelPick m, GrpcRequestBuffer& buffer) const;
   std::size_t types() const noexcept { return types_.size(); }

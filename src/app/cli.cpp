@@ -59,6 +59,9 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_option("--grpc-connection", a.grpc_connection,
                  "gRPC connection strategy: pooled (default), or per-iteration, which opens and closes a "
                  "connection around each iteration's gRPC calls as SCv2's k6 scripts do");
+  run.add_flag("--grpc-raw-contents", a.grpc_raw_contents,
+               "Send each gRPC input's data in raw_input_contents (little-endian bytes) instead of the "
+               "typed contents fields SCv2's k6 suite uses");
   run.add_option("--http2-stream-window", a.http2_stream_window,
                  "HTTP/2 receive window per stream, in bytes (default 4194304)");
   run.add_option("--http2-connection-window", a.http2_connection_window,

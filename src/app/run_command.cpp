@@ -456,7 +456,9 @@ int run_command(const RunArgs& a) {
   std::unique_ptr<scv2::GrpcTargetTable> grpc_targets;
   if (use_grpc) {
     try {
-      grpc_targets = std::make_unique<scv2::GrpcTargetTable>(settings, *targets, settings.infer_grpc_endpoint, grpc_timeout);
+      const auto encoding = a.grpc_raw_contents ? oip::GrpcEncoding::raw : oip::GrpcEncoding::contents;
+      grpc_targets =
+          std::make_unique<scv2::GrpcTargetTable>(settings, *targets, settings.infer_grpc_endpoint, grpc_timeout, encoding);
     } catch (const std::invalid_argument& e) {
       config_error(e.what());
     }

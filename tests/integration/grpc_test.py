@@ -1,8 +1,8 @@
 """inferload's gRPC calls end to end: against scv2-sim's grpc++ server (counts compared with the
 server's, pooled and per-iteration connections, the REST/gRPC mix, SCv2's metadata rules,
-errors, timeouts, a stream limit, large payloads, the payloads of add10, echo and synth) and
-against nghttpd, a third-party HTTP/2 server, whose small windows and padding make both
-directions of flow control work.
+errors, timeouts, a stream limit, large payloads, every catalogue type's payload, raw input
+contents) and against nghttpd, a third-party HTTP/2 server, whose small windows and padding make
+both directions of flow control work.
 
 Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
 """
@@ -184,6 +184,23 @@ class AgainstSim(unittest.TestCase, Reconciles):
         self.assertEqual(set(served["grpc_seldon_model"]), {"add100", "echo0", "synth0"})
         self.assertEqual(served["grpc_with_raw_contents"], 0)
 
+    def test_raw_contents_for_every_type(self):
+        types = ["tfsimple", "tfsimple_string", "iris", "pytorch_cifar10", "tfmnist", "tfresnet152", "onnx_gpt2",
+                 "mlflow_wine", "add10", "sentiment", "echo", "synth"]
+        with Sim(SCV2_SIM, "--grpc-port", "0") as sim:
+            code, _, err, s = run(sim.grpc, "-u", "4", "-i", "360", "--grpc-raw-contents",
+                                  env={"MODEL_TYPE": ",".join(types), "MAX_NUM_MODELS": ",".join(["1"] * 12),
+                                       "INFER_BATCH_SIZE": ",".join(["2"] * 12)})
+            served = sim.stats()
+        self.assertEqual(code, 0, err)
+        rq = self.assert_accounted(s, 360)
+        self.assertEqual(rq["ok"], 360)
+        self.assertEqual(served["grpc_infer_ok"], rq["ok"])
+        self.assertEqual(served["grpc_infer_invalid"], 0)
+        self.assertEqual(served["grpc_with_raw_contents"], rq["ok"])
+        # 360 uniform picks among 12 types miss one with a chance of about 3e-13.
+        self.assertEqual(set(served["grpc_seldon_model"]), {t + "0" for t in types})
+
     def test_server_killed_mid_run_gives_counted_failures(self):
         sim = Sim(SCV2_SIM, "--grpc-port", "0", "--latency", "1ms")
         proc = subprocess.Popen(
@@ -272,12 +289,19 @@ class BadConfig(unittest.TestCase):
             self.assertIn("INFER_GRPC_ENDPOINT", err)
 
     def test_an_unknown_type_is_refused_naming_model_type(self):
-        code, _, err, _ = run("127.0.0.1:1", "-u", "1", "-i", "1",
+        code, _, err, _ = run("127.0.0.1:1", "-u", "1", "-i", "1", "--grpc-raw-contents",
                               env={"MODEL_TYPE": "echo,resnet", "MAX_NUM_MODELS": "1,1"})
         self.assertEqual(code, 104, err)
         self.assertEqual(len(err.strip().splitlines()), 1, err)
         self.assertIn("MODEL_TYPE", err)
         self.assertIn("resnet", err)
+
+    def test_help_lists_the_raw_contents_flag(self):
+        p = subprocess.run([INFERLOAD, "run", "--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("--grpc-raw-contents", p.stdout)
+        self.assertIn("raw_input_contents", p.stdout)
 
     def test_bad_grpc_flags_are_named(self):
         for args, flag in [(["--grpc-connection=sometimes"], "--grpc-connection"),

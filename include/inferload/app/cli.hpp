@@ -54,6 +54,7 @@ struct RunArgs {
   std::optional<std::string> grpc_timeout;
   std::optional<std::string> grpc_connections;  // N shared connections per worker
   std::optional<std::string> grpc_connection;   // "pooled" or "per-iteration"
+  bool grpc_raw_contents = false;                // tensors in raw_input_contents
   std::optional<std::string> http2_stream_window;
   std::optional<std::string> http2_connection_window;
   std::vector<std::string> env;  // -e NAME=VALUE

@@ -1,5 +1,6 @@
 // Every environment variable of SCv2's k6 suite (settings.js, plus SCHEDULER_ENDPOINT, NAMESPACE
-// and TEST_METADATA): its default, its parse rule, its error, and the base Job's whole env block.
+// and TEST_METADATA): its default, its parse rule, its error, the base Job's whole env block, and
+// which settings need Kubernetes in a data-plane run.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "inferload/scv2/kubernetes_only.hpp"
 #include "inferload/scv2/settings.hpp"
 
 using namespace inferload;
@@ -77,6 +79,11 @@ const Vars kBaseJob = {
 
 Vars with(Vars vars, const Vars& more) {
   for (const auto& [k, v] : more) vars[k] = v;
+  return vars;
+}
+
+Vars without(Vars vars, const std::string& name) {
+  vars.erase(name);
   return vars;
 }
 
@@ -455,4 +462,69 @@ TEST(Scv2Settings, BadValuesNameTheVariableAndShowTheValue) {
                 "MODEL_MEMORY_BYTES: \"8Q\" is not a Kubernetes quantity", 0),
             0u);
   EXPECT_EQ(message_of({{"MODEL_NUM_REPLICAS", "0"}}), "MODEL_NUM_REPLICAS: \"0\" is out of range (1..1000000)");
+}
+
+TEST(KubernetesOnlySettings, TheBaseJobNeedsKubernetesToLoadModels) {
+  const auto reasons = scv2::kubernetes_only_settings(load(kBaseJob));
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0],
+            "USE_KUBE_CONTROL_PLANE=true: loading and unloading models through Kubernetes custom resources is not "
+            "supported yet; unset it to use the scheduler at SCHEDULER_ENDPOINT (10.244.0.17:9004), or set "
+            "SKIP_LOAD_MODEL and SKIP_UNLOAD_MODEL (or pass --no-teardown) when the models are already loaded");
+  // The Job's own args pass --no-teardown: only the loading needs Kubernetes.
+  const auto no_teardown = scv2::kubernetes_only_settings(load(kBaseJob), {.teardown = false});
+  ASSERT_EQ(no_teardown.size(), 1u);
+  EXPECT_EQ(no_teardown[0].rfind("USE_KUBE_CONTROL_PLANE=true: loading models through Kubernetes", 0), 0u);
+  EXPECT_NE(no_teardown[0].find("or set SKIP_LOAD_MODEL when the models"), std::string::npos) << no_teardown[0];
+}
+
+TEST(KubernetesOnlySettings, WhatTheBaseJobMerelySetsDoesNotStopADataPlaneRun) {
+  // MAX_MEM_UPDATE_FRACTION=0.1 stays: only the QA scenario reads it.
+  EXPECT_TRUE(scv2::kubernetes_only_settings(load(without(kBaseJob, "USE_KUBE_CONTROL_PLANE"))).empty());
+  EXPECT_TRUE(scv2::kubernetes_only_settings(load(with(kBaseJob, {{"USE_KUBE_CONTROL_PLANE", "false"}}))).empty());
+  // Models already loaded, and the Job's --no-teardown.
+  EXPECT_TRUE(
+      scv2::kubernetes_only_settings(load(with(kBaseJob, {{"SKIP_LOAD_MODEL", "true"}})), {.teardown = false}).empty());
+  EXPECT_TRUE(scv2::kubernetes_only_settings(load(with(kBaseJob, {{"SKIP_LOAD_MODEL", "1"}, {"SKIP_UNLOAD_MODEL", "1"}})))
+                  .empty());
+  // model_constant_rate has no setup, no teardown and no replica changes.
+  EXPECT_TRUE(scv2::kubernetes_only_settings(load(with(kBaseJob, {{"ENABLE_MODEL_REPLICA_CHANGE", "true"}})),
+                                             {.setup = false, .teardown = false, .replica_changes = false})
+                  .empty());
+}
+
+TEST(KubernetesOnlySettings, UnloadingAloneIsReported) {
+  const auto reasons =
+      scv2::kubernetes_only_settings(load(with(kBaseJob, {{"SKIP_LOAD_MODEL", "false"}})));  // presence: skipped
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0].rfind("USE_KUBE_CONTROL_PLANE=true: unloading models through Kubernetes", 0), 0u);
+  EXPECT_NE(reasons[0].find("or set SKIP_UNLOAD_MODEL (or pass --no-teardown) when"), std::string::npos) << reasons[0];
+}
+
+TEST(KubernetesOnlySettings, ReplicaChangesAlwaysGoThroughKubernetes) {
+  const auto reasons = scv2::kubernetes_only_settings(load({{"ENABLE_MODEL_REPLICA_CHANGE", "true"}}));
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0].rfind("ENABLE_MODEL_REPLICA_CHANGE=true: ", 0), 0u);
+  EXPECT_EQ(reasons[0].find('\n'), std::string::npos);
+  EXPECT_TRUE(scv2::kubernetes_only_settings(load({{"ENABLE_MODEL_REPLICA_CHANGE", "True"}})).empty());  // == true
+  EXPECT_EQ(scv2::kubernetes_only_settings(load(with(kBaseJob, {{"ENABLE_MODEL_REPLICA_CHANGE", "true"}}))).size(), 2u);
+}
+
+TEST(KubernetesOnlySettings, QaAndPipelineVariablesNeverStopADataPlaneRun) {
+  const Vars qa_and_pipeline = {
+      {"MAX_NUM_MODELS_HEADROOM", "20"},      {"MAX_MEM_UPDATE_FRACTION", "0.5"},
+      {"MODEL_CREATE_UPDATE_DELETE_BIAS", "1,3,1"}, {"MAX_CREATE_OPS_PER_VU", "100"},
+      {"K8S_DELAY_SECONDS_PER_VU", "1"},      {"CHECK_STATE_EVERY_SECONDS", "60"},
+      {"MAX_CHECK_TIME_SECONDS", "5"},        {"STOP_ON_CHECK_FAILURE", "false"},
+      {"ENABLE_STATE_CHECK", "false"},        {"MODEL_REPLICAS", "5"},
+      {"INFERENCE_SERVER_REPLICAS", "5"},     {"INFERENCE_SERVER_MIN_REPLICAS", "5"},
+      {"INFERENCE_SERVER_MAX_REPLICAS", "5"}, {"DATAFLOW_ENGINE_REPLICAS", "2"},
+      {"DATAFLOW_ENGINE_LIMIT_MEMORY", "8G"}, {"PIPLINE_GW_REPLICAS", "2"},
+      {"MODEL_GW_REPLICAS", "2"},             {"MODEL_GW_NUM_WORKERS", "8"},
+      {"SELDON_CONFIG_NAME", "x"},            {"SELDON_RUNTIME_NAME", "y"},
+      {"USE_GRPC", "true"},                   {"SKIP_SETUP", "true"},
+      {"MAX_MODEL_REPLICAS", "3"},            {"SLEEP_BETWEEN_REPLICA_CHANGE", "1"},
+      {"NAMESPACE", "perf"},
+  };
+  EXPECT_TRUE(scv2::kubernetes_only_settings(load(qa_and_pipeline)).empty());
 }

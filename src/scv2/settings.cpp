@@ -116,7 +116,10 @@ Settings load_settings(const EnvLookup& env) {
     if (!v) return std::nullopt;
     auto items = split_commas(*v);
     if (items.size() < types) {
-      bad(var, "has " + std::to_string(items.size()) + " value(s) but MODEL_TYPE has " + std::to_string(types));
+      std::string model_types;
+      for (const auto& t : s.model_type) model_types += (model_types.empty() ? "" : ",") + t;
+      bad(var, "has " + std::to_string(items.size()) + " value(s) but MODEL_TYPE has " + std::to_string(types) + " (\"" +
+                   *v + "\" for \"" + model_types + "\")");
     }
     items.resize(types);
     return items;

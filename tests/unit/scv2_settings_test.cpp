@@ -330,7 +330,8 @@ TEST(Scv2Settings, PerTypeArraysFollowModelType) {
 
   for (const char* var : {"MODELNAME_PREFIX", "MAX_NUM_MODELS", "INFER_BATCH_SIZE", "MODEL_NUM_REPLICAS",
                           "MAX_MODEL_REPLICAS", "MAX_NUM_MODELS_HEADROOM", "MODEL_MEMORY_BYTES"}) {
-    EXPECT_EQ(message_of(with(three, {{var, "1,1"}})), std::string(var) + ": has 2 value(s) but MODEL_TYPE has 3");
+    EXPECT_EQ(message_of(with(three, {{var, "1,1"}})),
+              std::string(var) + ": has 2 value(s) but MODEL_TYPE has 3 (\"1,1\" for \"tfsimple,iris,echo\")");
   }
 }
 

@@ -655,7 +655,7 @@ class CommandLineTest(unittest.TestCase):
             self.assertEqual(sim.stop(), 0)
 
     def test_good_latency_specs_are_accepted(self):
-        for spec in ("0", "250us", "1.5s", "uniform:1ms:5ms", "exp:2ms"):
+        for spec in ("0", "250us", "1.5s", "1m30s", "uniform:1ms:5ms", "exp:2ms"):
             with self.subTest(spec=spec):
                 sim = Sim("--latency", spec, "--host", "127.0.0.1")
                 self.assertEqual(sim.stop(), 0)

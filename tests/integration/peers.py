@@ -62,6 +62,14 @@ class Sim:
                 self.stop()
                 raise RuntimeError(f"scv2-sim printed {line!r} instead of its gRPC listener")
             self.grpc = line.split()[1]
+        # With --scheduler-port the scheduler's line comes last: its host:port is SCHEDULER_ENDPOINT.
+        self.scheduler = None
+        if "--scheduler-port" in args:
+            line = self.proc.stdout.readline().strip()
+            if not line.startswith("scheduler "):
+                self.stop()
+                raise RuntimeError(f"scv2-sim printed {line!r} instead of its scheduler listener")
+            self.scheduler = line.split()[1]
 
     def stats(self):
         with urllib.request.urlopen(self.url + "/sim/stats", timeout=5) as r:

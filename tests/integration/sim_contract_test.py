@@ -24,6 +24,7 @@ SIM = os.environ.get("SCV2_SIM", "")
 PROBE = os.environ.get("GRPC_PROBE", "")
 LISTENER_LINE = re.compile(r"^http 127\.0\.0\.1:(\d+)$")
 GRPC_LINE = re.compile(r"^grpc 127\.0\.0\.1:(\d+)$")
+SCHEDULER_LINE = re.compile(r"^scheduler 127\.0\.0\.1:(\d+)$")
 HAVE_PROBE = bool(SIM and os.access(SIM, os.X_OK) and PROBE and os.access(PROBE, os.X_OK))
 
 
@@ -68,6 +69,15 @@ class Sim:
                 self.proc.kill()
                 raise AssertionError(f"unexpected grpc listener line {self.grpc_line!r}")
             self.grpc_target = f"127.0.0.1:{match.group(1)}"
+        self.scheduler_line = None
+        if "--scheduler-port" in args:
+            # Printed last, after the http and grpc lines.
+            self.scheduler_line = self.proc.stdout.readline().rstrip("\n")
+            match = SCHEDULER_LINE.match(self.scheduler_line)
+            if not match:
+                self.proc.kill()
+                raise AssertionError(f"unexpected scheduler line {self.scheduler_line!r}")
+            self.scheduler_target = f"127.0.0.1:{match.group(1)}"
 
     def probe(self, calls, *args):
         """Runs grpc_probe; returns ({status name: count}, seconds taken)."""
@@ -331,6 +341,8 @@ class CounterTest(unittest.TestCase):
                 "rest_ready": 2,
                 "connections": 2,  # the one above and the stats connection; reset's predates it
                 "http_requests": 55,  # the stats request counts once its response is written
+                "not_found": 0,  # every model is served in the default --models any
+                "loaded_models": 0,
             },
         )
         self.assertEqual(self.sim.stats()["http_requests"], 56)
@@ -637,6 +649,15 @@ class CommandLineTest(unittest.TestCase):
             (["--http-port", "0", "--grpc-port", "0", "--grpc-max-streams", "0"],
              "--grpc-max-streams"),
             (["--http-port", "0", "--grpc-max-streams", "4"], "--grpc-max-streams"),
+            (["--http-port", "0", "--scheduler-port", "65536"], "--scheduler-port"),
+            (["--http-port", "0", "--scheduler-port"], "--scheduler-port"),
+            (["--http-port", "0", "--models", "some"], "--models"),
+            (["--http-port", "0", "--scheduler-port", "0", "--load-delay", "soon"], "--load-delay"),
+            (["--http-port", "0", "--scheduler-port", "0", "--load-delay", "-1s"], "--load-delay"),
+            (["--http-port", "0", "--scheduler-port", "0", "--load-delay", "2h"], "--load-delay"),
+            (["--http-port", "0", "--load-delay", "1s"], "--load-delay"),
+            (["--http-port", "0", "--scheduler-port", "0", "--fail-model", ""], "--fail-model"),
+            (["--http-port", "0", "--fail-model", "m"], "--fail-model"),
         ]
         for args, flag in cases:
             with self.subTest(args=args):
@@ -660,7 +681,7 @@ class CommandLineTest(unittest.TestCase):
             self.assertEqual(sim.stop(), 0)
 
     def test_good_latency_specs_are_accepted(self):
-        for spec in ("0", "250us", "1.5s", "uniform:1ms:5ms", "exp:2ms"):
+        for spec in ("0", "250us", "1.5s", "1m30s", "uniform:1ms:5ms", "exp:2ms"):
             with self.subTest(spec=spec):
                 sim = Sim("--latency", spec, "--host", "127.0.0.1")
                 self.assertEqual(sim.stop(), 0)
@@ -670,7 +691,8 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0)
         for flag in ("--http-port", "--host", "--latency", "--error-rate", "--threads",
                      "--max-requests-per-conn", "--chunked", "--grpc-port",
-                     "--grpc-max-streams"):
+                     "--grpc-max-streams", "--scheduler-port", "--models", "--load-delay",
+                     "--fail-model", "/sim/models", "/v2/pipelines/{name}/ready"):
             self.assertIn(flag, p.stdout)
 
 

@@ -57,6 +57,13 @@ public:
     grpc::ServerUnaryReactor* ModelInfer(grpc::CallbackServerContext* ctx,
                                          const inference::ModelInferRequest* req,
                                          inference::ModelInferResponse* res) override {
+        // Refused at once, before any latency, as envoy refuses a request it has no route for.
+        if (const auto target = unserved_target(*ctx, *req)) {
+            config_.stats->answered(GrpcOutcome::not_found, {});
+            auto* reactor = ctx->DefaultReactor();
+            reactor->Finish({grpc::StatusCode::NOT_FOUND, not_served_reason(*target)});
+            return reactor;
+        }
         auto* call = new Call(*this, ctx, req, res);
         const auto delay = sample_delay();
         if (delay.count() <= 0 || !call->delay(delay)) call->answer();
@@ -108,6 +115,17 @@ private:
         inference::ModelInferResponse& res_;
         grpc::Alarm alarm_;
     };
+
+    // By the seldon-model metadata when there is one, else by the request's model_name.
+    std::optional<Target> unserved_target(const grpc::CallbackServerContext& ctx,
+                                          const inference::ModelInferRequest& req) const {
+        if (!config_.registry || !config_.registry->filters()) return std::nullopt;
+        Target target{Target::Kind::model, req.model_name()};
+        if (const auto seldon_model = metadata(ctx, "seldon-model"))
+            target = parse_seldon_model(*seldon_model);
+        if (config_.registry->serves(target)) return std::nullopt;
+        return target;
+    }
 
     std::chrono::nanoseconds sample_delay() {
         if (config_.latency.is_zero()) return {};

@@ -8,6 +8,7 @@
 
 #include "grpc_stats.hpp"
 #include "latency.hpp"
+#include "registry.hpp"
 
 namespace grpc {
 class Server;
@@ -21,6 +22,7 @@ struct GrpcConfig {
     LatencyModel latency;
     double error_rate = 0.0;
     GrpcStats* stats = nullptr;
+    const Registry* registry = nullptr;
 };
 
 class GrpcServer {

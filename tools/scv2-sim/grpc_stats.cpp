@@ -13,6 +13,10 @@ void GrpcStats::count_value(std::map<std::string, std::uint64_t, std::less<>>& m
 
 void GrpcStats::answered(GrpcOutcome outcome, const GrpcCallFacts& facts) {
     constexpr auto relaxed = std::memory_order_relaxed;
+    if (outcome == GrpcOutcome::not_found) {
+        not_found_.value.fetch_add(1, relaxed);
+        return;
+    }
     infer_.value.fetch_add(1, relaxed);
     switch (outcome) {
     case GrpcOutcome::ok:
@@ -23,6 +27,8 @@ void GrpcStats::answered(GrpcOutcome outcome, const GrpcCallFacts& facts) {
         break;
     case GrpcOutcome::invalid:
         invalid_.value.fetch_add(1, relaxed);
+        break;
+    case GrpcOutcome::not_found:
         break;
     }
     if (facts.has_deadline) with_deadline_.value.fetch_add(1, relaxed);
@@ -36,8 +42,8 @@ void GrpcStats::answered(GrpcOutcome outcome, const GrpcCallFacts& facts) {
 }
 
 void GrpcStats::reset() {
-    for (Counter* c : {&infer_, &ok_, &error_, &invalid_, &with_deadline_, &with_request_id_,
-                       &with_raw_contents_})
+    for (Counter* c : {&infer_, &ok_, &error_, &invalid_, &not_found_, &with_deadline_,
+                       &with_request_id_, &with_raw_contents_})
         c->value.store(0, std::memory_order_relaxed);
     const std::lock_guard lock(maps_mutex_);
     seldon_model_.clear();

@@ -13,7 +13,9 @@
 
 namespace scv2sim {
 
-enum class GrpcOutcome { ok, error, invalid };
+// not_found: refused because the model is not served (--models registry); such a call counts
+// only as not_found, not in grpc_infer nor in the metadata maps.
+enum class GrpcOutcome { ok, error, invalid, not_found };
 
 // What one ModelInfer call carried, counted together with its outcome.
 struct GrpcCallFacts {
@@ -36,6 +38,7 @@ public:
     void answered(GrpcOutcome outcome, const GrpcCallFacts& facts);
     void reset();
     void add_to(boost::json::object& out) const;
+    std::uint64_t not_found() const { return not_found_.value.load(std::memory_order_relaxed); }
 
 private:
     struct alignas(64) Counter {
@@ -44,7 +47,8 @@ private:
     static void count_value(std::map<std::string, std::uint64_t, std::less<>>& map,
                             std::string_view value);
 
-    Counter infer_, ok_, error_, invalid_, with_deadline_, with_request_id_, with_raw_contents_;
+    Counter infer_, ok_, error_, invalid_, not_found_, with_deadline_, with_request_id_,
+        with_raw_contents_;
     mutable std::mutex maps_mutex_;
     std::map<std::string, std::uint64_t, std::less<>> seldon_model_;
     std::map<std::string, std::uint64_t, std::less<>> internal_model_;

@@ -28,30 +28,41 @@ bool parse_duration(std::string_view text, std::chrono::nanoseconds& out) {
         out = std::chrono::nanoseconds(0);
         return true;
     }
-    std::size_t digits = 0;
-    while (digits < text.size() &&
-           ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.'))
-        ++digits;
-    if (digits == 0) return false;
-    const std::string_view number = text.substr(0, digits);
-    const std::string_view unit = text.substr(digits);
-    double scale = 0;
-    if (unit == "ns") scale = 1;
-    else if (unit == "us") scale = 1e3;
-    else if (unit == "ms") scale = 1e6;
-    else if (unit == "s") scale = 1e9;
-    else return false;
-    // std::stod would accept "1e3", hex and leading spaces; the digit scan above already
-    // restricted the text, so only "1.2.3" style junk is left for pos to catch.
-    std::size_t pos = 0;
-    double value = 0;
-    try {
-        value = std::stod(std::string(number), &pos);
-    } catch (const std::exception&) {
-        return false;
+    // Go's form: one or more number+unit terms ("1m30s", "1.5s", "250us"), none negative.
+    double total = 0;
+    while (!text.empty()) {
+        std::size_t digits = 0;
+        while (digits < text.size() &&
+               ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.'))
+            ++digits;
+        if (digits == 0) return false;
+        std::size_t letters = digits;
+        while (letters < text.size() && text[letters] >= 'a' && text[letters] <= 'z') ++letters;
+        const std::string_view number = text.substr(0, digits);
+        const std::string_view unit = text.substr(digits, letters - digits);
+        double scale = 0;
+        if (unit == "ns") scale = 1;
+        else if (unit == "us") scale = 1e3;
+        else if (unit == "ms") scale = 1e6;
+        else if (unit == "s") scale = 1e9;
+        else if (unit == "m") scale = 60e9;
+        else if (unit == "h") scale = 3600e9;
+        else return false;
+        // std::stod would accept "1e3", hex and leading spaces; the digit scan above already
+        // restricted the text, so only "1.2.3" style junk is left for pos to catch.
+        std::size_t pos = 0;
+        double value = 0;
+        try {
+            value = std::stod(std::string(number), &pos);
+        } catch (const std::exception&) {
+            return false;
+        }
+        if (pos != number.size() || !(value >= 0)) return false;
+        total += value * scale;
+        text = text.substr(letters);
     }
-    if (pos != number.size() || !(value >= 0) || value * scale > 3.6e12 /* 1 h */) return false;
-    out = std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(value * scale)));
+    if (total > 3.6e12 /* 1 h */) return false;
+    out = std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(total)));
     return true;
 }
 

@@ -54,7 +54,8 @@ private:
     std::chrono::nanoseconds b_{0};
 };
 
-// "5ms", "250us", "1.5s", "100ns", "0". Returns false on anything else (including negatives).
+// "5ms", "250us", "1.5s", "100ns", "1m30s", "0" (Go's form, at most 1h). Returns false on
+// anything else (including negatives).
 bool parse_duration(std::string_view text, std::chrono::nanoseconds& out);
 // A duration, "uniform:MIN:MAX" or "exp:MEAN". Returns false on a malformed spec.
 bool parse_latency(std::string_view text, LatencyModel& out);

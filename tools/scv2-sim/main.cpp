@@ -1,6 +1,6 @@
 // scv2-sim: simulated Seldon Core v2 inference server (Open Inference Protocol over HTTP/1.1 and,
-// with --grpc-port, gRPC). Built on Boost and grpc++ only, never on inferload's own code, so that
-// it is an independent peer.
+// with --grpc-port, gRPC) and, with --scheduler-port, its scheduler. Built on Boost and grpc++
+// only, never on inferload's own code, so that it is an independent peer.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,6 +20,9 @@
 #include "grpc_server.hpp"
 #include "listener.hpp"
 #include "options.hpp"
+#include "registry.hpp"
+#include "scheduler_calls.hpp"
+#include "scheduler_server.hpp"
 #include "stats.hpp"
 
 namespace asio = boost::asio;
@@ -70,7 +73,10 @@ int main(int argc, char** argv) {
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&ioc](const boost::system::error_code&, int) { ioc.stop(); });
 
+    // Declared before every server, so that it outlives their threads.
+    scv2sim::Registry registry(opt.registry);
     scv2sim::Stats stats;
+    stats.attach_registry(&registry);
     scv2sim::ServerConfig config;
     config.latency = opt.latency;
     config.error_rate = opt.error_rate;
@@ -78,6 +84,7 @@ int main(int argc, char** argv) {
     config.chunked = opt.chunked;
     config.id_prefix = random_id_prefix();
     config.stats = &stats;
+    config.registry = &registry;
 
     std::shared_ptr<scv2sim::Listener> listener;
     try {
@@ -101,11 +108,25 @@ int main(int argc, char** argv) {
         grpc_config.latency = opt.latency;
         grpc_config.error_rate = opt.error_rate;
         grpc_config.stats = &grpc_stats;
+        grpc_config.registry = &registry;
         stats.attach_grpc(&grpc_stats);
         try {
             grpc.emplace(grpc_config);
         } catch (const std::runtime_error& e) {
             std::cerr << "scv2-sim: --grpc-port: " << e.what() << std::endl;
+            return 1;
+        }
+    }
+    scv2sim::SchedulerCalls scheduler_calls;
+    std::optional<scv2sim::SchedulerServer> scheduler;
+    if (opt.scheduler_port) {
+        const tcp::endpoint http_ep = listener->local_endpoint();
+        stats.attach_scheduler(&scheduler_calls);
+        try {
+            scheduler.emplace(format_endpoint({http_ep.address(), *opt.scheduler_port}), registry,
+                              scheduler_calls);
+        } catch (const std::runtime_error& e) {
+            std::cerr << "scv2-sim: --scheduler-port: " << e.what() << std::endl;
             return 1;
         }
     }
@@ -116,6 +137,11 @@ int main(int argc, char** argv) {
         std::cout << "grpc " << format_endpoint({listener->local_endpoint().address(),
                                                  static_cast<std::uint16_t>(grpc->port())})
                   << std::endl;
+    if (scheduler)
+        std::cout << "scheduler "
+                  << format_endpoint({listener->local_endpoint().address(),
+                                      static_cast<std::uint16_t>(scheduler->port())})
+                  << std::endl;
 
     std::vector<std::thread> threads;
     threads.reserve(opt.threads - 1);
@@ -123,5 +149,6 @@ int main(int argc, char** argv) {
     ioc.run();
     for (auto& t : threads) t.join();
     if (grpc) grpc->shutdown();
+    if (scheduler) scheduler->shutdown();
     return 0;
 }

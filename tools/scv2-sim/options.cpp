@@ -37,8 +37,8 @@ const char* usage() {
            "\n"
            "Simulated Seldon Core v2 inference server (Open Inference Protocol, REST and gRPC).\n"
            "Prints one line per listener ('http HOST:PORT', then 'grpc HOST:PORT' with\n"
-           "--grpc-port) once it accepts connections,\n"
-           "then serves until SIGINT or SIGTERM and exits 0.\n"
+           "--grpc-port, then 'scheduler HOST:PORT' with --scheduler-port) once it accepts\n"
+           "connections, then serves until SIGINT or SIGTERM and exits 0.\n"
            "\n"
            "options:\n"
            "  --http-port N               HTTP/1.1 port; 0 picks an ephemeral port (required)\n"
@@ -46,6 +46,19 @@ const char* usage() {
            "                              ephemeral port (default: no gRPC server)\n"
            "  --grpc-max-streams N        HTTP/2 concurrent streams per gRPC connection\n"
            "                              (default: grpc's)\n"
+           "  --scheduler-port S          also serve SCv2's scheduler API (grpc++, h2c) on port\n"
+           "                              S: seldon.mlops.scheduler.Scheduler and\n"
+           "                              seldon.mlops.proxy.SchedulerProxy; 0 picks an ephemeral\n"
+           "                              port (default: no scheduler)\n"
+           "  --models any|registry       any: serve every model name (default); registry: serve\n"
+           "                              only models, pipelines and experiments the scheduler\n"
+           "                              has made available, others get HTTP 404 / NOT_FOUND\n"
+           "  --load-delay DUR            time a model, pipeline or experiment takes to get\n"
+           "                              ready and a model to terminate (5ms, 1.5s, 1m30s;\n"
+           "                              default 0); needs --scheduler-port\n"
+           "  --fail-model NAME           this model goes to ModelFailed (not ScheduleFailed),\n"
+           "                              with a reason, once the delay has passed, and is never\n"
+           "                              served (repeatable); needs --scheduler-port\n"
            "  --host ADDR                 address to listen on (default 127.0.0.1)\n"
            "  --latency DUR|SPEC          delay per infer request: a duration (5ms, 250us, 1.5s,\n"
            "                              0), uniform:MIN:MAX or exp:MEAN (default 0)\n"
@@ -61,15 +74,26 @@ const char* usage() {
            "endpoints:\n"
            "  POST /v2/models/{name}/infer   echo each input back as OUTPUT{i}\n"
            "  GET  /v2/models/{name}/ready   GET /v2/health/ready   GET /v2/health/live\n"
+           "  GET  /v2/pipelines/{name}/ready\n"
            "  GET  /sim/stats                counters (JSON)\n"
+           "  GET  /sim/models               what the scheduler was asked to load (JSON)\n"
            "  POST /sim/reset                zero the counters\n"
            "  gRPC inference.GRPCInferenceService/ModelInfer   validate, echo input 0 as OUTPUT0\n"
+           "  gRPC seldon.mlops.scheduler.Scheduler: LoadModel UnloadModel LoadPipeline\n"
+           "       UnloadPipeline StartExperiment StopExperiment, and the streams ModelStatus\n"
+           "       PipelineStatus ExperimentStatus\n"
+           "  gRPC seldon.mlops.proxy.SchedulerProxy: LoadModel UnloadModel\n"
+           "\n"
+           "names: with --models registry a request names its target by its seldon-model header\n"
+           "(else by its path or model_name): 'm', 'm_<version>', 'm_0', 'p.pipeline' or\n"
+           "'e.experiment'\n"
            "\n"
            "exit status: 0 after a signal, 1 if a listener cannot be opened, 2 on a bad flag\n";
 }
 
 Options parse_options(int argc, const char* const* argv) {
     Options opt;
+    bool load_delay_given = false;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         std::string_view value;
@@ -99,6 +123,25 @@ Options parse_options(int argc, const char* const* argv) {
             opt.grpc_port = parse_int<std::uint16_t>(arg, take_value(), 0, 65535);
         } else if (arg == "--grpc-max-streams") {
             opt.grpc_max_streams = parse_int<int>(arg, take_value(), 1, INT32_MAX);
+        } else if (arg == "--scheduler-port") {
+            opt.scheduler_port = parse_int<std::uint16_t>(arg, take_value(), 0, 65535);
+        } else if (arg == "--models") {
+            const std::string_view mode = take_value();
+            if (mode == "any") opt.registry.mode = ModelsMode::any;
+            else if (mode == "registry") opt.registry.mode = ModelsMode::registry;
+            else
+                throw UsageError("--models: expected any or registry, got '" + std::string(mode) +
+                                 "'");
+        } else if (arg == "--load-delay") {
+            const std::string_view text = take_value();
+            if (!parse_duration(text, opt.registry.load_delay))
+                throw UsageError("--load-delay: expected a duration of at most 1h (100ms, 1.5s, "
+                                 "1m30s, 0), got '" + std::string(text) + "'");
+            load_delay_given = true;
+        } else if (arg == "--fail-model") {
+            const std::string_view name = take_value();
+            if (name.empty()) throw UsageError("--fail-model: empty model name");
+            opt.registry.fail_models.emplace_back(name);
         } else if (arg == "--host") {
             opt.host = std::string(take_value());
             if (opt.host.empty()) throw UsageError("--host: empty address");
@@ -124,6 +167,11 @@ Options parse_options(int argc, const char* const* argv) {
     if (!opt.help && !opt.http_port_given) throw UsageError("--http-port: required");
     if (opt.grpc_max_streams && !opt.grpc_port)
         throw UsageError("--grpc-max-streams: only meaningful with --grpc-port");
+    // Without a scheduler nothing is ever loaded, so these could only be a mistake.
+    if (load_delay_given && !opt.scheduler_port)
+        throw UsageError("--load-delay: only meaningful with --scheduler-port");
+    if (!opt.registry.fail_models.empty() && !opt.scheduler_port)
+        throw UsageError("--fail-model: only meaningful with --scheduler-port");
     return opt;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "latency.hpp"
+#include "registry_config.hpp"
 
 namespace scv2sim {
 
@@ -16,6 +17,8 @@ struct Options {
     bool http_port_given = false;
     std::optional<std::uint16_t> grpc_port;  // no gRPC server unless given
     std::optional<int> grpc_max_streams;     // grpc's default unless given
+    std::optional<std::uint16_t> scheduler_port;  // no scheduler unless given
+    RegistryConfig registry;
     LatencyModel latency;
     double error_rate = 0.0;
     unsigned threads = 1;

@@ -18,10 +18,21 @@ Route route(boost::beast::http::verb method, std::string_view target) {
         if (action == "ready" && method == verb::get) return {Endpoint::model_ready, model};
         return {};
     }
+    constexpr std::string_view pipelines = "/v2/pipelines/";
+    constexpr std::string_view ready = "/ready";
+    if (method == verb::get && target.substr(0, pipelines.size()) == pipelines &&
+        target.size() > pipelines.size() + ready.size() &&
+        target.substr(target.size() - ready.size()) == ready) {
+        const std::string_view pipeline =
+            target.substr(pipelines.size(), target.size() - pipelines.size() - ready.size());
+        if (pipeline.find('/') != std::string_view::npos) return {};
+        return {Endpoint::pipeline_ready, pipeline};
+    }
     if (method == verb::get) {
         if (target == "/v2/health/ready") return {Endpoint::health_ready, {}};
         if (target == "/v2/health/live") return {Endpoint::health_live, {}};
         if (target == "/sim/stats") return {Endpoint::stats, {}};
+        if (target == "/sim/models") return {Endpoint::models, {}};
     }
     if (method == verb::post && target == "/sim/reset") return {Endpoint::reset, {}};
     return {};

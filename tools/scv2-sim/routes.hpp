@@ -10,11 +10,21 @@
 
 namespace scv2sim {
 
-enum class Endpoint { infer, model_ready, health_ready, health_live, stats, reset, not_found };
+enum class Endpoint {
+    infer,
+    model_ready,
+    pipeline_ready,
+    health_ready,
+    health_live,
+    stats,
+    models,
+    reset,
+    not_found,
+};
 
 struct Route {
     Endpoint endpoint = Endpoint::not_found;
-    std::string_view model;  // points into the request target; set for infer and model_ready
+    std::string_view model;  // points into the request target: the model (pipeline) named
 };
 
 Route route(boost::beast::http::verb method, std::string_view target);

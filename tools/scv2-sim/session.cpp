@@ -80,8 +80,14 @@ void Session::handle() {
     route_ = route(req.method(), req.target());
     switch (route_.endpoint) {
     case Endpoint::infer:
+        // Refused at once, as envoy refuses a request it has no route for.
+        if (const auto target = unserved_target()) return refuse(*target, Counted::not_found);
         return wait_then(config_.latency.sample(rng_), &Session::answer_infer);
     case Endpoint::model_ready:
+    case Endpoint::pipeline_ready:
+        if (const auto target = unserved_target()) return refuse(*target, Counted::other);
+        start_response(http::status::ok);
+        return send(Counted::ready);
     case Endpoint::health_ready:
         start_response(http::status::ok);
         return send(Counted::ready);
@@ -91,6 +97,10 @@ void Session::handle() {
     case Endpoint::stats:
         stats_waits_ = 0;
         return answer_stats();
+    case Endpoint::models:
+        start_response(http::status::ok);
+        json_body(config_.registry->to_json());
+        return send(Counted::other);
     case Endpoint::reset:
         config_.stats->reset();
         start_response(http::status::ok);
@@ -103,6 +113,25 @@ void Session::handle() {
     json_body(error_body("no route for " + std::string(http::to_string(req.method())) + " " +
                          std::string(req.target())));
     send(Counted::other);
+}
+
+// The target as envoy routes it: by the seldon-model header when there is one, else by the path.
+std::optional<Target> Session::unserved_target() const {
+    if (!config_.registry || !config_.registry->filters()) return std::nullopt;
+    const Request& req = parser_->get();
+    Target target{route_.endpoint == Endpoint::pipeline_ready ? Target::Kind::pipeline
+                                                              : Target::Kind::model,
+                  route_.model};
+    if (const auto header = req.find("seldon-model"); header != req.end())
+        target = parse_seldon_model(header->value());
+    if (config_.registry->serves(target)) return std::nullopt;
+    return target;
+}
+
+void Session::refuse(const Target& target, Counted counted) {
+    start_response(http::status::not_found);
+    json_body(error_body(not_served_reason(target)));
+    send(counted);
 }
 
 void Session::wait_then(std::chrono::nanoseconds delay, void (Session::*next)()) {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "latency.hpp"
+#include "registry.hpp"
 #include "routes.hpp"
 #include "stats.hpp"
 #include "v2_infer.hpp"
@@ -28,6 +29,7 @@ struct ServerConfig {
     bool chunked = false;
     std::string id_prefix;  // makes response ids unique across simulator runs too
     Stats* stats = nullptr;
+    const Registry* registry = nullptr;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -44,6 +46,8 @@ private:
     void read_body();
     void on_body(boost::beast::error_code ec, std::size_t);
     void handle();
+    std::optional<Target> unserved_target() const;
+    void refuse(const Target& target, Counted counted);
     void wait_then(std::chrono::nanoseconds delay, void (Session::*next)());
     void answer_infer();
     void answer_stats();

@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include "registry.hpp"
+#include "scheduler_calls.hpp"
+
 namespace scv2sim {
 
 void Stats::response_written(Counted what) {
@@ -19,6 +22,9 @@ void Stats::response_written(Counted what) {
         rest_infer_.value.fetch_add(1, relaxed);
         rest_infer_bad_request_.value.fetch_add(1, relaxed);
         break;
+    case Counted::not_found:
+        rest_not_found_.value.fetch_add(1, relaxed);
+        break;
     case Counted::ready:
         rest_ready_.value.fetch_add(1, relaxed);
         break;
@@ -32,9 +38,10 @@ void Stats::response_written(Counted what) {
 
 void Stats::reset() {
     for (Counter* c : {&rest_infer_, &rest_infer_ok_, &rest_infer_error_, &rest_infer_bad_request_,
-                       &rest_ready_, &connections_, &http_requests_})
+                       &rest_ready_, &rest_not_found_, &connections_, &http_requests_})
         c->value.store(0, std::memory_order_relaxed);
     if (grpc_) grpc_->reset();
+    if (scheduler_) scheduler_->reset();
 }
 
 std::string Stats::to_json() const {
@@ -47,8 +54,11 @@ std::string Stats::to_json() const {
         {"rest_ready", get(rest_ready_)},
         {"connections", get(connections_)},
         {"http_requests", get(http_requests_)},
+        {"not_found", get(rest_not_found_) + (grpc_ ? grpc_->not_found() : 0)},
+        {"loaded_models", registry_ ? registry_->available_models() : 0},
     };
     if (grpc_) grpc_->add_to(out);
+    if (scheduler_) scheduler_->add_to(out);
     return boost::json::serialize(out);
 }
 

@@ -9,8 +9,12 @@
 
 namespace scv2sim {
 
+class Registry;
+class SchedulerCalls;
+
 // What a response counts as once it has been fully written.
-enum class Counted { infer_ok, infer_error, infer_bad_request, ready, other, nothing };
+// not_found: an infer request refused because its model is not served (--models registry).
+enum class Counted { infer_ok, infer_error, infer_bad_request, not_found, ready, other, nothing };
 
 class Stats {
 public:
@@ -20,6 +24,10 @@ public:
     std::string to_json() const;
     // Only with --grpc-port, and before any thread serves: without it /sim/stats keeps its keys.
     void attach_grpc(GrpcStats* grpc) { grpc_ = grpc; }
+    // Always, before any thread serves: "loaded_models" is the registry's count.
+    void attach_registry(const Registry* registry) { registry_ = registry; }
+    // Only with --scheduler-port, like attach_grpc.
+    void attach_scheduler(SchedulerCalls* calls) { scheduler_ = calls; }
 
     // Writes handed to the kernel whose completion has not yet been counted. /sim/stats waits
     // (briefly) for this to drain so that a client which has read all its responses sees them
@@ -39,9 +47,11 @@ private:
         std::atomic<std::int64_t> value{0};
     };
     Counter rest_infer_, rest_infer_ok_, rest_infer_error_, rest_infer_bad_request_;
-    Counter rest_ready_, connections_, http_requests_;
+    Counter rest_ready_, rest_not_found_, connections_, http_requests_;
     Gauge in_flight_;
     GrpcStats* grpc_ = nullptr;
+    const Registry* registry_ = nullptr;
+    SchedulerCalls* scheduler_ = nullptr;
 };
 
 }  // namespace scv2sim

@@ -47,9 +47,37 @@ StatusCode status_of_http(int http_status) noexcept {
   }
 }
 
+CallResult result_without_stream(const http2::ConnectionPool::Acquired& a, Nanos start, Nanos now) noexcept {
+  CallResult r;
+  r.started_at = start;
+  r.ended_at = std::max(now, start);
+  using W = http2::Connection::WaitResult;
+  if (a.result == W::interrupted) {
+    r.failure = CallFailure::interrupted;
+    r.net_failure = net::Failure::interrupted;
+    r.status = StatusCode::cancelled;
+  } else if (a.result == W::timed_out || a.end.failure == net::Failure::connect_timeout) {
+    r.failure = CallFailure::timeout;
+    r.net_failure = a.result == W::timed_out ? net::Failure::timeout : net::Failure::connect_timeout;
+    r.status = StatusCode::deadline_exceeded;
+  } else {
+    r.failure = a.end.failure == net::Failure::protocol ? CallFailure::protocol : CallFailure::transport;
+    r.net_failure = a.end.failure;
+    r.sys_error = a.end.sys_error;
+    r.status = a.end.failure == net::Failure::protocol ? StatusCode::internal : StatusCode::unavailable;
+  }
+  return r;
+}
+
 UnaryCall::UnaryCall(http2::Connection& connection, const RequestBytes& request, MessageReader& reader,
-                     Nanos deadline, std::uint32_t owner) noexcept
-    : conn_(connection), request_(request), reader_(reader), deadline_(deadline), timer_(&UnaryCall::on_timer, this) {
+                     Nanos deadline, std::uint32_t owner, ResponseSink* sink, Responses responses) noexcept
+    : conn_(connection),
+      request_(request),
+      reader_(reader),
+      deadline_(deadline),
+      sink_(sink),
+      responses_(responses),
+      timer_(&UnaryCall::on_timer, this) {
   timer_.set_owner(owner);
 }
 
@@ -78,6 +106,8 @@ void UnaryCall::on_header(std::string_view name, std::string_view value, bool tr
       has_status_ = true;
       status_well_formed_ = s.well_formed;
       status_ = s.code;
+    } else if (sink_ && name == "grpc-message") {
+      sink_->on_status_message(value);
     }
   }
 
@@ -88,6 +118,10 @@ bool UnaryCall::on_data(std::string_view data) noexcept {
       const ReadStatus st = reader_.next(m);
       if (st == ReadStatus::message) {
         ++result_.messages;
+        if (sink_ && !sink_->on_message(m.payload)) {
+          result_.message_error = MessageError::undecodable;
+          return false;
+        }
         continue;
       }
       if (st == ReadStatus::need_more) return true;
@@ -154,7 +188,7 @@ void UnaryCall::classify(const http2::StreamEnd& end) noexcept {
       r.status = status_of(e);
     } else {
       r.status = status_;
-      if (status_ == StatusCode::ok && r.messages != 1) {
+      if (status_ == StatusCode::ok && responses_ == Responses::one && r.messages != 1) {
         r.failure = CallFailure::cardinality;
         r.status = StatusCode::internal;
       }
@@ -178,8 +212,9 @@ void UnaryCall::finish() noexcept {
   }
 
 runtime::Task<CallResult> unary_call(http2::Connection& connection, const RequestBytes& request,
-                                     MessageReader& reader, Nanos deadline, std::uint32_t owner) {
-  co_return co_await UnaryCall(connection, request, reader, deadline, owner);
+                                     MessageReader& reader, Nanos deadline, std::uint32_t owner,
+                                     ResponseSink* sink, Responses responses) {
+  co_return co_await UnaryCall(connection, request, reader, deadline, owner, sink, responses);
 }
 
 }  // namespace inferload::grpc

@@ -27,6 +27,7 @@ const char* to_string(MessageError error) noexcept {
     case MessageError::compressed_without_encoding: return "compressed message without a negotiated grpc-encoding";
     case MessageError::bad_flag: return "compressed-flag byte neither 0 nor 1";
     case MessageError::truncated: return "stream ended inside a message";
+    case MessageError::undecodable: return "response message could not be decoded";
   }
   return "unknown";
 }

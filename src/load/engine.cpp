@@ -13,7 +13,7 @@
 
 #include "inferload/load/executor.hpp"
 #include "inferload/runtime/worker.hpp"
-#include "wait_group.hpp"
+#include "inferload/runtime/wait_group.hpp"
 
 namespace inferload::load {
 
@@ -161,7 +161,7 @@ struct Engine::ScenarioWorker final : ExecutorHost {
   std::unique_ptr<WorkerProgram> program;
   std::unique_ptr<WorkerExecutor> executor;
   std::deque<std::unique_ptr<Vu>> vus;
-  WaitGroup tasks;
+  runtime::WaitGroup tasks;
 };
 
 Engine::Engine(RunOptions options) : opt_(std::move(options)) {}
@@ -193,10 +193,10 @@ runtime::Task<void> run_worker(Engine::WorkerSlot& w) {
     sw->executor = sw->s.executor->for_worker(w.index, w.shared.workers);
   }
   for (auto& sw : w.scenarios) co_await sw->program->start();
-  WaitGroup scenarios(&r);
+  runtime::WaitGroup scenarios(&r);
   for (auto& sw : w.scenarios) {
     scenarios.add();
-    r.spawn([](Engine::ScenarioWorker& s, WaitGroup& g) -> runtime::Task<void> {
+    r.spawn([](Engine::ScenarioWorker& s, runtime::WaitGroup& g) -> runtime::Task<void> {
       co_await run_scenario(s);
       g.done();
     }(*sw, scenarios));

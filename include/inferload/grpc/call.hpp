@@ -1,7 +1,8 @@
 #pragma once
-// One unary gRPC call (doc/PROTOCOL-HTTP2.md) on an HTTP/2 stream: the request goes out as a
-// pre-encoded header block and a length-prefixed message, and the response's headers, message
-// and trailers decide the status. Success is status OK with exactly one message. Failures that
+// One gRPC call (doc/PROTOCOL-HTTP2.md) on an HTTP/2 stream: the request goes out as a
+// pre-encoded header block and a length-prefixed message, and the response's headers, messages
+// and trailers decide the status. Success is status OK with exactly one message for a unary RPC,
+// any number for a server-streaming one. Failures that
 // bring no grpc-status get the status grpc-go (k6's gRPC client) would report, so the status
 // tag means the same as k6's.
 #include <coroutine>
@@ -11,6 +12,7 @@
 #include "inferload/grpc/message.hpp"
 #include "inferload/grpc/status.hpp"
 #include "inferload/http2/connection.hpp"
+#include "inferload/http2/connection_pool.hpp"
 #include "inferload/runtime/task.hpp"
 
 namespace inferload::grpc {
@@ -61,10 +63,32 @@ struct CallResult {
   Nanos duration() const noexcept { return ended_at > started_at ? ended_at - started_at : 0; }
 };
 
+// The result of a call that never got a stream, from why the pool had no connection for it
+// (`started_at` = start, `ended_at` = now).
+CallResult result_without_stream(const http2::ConnectionPool::Acquired& a, Nanos start, Nanos now) noexcept;
+
 // grpc-go's mapping of an RST_STREAM code to a status (internal/transport/http_util.go).
 StatusCode status_of_reset(http2::ErrorCode code) noexcept;
 // grpc-go's mapping of a non-200 HTTP status without grpc-status.
 StatusCode status_of_http(int http_status) noexcept;
+
+// Receives a call's response messages as they are read: for calls whose answers matter (the
+// control plane's), not for the load, whose calls only count their messages.
+class ResponseSink {
+ public:
+  // `payload` is valid only during the call. Returning false ends the call as a protocol failure
+  // (a message that cannot be decoded).
+  virtual bool on_message(std::string_view payload) noexcept = 0;
+  // The server's grpc-message, still percent-encoded (grpc::decode_message), when it sends one.
+  virtual void on_status_message(std::string_view) noexcept {}
+
+ protected:
+  ~ResponseSink() = default;
+};
+
+// How many response messages a successful call has: a unary RPC exactly one, a server-streaming
+// RPC any number (its end is the end of the stream).
+enum class Responses : std::uint8_t { one, stream };
 
 // One unary call, embedded in the awaiting coroutine's frame (no frame of its own: 100,000 VUs
 // each hold one while their call is in flight). co_await opens the stream on `connection`, which
@@ -75,7 +99,8 @@ StatusCode status_of_http(int http_status) noexcept;
 class UnaryCall final : private http2::StreamHandler {
  public:
   UnaryCall(http2::Connection& connection, const RequestBytes& request, MessageReader& reader,
-            Nanos deadline, std::uint32_t owner = 0) noexcept;
+            Nanos deadline, std::uint32_t owner = 0, ResponseSink* sink = nullptr,
+            Responses responses = Responses::one) noexcept;
   UnaryCall(const UnaryCall&) = delete;
   UnaryCall& operator=(const UnaryCall&) = delete;
 
@@ -95,6 +120,8 @@ class UnaryCall final : private http2::StreamHandler {
   const RequestBytes& request_;
   MessageReader& reader_;
   Nanos deadline_;
+  ResponseSink* sink_;
+  Responses responses_;
   runtime::Timer timer_;
   http2::Stream stream_{*this};
   std::coroutine_handle<> waiter_;
@@ -108,6 +135,7 @@ class UnaryCall final : private http2::StreamHandler {
 
 // The same as a Task, for callers that would rather not hold the call in their own frame.
 runtime::Task<CallResult> unary_call(http2::Connection& connection, const RequestBytes& request,
-                                     MessageReader& reader, Nanos deadline, std::uint32_t owner = 0);
+                                     MessageReader& reader, Nanos deadline, std::uint32_t owner = 0,
+                                     ResponseSink* sink = nullptr, Responses responses = Responses::one);
 
 }  // namespace inferload::grpc

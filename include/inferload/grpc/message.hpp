@@ -30,6 +30,7 @@ enum class MessageError : std::uint8_t {
   compressed_without_encoding,  // flag 1 but no grpc-encoding was negotiated
   bad_flag,                     // flag byte neither 0 nor 1
   truncated,                    // the stream ended inside a message
+  undecodable,                  // whole, but its receiver could not decode it
 };
 
 const char* to_string(MessageError error) noexcept;

@@ -6,13 +6,13 @@
 
 #include "inferload/runtime/reactor.hpp"
 
-namespace inferload::load {
+namespace inferload::runtime {
 
 class WaitGroup {
  public:
-  explicit WaitGroup(runtime::Reactor* r = nullptr) noexcept : r_(r), timer_(&WaitGroup::fire, this) {}
+  explicit WaitGroup(Reactor* r = nullptr) noexcept : r_(r), timer_(&WaitGroup::fire, this) {}
   // Before the first add(), on the reactor's thread, when it did not exist at construction.
-  void bind(runtime::Reactor& r) noexcept { r_ = &r; }
+  void bind(Reactor& r) noexcept { r_ = &r; }
 
   void add() noexcept { ++count_; }
   void done() noexcept {
@@ -30,17 +30,17 @@ class WaitGroup {
 
  private:
   // Armed only once the count is 0, so firing for any reason (a hard stop too) means "done".
-  static void fire(void* self, runtime::FireReason) noexcept {
+  static void fire(void* self, FireReason) noexcept {
     auto* g = static_cast<WaitGroup*>(self);
     const std::coroutine_handle<> h = g->waiter_;
     g->waiter_ = {};
     if (h) h.resume();
   }
 
-  runtime::Reactor* r_;
-  runtime::Timer timer_;
+  Reactor* r_;
+  Timer timer_;
   std::coroutine_handle<> waiter_;
   int count_ = 0;
 };
 
-}  // namespace inferload::load
+}  // namespace inferload::runtime

@@ -1,0 +1,57 @@
+#pragma once
+// The control plane's gRPC client: calls on SCv2's scheduler (proto/scheduler.proto) or its
+// proxy (proto/proxy.proto), on one HTTP/2 connection to SCHEDULER_ENDPOINT through inferload's
+// own http2 and grpc code. Control calls are few and never measured as load, so each one encodes
+// its header block when it is made; any number may be in flight at once on the connection.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "inferload/grpc/call.hpp"
+#include "inferload/http2/connection_pool.hpp"
+#include "inferload/net/endpoint.hpp"
+#include "inferload/runtime/task.hpp"
+
+namespace inferload::scv2 {
+
+struct RpcResult {
+  grpc::CallResult call;
+  std::string message;  // the server's grpc-message, decoded; empty when it sent none
+  bool ok() const noexcept { return call.ok(); }
+  // One line for errors: "FAILED_PRECONDITION: model m not found", "UNAVAILABLE: dial: connection refused".
+  std::string describe() const;
+};
+
+class SchedulerClient {
+ public:
+  // `authority` is SCHEDULER_ENDPOINT as given; every call ends by `call_timeout` at the latest
+  // (k6's gRPC default is 2 minutes).
+  SchedulerClient(runtime::Reactor& reactor, const net::ResolvedEndpoint& endpoint, std::string authority,
+                  runtime::Nanos call_timeout);
+  ~SchedulerClient();
+  SchedulerClient(const SchedulerClient&) = delete;
+  SchedulerClient& operator=(const SchedulerClient&) = delete;
+
+  // A unary RPC: `path` is "/package.Service/Method", `request` the serialized message.
+  runtime::Task<RpcResult> unary(std::string_view path, std::string request);
+  // A server-streaming RPC read to its end: every response message is appended to `responses`.
+  runtime::Task<RpcResult> stream(std::string_view path, std::string request, std::vector<std::string>& responses);
+  // Drains the connection; waits until `deadline` at most.
+  runtime::Task<void> close(runtime::Nanos deadline);
+
+  std::uint64_t calls() const noexcept { return calls_; }
+
+ private:
+  runtime::Task<RpcResult> call(std::string_view path, std::string request, std::vector<std::string>* responses);
+
+  runtime::Reactor& reactor_;
+  net::ResolvedEndpoint endpoint_;  // the pool keeps a reference to it
+  std::string authority_;
+  runtime::Nanos call_timeout_;
+  std::unique_ptr<http2::ConnectionPool> pool_;
+  std::uint64_t calls_ = 0;
+};
+
+}  // namespace inferload::scv2

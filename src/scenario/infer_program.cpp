@@ -34,7 +34,6 @@ class InferVu final : public load::VuProgram {
  private:
   runtime::Task<IterationEnd> rest_calls(scv2::ModelPick pick, load::IterationStart start);
   // The call as grpc-go's Invoke would end it when no stream was to be had.
-  grpc::CallResult no_stream(const http2::ConnectionPool::Acquired& a, Nanos start) const;
 
   struct Rest {
     Rest(InferWorker& w);
@@ -98,32 +97,11 @@ InferVu::InferVu(InferWorker& w, const load::VuIdentity& id)
   }
 }
 
-grpc::CallResult InferVu::no_stream(const http2::ConnectionPool::Acquired& a, Nanos start) const {
-  grpc::CallResult r;
-  r.started_at = start;
-  r.ended_at = std::max(w_.reactor.now(), start);
-  using W = http2::Connection::WaitResult;
-  if (a.result == W::interrupted) {
-    r.failure = grpc::CallFailure::interrupted;
-    r.net_failure = net::Failure::interrupted;
-    r.status = grpc::StatusCode::cancelled;
-  } else if (a.result == W::timed_out || a.end.failure == net::Failure::connect_timeout) {
-    r.failure = grpc::CallFailure::timeout;
-    r.net_failure = a.result == W::timed_out ? net::Failure::timeout : net::Failure::connect_timeout;
-    r.status = grpc::StatusCode::deadline_exceeded;
-  } else {
-    r.failure = a.end.failure == net::Failure::protocol ? grpc::CallFailure::protocol : grpc::CallFailure::transport;
-    r.net_failure = a.end.failure;
-    r.sys_error = a.end.sys_error;
-    r.status = a.end.failure == net::Failure::protocol ? grpc::StatusCode::internal : grpc::StatusCode::unavailable;
-  }
-  return r;
-}
-
 runtime::Task<IterationEnd> InferVu::rest_calls(scv2::ModelPick pick, load::IterationStart start) {
   const InferPlan& p = w_.plan;
-  const http1::RequestTemplate& request = p.targets->rest(pick, rest_->buffer);
   for (int k = 0; k < p.http_iterations; ++k) {
+    // Asked for every call: a request id, when there is one, is new each time.
+    const http1::RequestTemplate& request = p.targets->rest(pick, rest_->buffer, rng_);
     const http1::Exchange x = co_await rest_->client.exchange(request);
     if (record_rest(w_.state.metrics, w_.shard, x, start) == RequestFate::interrupted) co_return IterationEnd::interrupted;
     if (x.failure == net::Failure::no_resources) co_return IterationEnd::out_of_resources;
@@ -158,7 +136,7 @@ runtime::Task<IterationEnd> InferVu::iterate(const load::IterationStart& start_r
     {
       const http2::ConnectionPool::Acquired a = co_await pool.acquire(deadline, owner_);
       connection = a.connection;
-      if (!connection) r = no_stream(a, start);
+      if (!connection) r = grpc::result_without_stream(a, start, w_.reactor.now());
     }
     if (connection) {
       r = co_await grpc::UnaryCall(*connection, request, *reader_, deadline, owner_);

@@ -1,6 +1,7 @@
 #include "inferload/scv2/targets.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <stdexcept>
 
 #include "inferload/http1/uri.hpp"
@@ -13,6 +14,14 @@ namespace {
 // contains, so splitting the encoded head at them finds exactly the name's places.
 constexpr char kPathSlot = '\x01';
 constexpr char kHeaderSlot = '\x02';
+// The request id's characters until a request is sent: overwritten every time.
+constexpr char kIdFiller = '0';
+
+std::string name_of(const ModelTypeTargets& t, std::uint32_t id) {
+  return t.fixed ? t.prefix + t.suffix : t.prefix + std::to_string(t.first + id) + t.suffix;
+}
+
+}  // namespace
 
 std::vector<http1::Header> rest_headers(const Settings& settings, const std::string& name) {
   std::vector<http1::Header> headers = {
@@ -25,12 +34,6 @@ std::vector<http1::Header> rest_headers(const Settings& settings, const std::str
   if (!settings.envoy) headers.push_back({"seldon-internal-model", name});
   return headers;
 }
-
-std::string name_of(const ModelTypeTargets& t, std::uint32_t id) {
-  return t.fixed ? t.prefix + t.suffix : t.prefix + std::to_string(t.first + id) + t.suffix;
-}
-
-}  // namespace
 
 Rng::Rng(std::uint64_t seed) noexcept {
   // splitmix64 spreads any seed (even 0 or consecutive VU numbers) over the whole state.
@@ -103,8 +106,13 @@ TargetTable::TargetTable(const Settings& settings, const net::HttpUrl& url, cons
     http1::RequestTemplate slotted;
     try {
       const std::string header_slot(1, kHeaderSlot);
-      slotted = http1::make_request("POST", url.base_path + "/v2/models/" + kPathSlot + "/infer",
-                                    rest_headers(settings, header_slot), body);
+      std::vector<http1::Header> headers = rest_headers(settings, header_slot);
+      // Last before Content-Length, so its value ends at a fixed distance from the head's end.
+      if (settings.request_id_prefix) {
+        t.request_id = true;
+        headers.push_back({"x-request-id", *settings.request_id_prefix + "_" + std::string(kRequestIdChars, kIdFiller)});
+      }
+      slotted = http1::make_request("POST", url.base_path + "/v2/models/" + kPathSlot + "/infer", headers, body);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(std::string(variable) + ": model name \"" + first + "\" cannot be sent: " + e.what());
     }
@@ -120,7 +128,7 @@ TargetTable::TargetTable(const Settings& settings, const net::HttpUrl& url, cons
     }
     t.pieces.push_back(std::move(piece));
 
-    if (t.models <= kPreEncodedModels) {
+    if (t.models <= kPreEncodedModels && !t.request_id) {
       t.encoded.resize(t.models);
       for (std::uint32_t i = 0; i < t.models; ++i) encode(t, i, t.encoded[i]);
     }
@@ -141,6 +149,22 @@ void TargetTable::encode(const ModelTypeTargets& t, std::uint32_t id, http1::Req
   if (out.body != t.body) out.body = t.body;
   out.wire.clear();
   if (t.body->size() <= http1::RequestTemplate::kMaxWireBody) out.wire.append(out.head).append(*t.body);
+  if (t.request_id) {
+    // The id is the last header's value: "\r\nContent-Length: N\r\n\r\n" follows it.
+    char length[20];
+    const auto length_digits =
+        static_cast<std::size_t>(std::to_chars(length, length + sizeof length, t.body->size()).ptr - length);
+    constexpr std::size_t kAroundLength = sizeof("\r\nContent-Length: \r\n\r\n") - 1;
+    out.fresh_value_at = out.head.size() - kAroundLength - length_digits - kRequestIdChars;
+  }
+}
+
+void TargetTable::stamp_request_id(http1::RequestTemplate& r, Rng& rng) noexcept {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  char id[kRequestIdChars];
+  for (char& c : id) c = kAlphabet[rng.below(sizeof kAlphabet - 1)];
+  std::memcpy(r.head.data() + r.fresh_value_at, id, kRequestIdChars);
+  if (!r.wire.empty()) std::memcpy(r.wire.data() + r.fresh_value_at, id, kRequestIdChars);
 }
 
 std::string TargetTable::name(ModelPick m) const { return name_of(types_[m.type], m.id); }

@@ -22,6 +22,9 @@ struct RequestTemplate {
   // kernel than a gather of two (send vs sendmsg), and costs little memory per target.
   std::string wire;
   static constexpr std::size_t kMaxWireBody = 16 * 1024;
+  // Where a value written fresh for every request goes (an x-request-id), in `head` and at the
+  // same place in `wire`; npos when the request has none.
+  std::size_t fresh_value_at = std::string::npos;
 
   std::size_t size() const noexcept { return head.size() + (body ? body->size() : 0); }
 };

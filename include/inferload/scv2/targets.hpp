@@ -63,6 +63,9 @@ struct ModelTypeTargets {
   std::vector<bool> slot_in_path;  // per slot: the path's (encoded) form of the name
   std::shared_ptr<const std::string> body;
   std::vector<http1::RequestTemplate> encoded;  // every model's request, when there are few
+  // REQUEST_ID_PREFIX: every request carries its own x-request-id, so none is encoded before the
+  // run; a VU's buffer holds its request and only the id's characters change per request.
+  bool request_id = false;
 };
 
 class TargetTable;
@@ -106,6 +109,15 @@ class TargetTable {
     }
     return out;
   }
+  // The same, with a fresh x-request-id when REQUEST_ID_PREFIX is set (suite section 3.1):
+  // "<prefix>_" and 15 random characters of [A-Za-z0-9], written into the VU's buffer, so that
+  // nothing is allocated per request.
+  const http1::RequestTemplate& rest(ModelPick m, RestRequestBuffer& buffer, Rng& rng) const {
+    const http1::RequestTemplate& r = rest(m, buffer);
+    if (types_[m.type].request_id) stamp_request_id(buffer.per_type_[m.type], rng);
+    return r;
+  }
+  static constexpr std::size_t kRequestIdChars = 15;
   // The name in the URL, Host and seldon-model (versioned off envoy). ModelPick::id counts from
   // the type's first model.
   std::string name(ModelPick m) const;
@@ -115,8 +127,14 @@ class TargetTable {
 
  private:
   static void encode(const ModelTypeTargets& t, std::uint32_t id, http1::RequestTemplate& out);
+  static void stamp_request_id(http1::RequestTemplate& r, Rng& rng) noexcept;
   std::vector<ModelTypeTargets> types_;  // only types with at least one model
 };
+
+// The headers of a REST request to the model addressed as `name` (suite section 3.1): Host,
+// seldon-model (NAME.pipeline via a pipeline), Content-Type, Accept-Encoding, and off envoy
+// seldon-internal-model.
+std::vector<http1::Header> rest_headers(const Settings& settings, const std::string& name);
 
 // The name a model is addressed by (suite section 3.3): plain through envoy, else versioned
 // with "_1" (or "_0" through the scheduler proxy).

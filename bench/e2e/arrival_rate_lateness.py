@@ -93,7 +93,7 @@ class Bench:
         self.url = None
 
     def env(self):
-        return dict(os.environ, INFER_HTTP_ENDPOINT=self.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris")
+        return dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=self.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris")
 
     def once(self, rate, backend, precise):
         """One run; returns a dict of its figures."""

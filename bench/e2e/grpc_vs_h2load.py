@@ -117,7 +117,7 @@ def cpu_of(rusage):
 
 
 def inferload_env(sim):
-    return dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ENDPOINT=sim.grpc, MODEL_TYPE="tfsimple",
+    return dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ENDPOINT=sim.grpc, MODEL_TYPE="tfsimple",
                 MAX_NUM_MODELS="1", INFER_HTTP_ITERATIONS="0", INFER_GRPC_ITERATIONS="1")
 
 

@@ -69,7 +69,7 @@ class Bench:
         return ["taskset", "-c", str(self.args.driver_cpu), *cmd]
 
     def inferload_env(self, url):
-        return dict(os.environ, INFER_HTTP_ENDPOINT=url, MODEL_TYPE="tfsimple", MAX_NUM_MODELS="1",
+        return dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=url, MODEL_TYPE="tfsimple", MAX_NUM_MODELS="1",
                     INFER_GRPC_ITERATIONS="0")
 
     def capture_request(self):

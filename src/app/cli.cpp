@@ -69,8 +69,16 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_option("-e,--env", a.env, "Set an environment variable for the scenario: NAME=VALUE (repeatable)");
   run.add_option("-o,--out", a.out, "Live outputs (not available yet: any value is an error)");
   run.add_flag("-q,--quiet", a.quiet, "No header and no progress lines; the summary is still printed");
-  run.add_flag("--no-setup", a.no_setup, "Accepted for k6 compatibility: inferload runs no setup phase yet");
-  run.add_flag("--no-teardown", a.no_teardown, "Accepted for k6 compatibility: inferload runs no teardown phase yet");
+  run.add_flag("--no-setup", a.no_setup,
+               "Skip setup: load no models through the scheduler (as SKIP_LOAD_MODEL does)");
+  run.add_flag("--no-teardown", a.no_teardown, "Skip teardown: leave the models setup loaded");
+  run.add_option("--setup-timeout", a.setup_timeout,
+                 "Setup's time limit, from the first LoadModel to the last model ready (default: the "
+                 "scenario's setupTimeout, 6000s for the infer_* scenarios; exit 100 when it passes)");
+  run.add_option("--teardown-timeout", a.teardown_timeout,
+                 "Teardown's time limit (default: the scenario's teardownTimeout)");
+  run.add_option("--setup-concurrency", a.setup_concurrency,
+                 "Models setup loads at once: between LoadModel and ready (default 16)");
   run.add_flag("--no-color", a.no_color, "Accepted for k6 compatibility: output is never coloured");
   run.add_flag("-v,--verbose", a.verbose, "Log setup decisions on stderr (I/O backend, CPUs, target address)");
 }

@@ -13,6 +13,7 @@
 #include <random>
 #include <sstream>
 
+#include "inferload/app/control_phase.hpp"
 #include "inferload/app/open_files.hpp"
 #include "inferload/app/options_file.hpp"
 #include "inferload/app/options.hpp"
@@ -504,6 +505,15 @@ int run_command(const RunArgs& a) {
   if (use_rest) endpoint = reach("INFER_HTTP_ENDPOINT", settings.infer_http_endpoint, url);
   net::ResolvedEndpoint grpc_endpoint;
   if (use_grpc) grpc_endpoint = reach("INFER_GRPC_ENDPOINT", settings.infer_grpc_endpoint, grpc_url);
+  ControlInputs control_inputs;
+  control_inputs.args = &a;
+  control_inputs.script = script;
+  control_inputs.settings = &settings;
+  control_inputs.url = &url;
+  control_inputs.http = use_rest ? &endpoint : nullptr;
+  control_inputs.rpc_timeout = grpc_timeout;
+  control_inputs.request_timeout = timeout;
+  const std::optional<ControlPlan> control = plan_control(control_inputs);
 
   load::RunOptions opt;
   opt.workers = workers;
@@ -552,6 +562,13 @@ int run_command(const RunArgs& a) {
                   grpc_endpoint.text.c_str(), targets->model_count(), targets->model_count() == 1 ? "" : "s",
                   grpc_strategy(grpc_mode, grpc_pool_size).c_str());
     }
+    if (control) {
+      std::printf("         setup: %zu model%s through the %s at %s, %d at once, timeout %s\n", control->models.size(),
+                  control->models.size() == 1 ? "" : "s",
+                  control->options.api == scv2::ControlApi::proxy ? "scheduler proxy" : "scheduler",
+                  settings.scheduler_endpoint.c_str(), control->options.concurrency,
+                  runtime::format_go_duration(control->options.timeout).c_str());
+    }
     std::printf("\n     scenarios: (100.00%%) %zu scenario%s, %llu max VUs, %s max duration (incl. graceful stop):\n",
                 scenarios.size(), scenarios.size() == 1 ? "" : "s", static_cast<unsigned long long>(peak_vus),
                 runtime::format_go_duration(max_duration).c_str());
@@ -560,6 +577,26 @@ int run_command(const RunArgs& a) {
     out.flush();
     // The header is the first output: when it cannot be written, no load is sent.
     if (out.error() != 0) throw ExitError(kExitOtherError, out.message());
+  }
+
+  StopSignals signals;
+  PhaseHooks phase_hooks;
+  phase_hooks.stop_fd = signals.fd();
+  phase_hooks.on_stop_fd = [&] { return signals.on_readable(); };
+  phase_hooks.quiet = a.quiet;
+  std::optional<scenario::SetupReport> setup_report;
+  if (control) {
+    setup_report = run_setup(*control, backend, phase_hooks);
+    out.flush();
+    if (setup_report->outcome != scenario::ControlOutcome::completed) {
+      const bool interrupted = setup_report->outcome == scenario::ControlOutcome::interrupted;
+      // A timeout's or an interrupt's line says "setup ..." itself.
+      std::fprintf(stderr, "inferload: %s%s\n",
+                   setup_report->outcome == scenario::ControlOutcome::failed ? "setup failed: " : "",
+                   setup_report->error.c_str());
+      if (interrupted) return kExitSignal;
+      return setup_report->outcome == scenario::ControlOutcome::timed_out ? kExitSetupTimeout : kExitSetupFailed;
+    }
   }
 
   scenario::InferPlan plan;
@@ -584,7 +621,6 @@ int run_command(const RunArgs& a) {
     opt.scenarios[i].program = programs.back().get();
   }
 
-  StopSignals signals;
   load::MonitorHooks hooks;
   hooks.stop_fd = signals.fd();
   hooks.on_stop_fd = [&] { return signals.on_readable(); };
@@ -604,6 +640,20 @@ int run_command(const RunArgs& a) {
   load::Engine engine(opt);
   const load::RunResult result = engine.run(hooks);
   const double cpu = cpu_seconds() - cpu0;
+  // teardownBase runs after an interrupted test too, as k6 runs teardown after its first signal.
+  std::optional<scenario::TeardownReport> teardown_report;
+  if (control && control->teardown) {
+    teardown_report = run_teardown(*control, backend, phase_hooks);
+    out.flush();
+    if (teardown_report->outcome != scenario::ControlOutcome::completed) {
+      std::fprintf(stderr, "inferload: teardown %s: %llu of %llu models unloaded%s%s\n",
+                   scenario::to_string(teardown_report->outcome),
+                   static_cast<unsigned long long>(teardown_report->models_unloaded),
+                   static_cast<unsigned long long>(teardown_report->models),
+                   teardown_report->first_error.empty() ? "" : "; first error: ",
+                   teardown_report->first_error.c_str());
+    }
+  }
   signals.exit_on_next_signal();
 
   output::RunInfo info;
@@ -613,6 +663,8 @@ int run_command(const RunArgs& a) {
   info.io_detail = backend.detail;
   info.workers = result.workers;
   info.driver_cpu_seconds = cpu;
+  if (setup_report) info.setup = describe(*setup_report);
+  if (teardown_report) info.teardown = describe(*teardown_report);
   if (use_grpc) {
     info.grpc = true;
     info.grpc_connections = grpc_strategy(grpc_mode, grpc_pool_size);

@@ -138,6 +138,48 @@ void write_root_group(JsonWriter& w, const RunReport& report) {
   w.end_object();
 }
 
+void write_control_phase(JsonWriter& w, const ControlPhaseInfo& c, bool setup) {
+  w.begin_object();
+  w.key("outcome");
+  w.string(c.outcome);
+  if (!c.error.empty()) {
+    w.key("error");
+    w.string(c.error);
+  }
+  w.key("models");
+  w.integer(c.models);
+  w.key(setup ? "models_ready" : "models_unloaded");
+  w.integer(c.models_done);
+  w.key(setup ? "pipelines_ready" : "pipelines_unloaded");
+  w.integer(c.pipelines_done);
+  if (!setup) {
+    w.key("failed");
+    w.integer(c.failed);
+  }
+  w.key("scheduler_calls");
+  w.integer(c.rpcs);
+  if (setup) {
+    w.key("ready_probes");
+    w.integer(c.probes);
+    w.key("warmup_requests");
+    w.integer(c.warmup_requests);
+    w.key("warmup_failed");
+    w.integer(c.warmup_failed);
+    w.key("time_to_ready_s");
+    w.begin_object();
+    w.key("p(50)");
+    w.number(c.ready_p50_s);
+    w.key("p(95)");
+    w.number(c.ready_p95_s);
+    w.key("max");
+    w.number(c.ready_max_s);
+    w.end_object();
+  }
+  w.key("duration_s");
+  w.number(c.duration_s);
+  w.end_object();
+}
+
 void write_inferload(JsonWriter& w, const RunReport& report) {
   const RunInfo& info = report.info;
   w.begin_object();
@@ -208,6 +250,14 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
     }
     w.end_object();
     w.end_object();
+  }
+  if (info.setup.ran) {
+    w.key("setup");
+    write_control_phase(w, info.setup, true);
+  }
+  if (info.teardown.ran) {
+    w.key("teardown");
+    write_control_phase(w, info.teardown, false);
   }
   w.key("test_run_duration_s");
   w.number(report.test_run_duration_s);

@@ -329,6 +329,29 @@ void add_failure_lines(std::vector<std::pair<std::string, std::string>>& lines,
   }
 }
 
+std::string seconds(double s, const Context& ctx) { return format_time_ms(s * 1000, ctx.unit); }
+
+// "1125 models ready in 34.2s (to ready: p50=2.1s p95=5s max=8s), 2250 scheduler calls, ..."
+std::string control_line(const ControlPhaseInfo& c, bool setup, const Context& ctx) {
+  std::string line = ctx.paint(std::to_string(c.models_done), kCyan) + " of " + std::to_string(c.models) +
+                     (setup ? " models ready" : " models unloaded") + " in " + seconds(c.duration_s, ctx);
+  if (setup && c.models_done > 0) {
+    line += " (to ready: p50=" + seconds(c.ready_p50_s, ctx) + " p95=" + seconds(c.ready_p95_s, ctx) +
+            " max=" + seconds(c.ready_max_s, ctx) + ")";
+  }
+  if (c.pipelines_done > 0) line += ", " + std::to_string(c.pipelines_done) + " pipelines";
+  line += ", " + std::to_string(c.rpcs) + " scheduler calls";
+  if (setup && c.probes > 0) line += ", " + std::to_string(c.probes) + " ready probes";
+  if (setup && c.warmup_requests > 0) {
+    line += ", " + std::to_string(c.warmup_requests) + " warm-up requests (" + std::to_string(c.warmup_failed) +
+            " not 200)";
+  }
+  if (c.failed > 0) line += ", " + ctx.paint(std::to_string(c.failed) + " failed", kRed);
+  if (c.outcome != "completed") line += ", " + ctx.paint(c.outcome, kRed);
+  if (!c.error.empty()) line += ": " + c.error;
+  return line;
+}
+
 void render_inferload(Text& text, const Context& ctx) {
   const RunInfo& info = ctx.report.info;
   const auto& rq = info.requests;
@@ -365,6 +388,8 @@ void render_inferload(Text& text, const Context& ctx) {
     lines.emplace_back("grpc_statuses", statuses.empty() ? "none" : statuses);
   }
   add_failure_lines(lines, info.failures, ctx);
+  if (info.setup.ran) lines.emplace_back("setup", control_line(info.setup, true, ctx));
+  if (info.teardown.ran) lines.emplace_back("teardown", control_line(info.teardown, false, ctx));
   for (const std::string& why : info.driver_overload) {
     lines.emplace_back("driver_overloaded", ctx.paint("WARNING: " + why, kRed));
   }

@@ -27,6 +27,9 @@ const std::vector<Script>& scripts() {
     vu.duration = 30 * 60 * runtime::kSecond;
     vu.thresholds = default_scenario_thresholds();
     vu.check_name = "model http prediction success";
+    vu.loads_models = true;
+    vu.setup_timeout = 6000 * runtime::kSecond;
+    vu.teardown_timeout = 6000 * runtime::kSecond;
     v.push_back(vu);
 
     Script rate = vu;
@@ -48,6 +51,10 @@ const std::vector<Script>& scripts() {
     model.models = ModelRule::type0_range;
     model.calls_per_iteration = 1;
     model.grpc_connection_per_iteration = true;
+    // It sets no setup or teardown and no timeouts: the models must exist already.
+    model.loads_models = false;
+    model.setup_timeout = 60 * runtime::kSecond;
+    model.teardown_timeout = 60 * runtime::kSecond;
     v.push_back(model);
     return v;
   }();

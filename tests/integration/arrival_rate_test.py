@@ -24,7 +24,7 @@ IO = os.environ.get("INFERLOAD_IO", "uring")
 
 def run(sim, *args, env=None, timeout=120):
     """`inferload run` against the sim, REST only; returns (exit code, stdout, stderr, export)."""
-    full_env = dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris")
+    full_env = dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris")
     full_env.update(env or {})
     return run_with_export([INFERLOAD, "run", "--io", IO, *args], full_env, timeout)
 

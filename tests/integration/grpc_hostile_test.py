@@ -77,7 +77,7 @@ def run_inferload(address, *args, model="tfsimple", grpc_timeout=GRPC_TIMEOUT_S,
     fd, export = tempfile.mkstemp(suffix=".json")
     os.close(fd)
     os.unlink(export)
-    env = dict(os.environ, INFER_HTTP_ITERATIONS="0", INFER_GRPC_ITERATIONS="1", INFER_GRPC_ENDPOINT=address,
+    env = dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ITERATIONS="0", INFER_GRPC_ITERATIONS="1", INFER_GRPC_ENDPOINT=address,
                MODEL_TYPE=model, MAX_NUM_MODELS="1")
     cmd = [INFERLOAD, "run", "--io", IO, "--quiet", "--grpc-timeout", f"{grpc_timeout}s",
            "--summary-export", export, *args]

@@ -29,7 +29,7 @@ def run(grpc_endpoint, *args, http_url="http://127.0.0.1:1", env=None, timeout=1
     fd, export = tempfile.mkstemp(suffix=".json")
     os.close(fd)
     os.unlink(export)
-    full_env = dict(os.environ, INFER_HTTP_ENDPOINT=http_url, INFER_GRPC_ENDPOINT=grpc_endpoint,
+    full_env = dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=http_url, INFER_GRPC_ENDPOINT=grpc_endpoint,
                     INFER_HTTP_ITERATIONS="0", INFER_GRPC_ITERATIONS="1", MODEL_TYPE="tfsimple,iris",
                     MAX_NUM_MODELS="3,2")
     full_env.update(env or {})
@@ -205,7 +205,7 @@ class AgainstSim(unittest.TestCase, Reconciles):
         sim = Sim(SCV2_SIM, "--grpc-port", "0", "--latency", "1ms")
         proc = subprocess.Popen(
             [INFERLOAD, "run", "--io", IO, "-u", "8", "-d", "3s", "-q", "--summary-export", "/dev/stdout"],
-            env=dict(os.environ, INFER_HTTP_ITERATIONS="0", INFER_GRPC_ENDPOINT=sim.grpc, MODEL_TYPE="iris",
+            env=dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ITERATIONS="0", INFER_GRPC_ENDPOINT=sim.grpc, MODEL_TYPE="iris",
                      INFER_HTTP_ENDPOINT="http://127.0.0.1:1"),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.0)

@@ -45,7 +45,7 @@ def run_inferload(url, *args, timeout=TIMEOUT_S, limit=WALL_LIMIT_S, signal_afte
     fd, export = tempfile.mkstemp(suffix=".json")
     os.close(fd)
     os.unlink(export)
-    env = dict(os.environ, INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris", MAX_NUM_MODELS="1")
+    env = dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris", MAX_NUM_MODELS="1")
     cmd = [INFERLOAD, "run", "--io", IO, "-q", "--timeout", f"{timeout}s", "--summary-export", export, *args]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.monotonic()

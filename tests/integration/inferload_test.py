@@ -31,7 +31,7 @@ def run_inferload(url, *args, env=None, io=IO, timeout=120, wrapper=()):
     fd, export = tempfile.mkstemp(suffix=".json")
     os.close(fd)
     os.unlink(export)
-    full_env = dict(os.environ, INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="tfsimple,iris",
+    full_env = dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="tfsimple,iris",
                     MAX_NUM_MODELS="3,2")
     full_env.update(env or {})
     cmd = [*wrapper, INFERLOAD, "run", "--summary-export", export, *args]
@@ -56,7 +56,7 @@ def run_while_the_server_dies():
     sim = Sim(SCV2_SIM)
     proc = subprocess.Popen(
         [INFERLOAD, "run", "--io", IO, "-u", "4", "-d", "3s", "-q", "--summary-export", "/dev/stdout"],
-        env=dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris"),
+        env=dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)
     served_before = sim.stats()["rest_infer"]
@@ -203,7 +203,7 @@ class AgainstSim(unittest.TestCase):
             fd, export = tempfile.mkstemp(suffix=".json")
             os.close(fd)
             proc = subprocess.Popen([INFERLOAD, "run", "--io", IO, "-u", "3", "-d", "60s", "--summary-export", export],
-                                    env=dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0"),
+                                    env=dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0"),
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             time.sleep(1.5)
             t0 = time.time()
@@ -282,7 +282,7 @@ class JunkServer:
 class SummaryExportFile(unittest.TestCase):
     def test_directory_is_created_and_an_unwritable_path_is_a_one_line_error(self):
         with Sim(SCV2_SIM) as sim, tempfile.TemporaryDirectory() as tmp:
-            env = dict(os.environ, INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0")
+            env = dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0")
             target = os.path.join(tmp, "results", "base.json")
             p = subprocess.run([INFERLOAD, "run", "--io", IO, "-i", "3", "-q", "--summary-export", target], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -399,7 +399,7 @@ class InputsOutputsAndLimits(unittest.TestCase):
     a failed write to stdout is an error; each against a server that counts what it served."""
 
     def run_plain(self, url, *args, env=None, stdout=subprocess.PIPE, nofile=None):
-        full_env = dict(os.environ, INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0")
+        full_env = dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0")
         full_env.update(env or {})
 
         def limit_open_files():

@@ -28,7 +28,7 @@ def start_inferload(url, args, nofile=None, model_type="iris", max_num_models=No
     """Starts `inferload run` with its summary export on a temp file; returns (process, path)."""
     fd, export = tempfile.mkstemp(suffix=".json")
     os.close(fd)
-    env = dict(os.environ, INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE=model_type)
+    env = dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE=model_type)
     env.update(env_extra or {})
     if max_num_models:
         env["MAX_NUM_MODELS"] = max_num_models

@@ -20,7 +20,7 @@ IO = os.environ.get("INFERLOAD_IO", "uring")
 
 def run(http_url, *args, env=None, grpc=None, timeout=120):
     """`inferload run` with the suite's env vars; returns (exit code, stdout, stderr, export)."""
-    full_env = dict(os.environ, INFER_HTTP_ENDPOINT=http_url, MODEL_TYPE="iris")
+    full_env = dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=http_url, MODEL_TYPE="iris")
     if grpc:
         full_env["INFER_GRPC_ENDPOINT"] = grpc
     full_env.update(env or {})

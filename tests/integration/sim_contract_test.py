@@ -343,6 +343,9 @@ class CounterTest(unittest.TestCase):
                 "http_requests": 55,  # the stats request counts once its response is written
                 "not_found": 0,  # every model is served in the default --models any
                 "loaded_models": 0,
+                "rest_seldon_model": {"tfsimple1": 52},  # every infer request names its model
+                "rest_with_request_id": 0,
+                "rest_request_ids_distinct": 0,
             },
         )
         self.assertEqual(self.sim.stats()["http_requests"], 56)

@@ -145,6 +145,11 @@ void Session::wait_then(std::chrono::nanoseconds delay, void (Session::*next)())
 
 void Session::answer_infer() {
     const Request& req = parser_->get();
+    const auto header = [&](std::string_view name) -> std::string_view {
+        const auto it = req.find(name);
+        return it == req.end() ? std::string_view() : std::string_view(it->value());
+    };
+    config_.stats->rest_infer_headers(header("seldon-model"), header("x-request-id"));
     std::string id = config_.id_prefix;
     id += std::to_string(conn_id_);
     id += '-';

@@ -3,7 +3,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 
 #include "grpc_stats.hpp"
 
@@ -20,6 +24,10 @@ class Stats {
 public:
     void connection_accepted() { connections_.value.fetch_add(1, std::memory_order_relaxed); }
     void response_written(Counted what);
+    // An infer request served: its seldon-model header (counted per value) and its x-request-id
+    // (counted, and its distinct values up to kMaxRequestIds), "" for one it did not carry.
+    void rest_infer_headers(std::string_view seldon_model, std::string_view request_id);
+    static constexpr std::size_t kMaxRequestIds = 1'000'000;
     void reset();
     std::string to_json() const;
     // Only with --grpc-port, and before any thread serves: without it /sim/stats keeps its keys.
@@ -49,6 +57,10 @@ private:
     Counter rest_infer_, rest_infer_ok_, rest_infer_error_, rest_infer_bad_request_;
     Counter rest_ready_, rest_not_found_, connections_, http_requests_;
     Gauge in_flight_;
+    mutable std::mutex headers_mutex_;
+    std::map<std::string, std::uint64_t, std::less<>> rest_seldon_model_;
+    std::uint64_t rest_with_request_id_ = 0;
+    std::unordered_set<std::string> request_ids_;
     GrpcStats* grpc_ = nullptr;
     const Registry* registry_ = nullptr;
     SchedulerCalls* scheduler_ = nullptr;

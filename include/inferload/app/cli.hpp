@@ -12,6 +12,7 @@ namespace inferload::app {
 enum ExitCode : int {
   kExitOk = 0,
   kExitThresholdsFailed = 99,
+  kExitSetupTimeout = 100,
   kExitInvalidConfig = 104,
   kExitSignal = 105,
   kExitSetupFailed = 107,
@@ -61,6 +62,9 @@ struct RunArgs {
   std::vector<std::string> out;  // --out TYPE[=ARG]
   bool quiet = false;
   bool no_summary = false;
+  std::optional<std::string> setup_timeout;
+  std::optional<std::string> teardown_timeout;
+  std::optional<std::string> setup_concurrency;
   bool no_setup = false;
   bool no_teardown = false;
   bool no_color = false;

@@ -12,6 +12,27 @@ namespace inferload::output {
 using RequestAccounting = metrics::RequestAccounting;
 using FailureSummary = metrics::FailureSummary;
 
+// SCv2's setup or teardown through the scheduler, when it ran. None of its traffic is in any
+// metric; this is all that is reported of it.
+struct ControlPhaseInfo {
+  bool ran = false;
+  std::string outcome;            // "completed", "failed", "timed out", "interrupted"
+  std::string error;              // the first failure, one line
+  std::uint64_t models = 0;       // models to load (setup) or unload (teardown)
+  std::uint64_t models_done = 0;  // made ready, or unloaded
+  std::uint64_t pipelines_done = 0;
+  std::uint64_t failed = 0;       // teardown: unload calls that failed
+  std::uint64_t rpcs = 0;         // scheduler calls made
+  std::uint64_t probes = 0;       // setup: readiness requests
+  std::uint64_t warmup_requests = 0;
+  std::uint64_t warmup_failed = 0;
+  double duration_s = 0;
+  // Setup: LoadModel to ready, per model, in seconds.
+  double ready_p50_s = 0;
+  double ready_p95_s = 0;
+  double ready_max_s = 0;
+};
+
 struct RunInfo {
   std::string version;          // inferload's version
   std::string script;           // scenario name as given, e.g. "infer_constant_vu"
@@ -33,6 +54,8 @@ struct RunInfo {
   std::string grpc_connections;
   std::uint64_t grpc_connections_opened = 0;
   std::vector<std::pair<std::string, std::uint64_t>> grpc_statuses;
+  ControlPhaseInfo setup;
+  ControlPhaseInfo teardown;
 };
 
 struct RunReport {

@@ -61,6 +61,11 @@ struct Script {
   int calls_per_iteration = 0;
   // The script connects and disconnects gRPC around every iteration's calls.
   bool grpc_connection_per_iteration = false;
+  // setupBase and teardownBase (suite section 1.0): load every model before the load, unload
+  // them after. Without, the models must exist already.
+  bool loads_models = false;
+  runtime::Nanos setup_timeout = 60 * runtime::kSecond;     // k6's default setupTimeout
+  runtime::Nanos teardown_timeout = 60 * runtime::kSecond;  // and teardownTimeout
 };
 
 // Finds a script by name or path ("infer_constant_vu", "scenarios/infer_constant_vu.js").

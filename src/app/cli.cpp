@@ -24,7 +24,8 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_option("-s,--stage", a.stages,
                  "A stage DURATION:TARGET, e.g. 30s:10 (repeatable, or comma-separated): ramping-vus, or with "
                  "--rate ramping-arrival-rate whose targets are rates (env K6_STAGES)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   run.add_option("--rate", a.rate,
                  "Iterations per --time-unit started on a schedule, whatever the server does: the "
                  "constant-arrival-rate executor for -d; with -s the start rate of ramping-arrival-rate");
@@ -66,8 +67,15 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
                  "HTTP/2 receive window per stream, in bytes (default 4194304)");
   run.add_option("--http2-connection-window", a.http2_connection_window,
                  "HTTP/2 receive window per connection, in bytes (default 67108864)");
-  run.add_option("-e,--env", a.env, "Set an environment variable for the scenario: NAME=VALUE (repeatable)");
-  run.add_option("-o,--out", a.out, "Live outputs (not available yet: any value is an error)");
+  // One value per occurrence, as k6 takes them: `--out csv=x.gz scenarios/s.js` leaves the
+  // script to be the scenario.
+  run.add_option("-e,--env", a.env,
+                 "Set an environment variable for the scenario: NAME=VALUE, or NAME for an empty value (repeatable)")
+      ->allow_extra_args(false);
+  run.add_option("-o,--out", a.out,
+                 "An output TYPE[=ARG] (json, csv, influxdb, experimental-prometheus-rw; env K6_OUT): accepted, "
+                 "but not written yet (a warning says so and the run goes on)")
+      ->allow_extra_args(false);
   run.add_flag("-q,--quiet", a.quiet, "No header and no progress lines; the summary is still printed");
   run.add_flag("--no-setup", a.no_setup,
                "Skip setup: load no models through the scheduler (as SKIP_LOAD_MODEL does)");

@@ -5,6 +5,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -202,8 +204,21 @@ Plan derive_plan(const RunArgs& a, const scv2::EnvLookup& env, const scv2::Scrip
   if (tier->scenarios) {
     plan.scenarios = *tier->scenarios;
   } else {
-    if (!tier->any() && !rs.rate) config_error("no iterations, duration or stages: give -i, -d or -s");
-    plan.scenarios.push_back(shortcut_scenario(*tier, vus, tier == &cli ? rs : RateShortcut{}));
+    if (!tier->any() && !rs.rate) {
+      // k6 with none of them: one VU makes one iteration (per-vu-iterations 1 x 1).
+      if (vus && *vus != 1) {
+        std::fprintf(stderr, "inferload: warning: vus=%d option will be ignored, it only works in conjunction "
+                     "with iterations, duration, or stages\n", *vus);
+      }
+      load::ScenarioConfig one;
+      one.executor = load::ExecutorKind::per_vu_iterations;
+      one.vus = 1;
+      one.iterations = 1;
+      one.duration = 10 * 60 * runtime::kSecond;  // k6's default maxDuration
+      plan.scenarios.push_back(one);
+    } else {
+      plan.scenarios.push_back(shortcut_scenario(*tier, vus, tier == &cli ? rs : RateShortcut{}));
+    }
     if (tier != &cli && (rs.time_unit || rs.pre_allocated_vus || rs.max_vus)) {
       config_error("--time-unit, --pre-allocated-vus and --max-vus apply only with --rate");
     }
@@ -228,9 +243,15 @@ Plan derive_plan(const RunArgs& a, const scv2::EnvLookup& env, const scv2::Scrip
 scv2::EnvLookup make_env(const RunArgs& a) {
   auto overrides = std::make_shared<std::map<std::string, std::string>>();
   for (const std::string& kv : a.env) {
+    // As k6 takes it: NAME=VALUE, or NAME alone for an empty value (which the suite reads as unset).
     const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) flag_error("--env", "\"" + kv + "\" is not NAME=VALUE");
-    (*overrides)[kv.substr(0, eq)] = kv.substr(eq + 1);
+    const std::string name = kv.substr(0, eq);
+    const bool valid = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+                       std::all_of(name.begin(), name.end(), [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                       });
+    if (!valid) flag_error("--env", "\"" + kv + "\" is not NAME=VALUE with a NAME of letters, digits and _");
+    (*overrides)[name] = eq == std::string::npos ? std::string() : kv.substr(eq + 1);
   }
   scv2::EnvLookup process = scv2::process_env();
   return [overrides, process](const std::string& name) -> std::optional<std::string> {
@@ -242,6 +263,34 @@ scv2::EnvLookup make_env(const RunArgs& a) {
 std::string grpc_strategy(scenario::GrpcConnections mode, int pool_size) {
   if (mode == scenario::GrpcConnections::per_iteration) return "per-iteration connections";
   return "pooled, " + std::to_string(pool_size) + " connection" + (pool_size == 1 ? "" : "s") + " per worker";
+}
+
+// k6's output types (1.7). None is written yet: a job's `--out csv=results/base.gz` must not
+// stop its test, so a known type is warned about once and the run goes on; an unknown type is
+// k6's error.
+void warn_about_outputs(const std::vector<std::string>& flags, const scv2::EnvLookup& env) {
+  std::vector<std::pair<std::string, std::string>> outs;  // (source, TYPE[=ARG])
+  for (const std::string& o : flags) outs.emplace_back("--out", o);
+  if (flags.empty()) {
+    if (auto v = env("K6_OUT")) {
+      for (const std::string& o : split_commas(*v)) outs.emplace_back("K6_OUT", o);
+    }
+  }
+  static constexpr std::string_view kTypes[] = {"json", "csv", "influxdb", "experimental-prometheus-rw",
+                                                "experimental-opentelemetry", "cloud", "web-dashboard"};
+  std::string skipped;
+  for (const auto& [source, o] : outs) {
+    const std::string type = o.substr(0, o.find('='));
+    if (std::find(std::begin(kTypes), std::end(kTypes), type) == std::end(kTypes)) {
+      flag_error(source, "invalid output type '" + type +
+                             "', available types are: json, csv, influxdb, experimental-prometheus-rw");
+    }
+    skipped += (skipped.empty() ? "" : ", ") + o;
+  }
+  if (!skipped.empty()) {
+    std::fprintf(stderr, "inferload: warning: outputs are not written yet, so %s is skipped; the summary "
+                 "and --summary-export are written as usual\n", skipped.c_str());
+  }
 }
 
 double cpu_seconds() {
@@ -315,10 +364,10 @@ class StdoutWatch {
 }  // namespace
 
 int run_command(const RunArgs& a) {
-  if (!a.out.empty()) {
-    flag_error("--out", "output \"" + a.out.front() + "\" is not available yet (only --summary-export is)");
-  }
   const scv2::EnvLookup env = make_env(a);
+  // k6 reads its own K6_* options from the process environment; -e sets only the script's.
+  const scv2::EnvLookup k6_env = scv2::process_env();
+  warn_about_outputs(a.out, k6_env);
 
   const scv2::Script* script = nullptr;
   try {
@@ -341,7 +390,19 @@ int run_command(const RunArgs& a) {
   } catch (const std::invalid_argument& e) {
     config_error(e.what());
   }
-  const Plan run_plan = derive_plan(a, env, *script, settings, options_file);
+  const Plan run_plan = derive_plan(a, k6_env, *script, settings, options_file);
+  // --no-summary, or K6_NO_SUMMARY as Go's strconv.ParseBool reads it.
+  bool no_summary = a.no_summary;
+  if (!no_summary) {
+    if (auto v = k6_env("K6_NO_SUMMARY"); v && !v->empty()) {
+      if (*v == "1" || *v == "t" || *v == "T" || *v == "true" || *v == "TRUE" || *v == "True") no_summary = true;
+      else if (!(*v == "0" || *v == "f" || *v == "F" || *v == "false" || *v == "FALSE" || *v == "False"))
+        config_error("K6_NO_SUMMARY: \"" + *v + "\" is not a boolean");
+    }
+  }
+  std::optional<std::pair<std::string, std::string>> summary_export;  // (source, path)
+  if (a.summary_export) summary_export.emplace("--summary-export", *a.summary_export);
+  else if (auto v = k6_env("K6_SUMMARY_EXPORT"); v && !v->empty()) summary_export.emplace("K6_SUMMARY_EXPORT", *v);
   try {
     output::check_thresholds(run_plan.thresholds);
   } catch (const std::invalid_argument& e) {
@@ -402,15 +463,25 @@ int run_command(const RunArgs& a) {
   }
 
   std::vector<std::string> trend_stats = output::default_trend_stats();
-  if (a.summary_trend_stats) {
+  std::vector<std::string> export_trend_stats = output::default_export_trend_stats();
+  // k6's precedence: the flag, then K6_SUMMARY_TREND_STATS, then the options file's summaryTrendStats.
+  std::optional<std::pair<std::string, std::vector<std::string>>> chosen_stats;
+  if (a.summary_trend_stats) chosen_stats.emplace("--summary-trend-stats", split_commas(*a.summary_trend_stats));
+  else if (auto v = k6_env("K6_SUMMARY_TREND_STATS"); v && !v->empty()) chosen_stats.emplace("K6_SUMMARY_TREND_STATS", split_commas(*v));
+  else if (options_file && options_file->summary_trend_stats) {
+    chosen_stats.emplace("--config " + *a.config + ": summaryTrendStats", *options_file->summary_trend_stats);
+  }
+  if (chosen_stats) {
     std::vector<output::TrendStat> parsed;
     try {
-      parsed = output::parse_trend_stats(*a.summary_trend_stats);
+      parsed = output::parse_trend_stats(chosen_stats->second);
     } catch (const std::invalid_argument& e) {
-      flag_error("--summary-trend-stats", e.what());
+      if (chosen_stats->first == "--summary-trend-stats") flag_error(chosen_stats->first, e.what());
+      config_error(chosen_stats->first + ": " + e.what());
     }
     trend_stats.clear();
     for (const auto& s : parsed) trend_stats.push_back(s.key);
+    export_trend_stats = trend_stats;
   }
   output::TextSummaryOptions text_options;
   text_options.trend_stats = trend_stats;
@@ -478,7 +549,7 @@ int run_command(const RunArgs& a) {
 
   // Every output is opened now: a bad path must not cost a whole test before it is reported.
   std::optional<OutputFile> export_file;
-  if (a.summary_export && !a.no_summary) export_file.emplace("--summary-export", *a.summary_export);
+  if (summary_export && !no_summary) export_file.emplace(summary_export->first, summary_export->second);
 
   runtime::BackendChoice backend;
   try {
@@ -549,7 +620,8 @@ int run_command(const RunArgs& a) {
   }
   StdoutWatch out;
   if (!a.quiet) {
-    std::printf("\n     execution: local\n        script: %s\n        output: -\n", script->name.c_str());
+    std::printf("\n     execution: local\n        script: %s\n        output: -\n",
+                a.script.value_or(script->name).c_str());
     std::printf("     inferload: %s, %s (%s), %d worker%s\n", INFERLOAD_VERSION, runtime::to_string(backend.backend),
                 backend.detail.c_str(), effective_workers,
                 effective_workers == 1 ? "" : "s");
@@ -638,7 +710,7 @@ int run_command(const RunArgs& a) {
 
   const double cpu0 = cpu_seconds();
   load::Engine engine(opt);
-  const load::RunResult result = engine.run(hooks);
+  load::RunResult result = engine.run(hooks);
   const double cpu = cpu_seconds() - cpu0;
   // teardownBase runs after an interrupted test too, as k6 runs teardown after its first signal.
   std::optional<scenario::TeardownReport> teardown_report;
@@ -658,7 +730,7 @@ int run_command(const RunArgs& a) {
 
   output::RunInfo info;
   info.version = INFERLOAD_VERSION;
-  info.script = script->name;
+  info.script = a.script.value_or(script->name);
   info.io_backend = runtime::to_string(backend.backend);
   info.io_detail = backend.detail;
   info.workers = result.workers;
@@ -688,6 +760,10 @@ int run_command(const RunArgs& a) {
       info.driver_overload.push_back(why);
     }
   }
+  // k6's test-run clock starts before setup and stops after teardown: every counter's rate
+  // divides by all of it.
+  if (setup_report) result.test_run_duration += setup_report->duration;
+  if (teardown_report) result.test_run_duration += teardown_report->duration;
   std::vector<scenario::ProtocolShard> protocol_totals;
   for (const auto& p : programs) protocol_totals.push_back(p->totals());
   std::vector<output::ScenarioMeasures> measures;
@@ -699,7 +775,7 @@ int run_command(const RunArgs& a) {
       output::build_report(result, measures, run_plan.thresholds, *script, std::move(info));
 
   int code = kExitOk;
-  if (!a.no_summary) {
+  if (!no_summary) {
     std::fputs(output::render_text_summary(report, text_options).c_str(), stdout);
     if (!a.quiet) {
       std::fputc('\n', stdout);
@@ -709,7 +785,7 @@ int run_command(const RunArgs& a) {
     if (export_file) {
       try {
         std::ostringstream text;
-        output::write_summary_export(text, report, trend_stats);
+        output::write_summary_export(text, report, export_trend_stats);
         export_file->write(text.view());
       } catch (const std::exception& e) {
         std::fprintf(stderr, "inferload: %s\n", e.what());

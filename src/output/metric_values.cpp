@@ -35,7 +35,7 @@ bool has_samples(const metrics::MetricSummary& m) {
   return false;
 }
 
-bool is_reported(const metrics::MetricSummary& m) { return m.has_thresholds || has_samples(m); }
+bool is_reported(const metrics::MetricSummary& m) { return m.observed || m.has_thresholds || has_samples(m); }
 
 std::string_view parent_name(std::string_view metric_name) {
   return metric_name.substr(0, metric_name.find('{'));

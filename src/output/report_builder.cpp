@@ -247,6 +247,17 @@ RunReport build_report(const load::RunResult& result, const std::vector<Scenario
     }
     m.push_back(std::move(sub));
   }
+  // k6 registers a submetric's parent with it: shown, with zeros if nothing was recorded.
+  for (const auto& decl : thresholds) {
+    const std::string base = base_name(decl.metric);
+    if (base.size() == decl.metric.size()) continue;
+    auto parent = std::find_if(m.begin(), m.end(), [&](const MetricSummary& x) { return x.name == base; });
+    if (parent == m.end()) {
+      m.push_back(empty_like(base, base));
+      parent = m.end() - 1;
+    }
+    parent->observed = true;
+  }
 
   info.requests = s.requests;
   info.failures = failure_summaries(rest.failures, grpc);

@@ -41,17 +41,9 @@ std::vector<std::pair<std::string, T>> last_value_wins(std::vector<std::pair<std
 }
 
 void write_trend(JsonWriter& w, const MetricSummary& m, const std::vector<TrendStat>& stats) {
-  std::vector<TrendStat> all = stats;
-  if (m.contains == metrics::ValueKind::time) {
-    // inferload's extra tail percentiles, which SCv2's over-commit studies care about.
-    for (std::string_view extra : {"p(99)", "p(99.9)"}) {
-      const bool present = std::any_of(all.begin(), all.end(), [&](const auto& s) { return s.key == extra; });
-      if (!present) all.push_back(parse_trend_stat(extra));
-    }
-  }
   std::vector<std::pair<std::string, double>> values;
   const auto& h = trend_histogram(m);
-  for (const auto& s : all) values.emplace_back(s.key, trend_stat_value(s, h, m.contains));
+  for (const auto& s : stats) values.emplace_back(s.key, trend_stat_value(s, h, m.contains));
   for (const auto& [k, v] : last_value_wins(std::move(values))) {
     w.key(k);
     w.number(v);

@@ -76,6 +76,13 @@ std::vector<std::string> default_trend_stats() {
   return out;
 }
 
+std::vector<std::string> default_export_trend_stats() {
+  std::vector<std::string> out = default_trend_stats();
+  out.emplace_back("p(99)");
+  out.emplace_back("p(99.9)");
+  return out;
+}
+
 double trend_stat_value(const TrendStat& stat, const metrics::Histogram& h, metrics::ValueKind kind) {
   if (stat.kind == TrendStat::Kind::count) return static_cast<double>(h.count());
   double v = 0;

@@ -356,7 +356,7 @@ class BadInput(unittest.TestCase):
         url = "http://127.0.0.1:1"
         for args, fragment in [(["-u", "abc", "-i", "5"], "--vus"), (["--bogus"], "bogus"), (["-d", "10"], "--duration"),
                                (["-u", "5", "-i", "2"], "iterations"), (["--io", "kqueue", "-i", "1"], "--io"),
-                               (["--timeout", "0", "-i", "1"], "--timeout"), (["-i", "1", "--out", "csv=x.gz"], "--out"),
+                               (["--timeout", "0", "-i", "1"], "--timeout"), (["-i", "1", "--out", "bogus=x"], "--out"),
                                (["-i", "1", "--summary-trend-stats", "p(101)"], "--summary-trend-stats"),
                                (["no_such_scenario", "-i", "1"], "no_such_scenario")]:
             code, _, err, _ = run_inferload(url, *args)

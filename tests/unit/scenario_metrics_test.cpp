@@ -9,6 +9,7 @@
 #include "inferload/http1/error_code.hpp"
 #include "inferload/load/shard.hpp"
 #include "inferload/scenario/protocol_metrics.hpp"
+#include "inferload/output/metric_values.hpp"
 #include "inferload/output/report_builder.hpp"
 #include "inferload/scv2/scripts.hpp"
 
@@ -210,6 +211,38 @@ TEST(ReportSelectors, ScenarioTagsSelectTheScenariosThatCarryThem) {
     EXPECT_FALSE(m.thresholds[0].failed) << m.name << " count " << m.count;
   }
   EXPECT_EQ(checked, 7);
+}
+
+TEST(ReportSelectors, AThresholdSubmetricsParentIsReportedWithZerosWhenNothingWasRecorded) {
+  load::ScenarioConfig a;
+  Shards sa;
+  record(sa, {{response(200), 3}});
+  load::RunResult result;
+  result.totals = std::make_unique<load::Shard>();
+  result.totals->merge(sa.run);
+  const std::vector<output::ScenarioMeasures> measures = {{&a, &sa.run, &sa.protocols, 0}};
+  // No gRPC call was made: k6 still shows grpc_req_duration, registered with its submetric.
+  const std::vector<scv2::ThresholdDecl> thresholds = {{"grpc_req_duration{scenario:default}", {"max>=0"}},
+                                                       {"http_reqs{scenario:default}", {}}};
+  const output::RunReport r = output::build_report(result, measures, thresholds, scv2::find_script("infer_constant_vu"),
+                                                   output::RunInfo{});
+  auto find = [&](const std::string& name) -> const metrics::MetricSummary* {
+    for (const auto& m : r.metrics)
+      if (m.name == name) return &m;
+    return nullptr;
+  };
+  const metrics::MetricSummary* grpc = find("grpc_req_duration");
+  ASSERT_NE(grpc, nullptr);
+  EXPECT_TRUE(output::is_reported(*grpc));
+  EXPECT_EQ(grpc->type, metrics::MetricType::trend);
+  EXPECT_EQ(grpc->trend->count(), 0u);
+  const metrics::MetricSummary* reqs = find("http_reqs");
+  ASSERT_NE(reqs, nullptr);
+  EXPECT_EQ(reqs->count, 3);
+  // A metric no threshold names stays out while it has no samples.
+  for (const auto& m : r.metrics) {
+    if (m.name == "grpc_req_duration_intended") EXPECT_FALSE(output::is_reported(m));
+  }
 }
 
 }  // namespace

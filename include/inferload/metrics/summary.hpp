@@ -41,6 +41,9 @@ struct MetricSummary {
   // registers the (sub)metric, but k6 then writes no "thresholds" key for it.
   bool has_thresholds = false;
   std::vector<ThresholdResult> thresholds;
+  // Reported even without samples: the parent of a threshold's submetric, which k6 registers
+  // with it (grpc_req_duration with zeros in a run without gRPC).
+  bool observed = false;
 };
 
 MetricSummary counter_metric(std::string name, double count, ValueKind kind = ValueKind::plain);

@@ -31,6 +31,9 @@ std::vector<TrendStat> parse_trend_stats(const std::vector<std::string>& items);
 
 // The items of kDefaultTrendStats.
 std::vector<std::string> default_trend_stats();
+// The summary export's trend keys when --summary-trend-stats is not given: k6's default plus
+// p(99) and p(99.9), the tail SCv2's capacity studies read. Given, the list is used exactly.
+std::vector<std::string> default_export_trend_stats();
 
 // True, with N stored in `percentile`, when the token is "p(N)" and N is a number (Go float
 // syntax) in 0..100. Thresholds accept the same percentile form as trend stats.

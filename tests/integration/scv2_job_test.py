@@ -1,0 +1,171 @@
+"""SCv2's k6 Job, with `k6 run` replaced by `inferload run` and nothing else changed: the base
+Job's args (`--no-teardown --summary-export results/base.json --out csv=results/base.gz -u 5
+-i 100000 -d 120m scenarios/infer_constant_vu.js`) and its env block, under each overlay's
+changes (suite sections 2.2 and 2.3), against scv2-sim with its scheduler; and the k6 flags and
+variables the suite's runners use around it (K6_SUMMARY_EXPORT, K6_NO_SUMMARY, K6_OUT, -e NAME).
+
+Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from peers import Sim, main_for_backend  # noqa: E402
+from scv2_setup_test import BASE_JOB_ENV, SUITE_VARIABLES  # noqa: E402
+
+INFERLOAD = os.environ["INFERLOAD"]
+SCV2_SIM = os.environ["SCV2_SIM"]
+IO = os.environ.get("INFERLOAD_IO", "uring")
+
+BASE_ARGS = ["--no-teardown", "--summary-export", "results/base.json", "--out", "csv=results/base.gz",
+             "-u", "5", "-i", "100000", "-d", "120m", "scenarios/infer_constant_vu.js"]
+
+# What each overlay changes in the base Job's env (its endpoints aside), section 2.3.
+OVERLAYS = {
+    "envoy": {},
+    "rproxy": {"ENVOY": "false"},
+    "server": {"ENVOY": "false"},
+    "kmodel": {"VIA_PIPELINE": "false"},
+    "kpipeline": {"VIA_PIPELINE": "true"},
+}
+
+
+class Job:
+    """A Job's working directory (results/ is relative to it) and the sim it targets."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.dir = tempfile.mkdtemp(prefix="inferload-job-")
+
+    def run(self, args, env_changes, timeout=300):
+        env = {k: v for k, v in os.environ.items() if k not in SUITE_VARIABLES and not k.startswith("K6_")}
+        env.update(BASE_JOB_ENV)
+        # The base Job's USE_KUBE_CONTROL_PLANE=true, set to false: models load through the scheduler.
+        env.update(USE_KUBE_CONTROL_PLANE="false", INFER_HTTP_ENDPOINT=self.sim.url,
+                   INFER_GRPC_ENDPOINT=self.sim.grpc, SCHEDULER_ENDPOINT=self.sim.scheduler)
+        env.update(env_changes)
+        p = subprocess.run([INFERLOAD, "run", "--io", IO, *args], cwd=self.dir, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
+
+    def export(self, name="results/base.json"):
+        path = os.path.join(self.dir, name)
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return json.load(f)
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def job_sim():
+    return Sim(SCV2_SIM, "--grpc-port", "0", "--scheduler-port", "0", "--models", "registry")
+
+
+class BaseJobArgs(unittest.TestCase):
+    def test_every_overlay_runs_the_base_args_unchanged(self):
+        for overlay, changes in OVERLAYS.items():
+            with self.subTest(overlay=overlay), job_sim() as sim:
+                job = Job(sim)
+                try:
+                    code, out, err = job.run(BASE_ARGS + ["--setup-concurrency", "128"], changes)
+                    s = job.export()
+                    stats = sim.stats()
+                finally:
+                    job.close()
+                self.assertEqual(code, 0, err)
+                # --out csv=... is warned about once, and the run goes on.
+                warnings = [line for line in err.splitlines() if "csv=results/base.gz" in line]
+                self.assertEqual(len(warnings), 1, err)
+                self.assertEqual(s["inferload"]["setup"]["models_ready"], 1125)
+                self.assertNotIn("teardown", s["inferload"])  # --no-teardown
+                self.assertEqual(stats["loaded_models"], 1125)
+                self.assertEqual(stats["not_found"], 0)
+                self.assertEqual(s["metrics"]["iterations"]["count"], 100000)
+                self.assertEqual(s["inferload"]["requests"]["ok"], 100000)
+                self.assertEqual(stats["rest_infer"] + stats["grpc_infer"], 100000)
+                self.assertIn("script: scenarios/infer_constant_vu.js", out)
+                names = set(stats["rest_seldon_model"]) | set(stats["grpc_seldon_model"])
+                if changes.get("ENVOY") == "false":
+                    self.assertTrue(all(n.endswith("_1") for n in names), sorted(names)[:5])
+                elif changes.get("VIA_PIPELINE") == "true":
+                    self.assertTrue(all(n.endswith(".pipeline") for n in names), sorted(names)[:5])
+                    self.assertEqual(s["inferload"]["setup"]["pipelines_ready"], 1125)
+                else:
+                    self.assertTrue(names)
+                    self.assertTrue(all(not n.endswith("_1") and not n.endswith(".pipeline") for n in names),
+                                    sorted(names)[:5])
+
+    def test_the_rate_scripts_of_the_base_jobs_comments_run_with_the_same_output_flags(self):
+        args = ["--no-teardown", "--summary-export", "results/base.json", "--out", "csv=results/base.gz"]
+        for script, expected in [("scenarios/infer_constant_rate.js", 40), ("scenarios/infer_multiple_rates.js", None)]:
+            with self.subTest(script=script), job_sim() as sim:
+                job = Job(sim)
+                try:
+                    code, _, err = job.run(args + [script], {"CONSTANT_RATE_DURATION_SECONDS": "2",
+                                                             "MAX_NUM_MODELS": "4,2,1,2,2"})
+                    s = job.export()
+                finally:
+                    job.close()
+                self.assertEqual(code, 0, err)
+                self.assertEqual(s["inferload"]["setup"]["models_ready"], 11)
+                if expected is not None:
+                    self.assertEqual(s["metrics"]["iterations"]["count"], expected)  # REQUEST_RATE 20 x 2 s
+                else:
+                    self.assertGreater(s["metrics"]["iterations"]["count"], 0)
+
+
+class K6Variables(unittest.TestCase):
+    def setUp(self):
+        self.sim = job_sim()
+        self.job = Job(self.sim)
+        self.small = {"MAX_NUM_MODELS": "1,1,1,1,1"}
+
+    def tearDown(self):
+        self.job.close()
+        self.sim.stop()
+
+    def test_k6_summary_export_writes_the_export_where_it_says(self):
+        code, _, err = self.job.run(["-u", "1", "-i", "10"], dict(self.small, K6_SUMMARY_EXPORT="out/k6.json"))
+        self.assertEqual(code, 0, err)
+        s = self.job.export("out/k6.json")
+        self.assertEqual(s["metrics"]["iterations"]["count"], 10)
+
+    def test_k6_no_summary_prints_no_summary_and_writes_no_export(self):
+        code, out, err = self.job.run(["-u", "1", "-i", "10", "--summary-export", "x.json"],
+                                      dict(self.small, K6_NO_SUMMARY="true"))
+        self.assertEqual(code, 0, err)
+        self.assertIsNone(self.job.export("x.json"))
+        self.assertNotIn("TOTAL RESULTS", out)
+        code, _, err = self.job.run(["-i", "1"], dict(self.small, K6_NO_SUMMARY="maybe"))
+        self.assertEqual(code, 104, err)
+        self.assertIn("K6_NO_SUMMARY", err)
+
+    def test_k6_out_is_warned_about_like_the_flag_and_an_unknown_type_is_an_error(self):
+        code, _, err = self.job.run(["-u", "1", "-i", "5"], dict(self.small, K6_OUT="json=a.json,csv=b.csv"))
+        self.assertEqual(code, 0, err)
+        self.assertEqual(len([l for l in err.splitlines() if "json=a.json, csv=b.csv" in l]), 1, err)
+        code, _, err = self.job.run(["-i", "1", "-o", "statsd"], self.small)
+        self.assertEqual(code, 255, err)
+        self.assertIn("invalid output type 'statsd'", err)
+
+    def test_env_flag_without_a_value_sets_the_variable_empty(self):
+        # -e NAME, as k6 takes it: the variable is "" (the suite's settings read that as unset),
+        # whatever the process environment says.
+        code, _, err = self.job.run(["-u", "1", "-i", "5", "-e", "SKIP_LOAD_MODEL", "-e", "WARMUP=false"],
+                                    dict(self.small, SKIP_LOAD_MODEL="1"))
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.sim.stats()["scheduler_calls"].get("LoadModel"), 5)  # setup ran
+        code, _, err = self.job.run(["-i", "1", "-e", "1BAD=x"], self.small)
+        self.assertEqual(code, 255, err)
+        self.assertIn("--env", err)
+
+
+if __name__ == "__main__":
+    main_for_backend(INFERLOAD, IO)

@@ -657,17 +657,22 @@ int run_command(const RunArgs& a) {
   phase_hooks.on_stop_fd = [&] { return signals.on_readable(); };
   phase_hooks.quiet = a.quiet;
   std::optional<scenario::SetupReport> setup_report;
+  // Set when setup did not complete. As in k6, no scenario and no teardown run then, but the
+  // summary and the export are still written (with the setup's report) before exiting with it.
+  int setup_exit = kExitOk;
   if (control) {
     setup_report = run_setup(*control, backend, phase_hooks);
     out.flush();
     if (setup_report->outcome != scenario::ControlOutcome::completed) {
-      const bool interrupted = setup_report->outcome == scenario::ControlOutcome::interrupted;
       // A timeout's or an interrupt's line says "setup ..." itself.
       std::fprintf(stderr, "inferload: %s%s\n",
                    setup_report->outcome == scenario::ControlOutcome::failed ? "setup failed: " : "",
                    setup_report->error.c_str());
-      if (interrupted) return kExitSignal;
-      return setup_report->outcome == scenario::ControlOutcome::timed_out ? kExitSetupTimeout : kExitSetupFailed;
+      switch (setup_report->outcome) {
+        case scenario::ControlOutcome::interrupted: setup_exit = kExitSignal; break;
+        case scenario::ControlOutcome::timed_out: setup_exit = kExitSetupTimeout; break;
+        default: setup_exit = kExitSetupFailed; break;
+      }
     }
   }
 
@@ -709,12 +714,17 @@ int run_command(const RunArgs& a) {
   };
 
   const double cpu0 = cpu_seconds();
-  load::Engine engine(opt);
-  load::RunResult result = engine.run(hooks);
-  const double cpu = cpu_seconds() - cpu0;
+  load::RunResult result;
+  if (setup_exit == kExitOk) {
+    load::Engine engine(opt);
+    result = engine.run(hooks);
+  } else {
+    result = load::empty_result(opt.scenarios.size());
+  }
+  const double cpu = setup_exit == kExitOk ? cpu_seconds() - cpu0 : 0;
   // teardownBase runs after an interrupted test too, as k6 runs teardown after its first signal.
   std::optional<scenario::TeardownReport> teardown_report;
-  if (control && control->teardown) {
+  if (control && control->teardown && setup_exit == kExitOk) {
     teardown_report = run_teardown(*control, backend, phase_hooks);
     out.flush();
     if (teardown_report->outcome != scenario::ControlOutcome::completed) {
@@ -815,6 +825,7 @@ int run_command(const RunArgs& a) {
     std::fprintf(stderr, "inferload: test run was aborted because inferload received a '%s' signal\n", signals.last_name());
     code = kExitSignal;
   }
+  if (setup_exit != kExitOk && code != kExitOtherError) code = setup_exit;
   return code;
 }
 

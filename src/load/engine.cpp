@@ -414,4 +414,11 @@ RunResult Engine::run(const MonitorHooks& hooks) {
   return result;
 }
 
+RunResult empty_result(std::size_t scenarios) {
+  RunResult r;
+  r.totals = std::make_unique<Shard>();
+  for (std::size_t i = 0; i < scenarios; ++i) r.scenarios.push_back({std::make_unique<Shard>(), 0});
+  return r;
+}
+
 }  // namespace inferload::load

@@ -213,21 +213,31 @@ class Modes(unittest.TestCase):
 
 
 class SetupFailures(unittest.TestCase):
-    def assert_stopped_before_load(self, sim, code, err, s, expected_code, *words):
+    def assert_stopped_before_load(self, sim, code, err, s, expected_code, *words, outcome=None):
+        """`outcome`: setup ran and ended so; as in k6, the summary export is still written, with
+        the setup's report and no sample. None: the run stopped before setup, with no results."""
         stats = sim.stats()
         self.assertEqual(code, expected_code, err)
         lines = err.strip().splitlines()
         self.assertEqual(len(lines), 1, err)
         for w in words:
             self.assertIn(w, lines[0])
-        self.assertIsNone(s)  # no results: there was no test
+        if outcome is None:
+            self.assertIsNone(s)
+        else:
+            self.assertEqual(s["inferload"]["setup"]["outcome"], outcome)
+            self.assertIn(words[-1], s["inferload"]["setup"]["error"])
+            self.assertNotIn("iterations", s["metrics"])
+            self.assertEqual(s["inferload"]["requests"]["issued"], 0)
+            self.assertNotIn("teardown", s["inferload"])
         self.assertEqual(stats["rest_infer"] + stats["grpc_infer"] + stats["not_found"], 0)
 
     def test_a_model_that_fails_to_load_stops_the_run_with_its_reason(self):
         env = {"MODEL_TYPE": "iris", "MAX_NUM_MODELS": "8"}
         with registry_sim("--load-delay", "100ms", "--fail-model", "iris5") as sim:
             code, _, err, s = run(sim, "-u", "1", "-i", "10", env=env)
-            self.assert_stopped_before_load(sim, code, err, s, 107, "setup failed", "iris5", "ModelFailed")
+            self.assert_stopped_before_load(sim, code, err, s, 107, "setup failed", "iris5", "ModelFailed",
+                                            outcome="failed")
 
     def test_a_setup_that_outlasts_its_timeout_exits_100_naming_what_it_waited_for(self):
         env = {"MODEL_TYPE": "iris", "MAX_NUM_MODELS": "2"}
@@ -235,7 +245,8 @@ class SetupFailures(unittest.TestCase):
             t0 = time.monotonic()
             code, _, err, s = run(sim, "--setup-timeout", "1s", "-u", "1", "-i", "10", env=env)
             elapsed = time.monotonic() - t0
-            self.assert_stopped_before_load(sim, code, err, s, 100, "timed out", "1.0s", "ModelProgressing")
+            self.assert_stopped_before_load(sim, code, err, s, 100, "timed out", "1.0s", "ModelProgressing",
+                                            outcome="timed out")
         self.assertLess(elapsed, 10)
 
     def test_an_unreachable_scheduler_is_a_setup_error(self):
@@ -267,7 +278,9 @@ class SetupFailures(unittest.TestCase):
             self.assertEqual(proc.returncode, 105, err)
             self.assertIn("setup was interrupted", err)
             self.assertLess(stopped_in, 5)
-            self.assertFalse(os.path.exists(export))
+            with open(export) as f:
+                self.assertEqual(json.load(f)["inferload"]["setup"]["outcome"], "interrupted")
+            os.unlink(export)
             self.assertIn("setup: 0 of 4 models ready", out)  # the progress line while it waited
             self.assertEqual(sim.stats()["rest_infer"], 0)
 

@@ -81,6 +81,9 @@ struct RunResult {
   std::vector<std::string> worker_errors;
 };
 
+// The result of a run that never started (its setup failed): every scenario without samples.
+RunResult empty_result(std::size_t scenarios);
+
 struct MonitorHooks {
   // Readable when the user asked to stop (a signalfd, for instance); -1 for none.
   int stop_fd = -1;

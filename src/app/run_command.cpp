@@ -31,6 +31,7 @@
 #include "inferload/runtime/worker.hpp"
 #include "inferload/scenario/infer_program.hpp"
 #include "inferload/scv2/grpc_targets.hpp"
+#include "inferload/scv2/k6_config.hpp"
 #include "inferload/scv2/scripts.hpp"
 #include "inferload/scv2/settings.hpp"
 #include "inferload/scv2/targets.hpp"
@@ -745,6 +746,8 @@ int run_command(const RunArgs& a) {
   info.io_detail = backend.detail;
   info.workers = result.workers;
   info.driver_cpu_seconds = cpu;
+  // Every built-in script's setup() returns the suite's config object, unless --no-setup.
+  if (!a.no_setup) info.setup_data = scv2::k6_config(settings, env);
   if (setup_report) info.setup = describe(*setup_report);
   if (teardown_report) info.teardown = describe(*teardown_report);
   if (use_grpc) {

@@ -59,4 +59,6 @@ void JsonWriter::integer(std::uint64_t v) { out_ << v; }
 
 void JsonWriter::boolean(bool v) { out_ << (v ? "true" : "false"); }
 
+void JsonWriter::null() { out_ << "null"; }
+
 }  // namespace inferload::output

@@ -130,6 +130,32 @@ void write_root_group(JsonWriter& w, const RunReport& report) {
   w.end_object();
 }
 
+void write_config_value(JsonWriter& w, const scv2::ConfigValue& v) {
+  using K = scv2::ConfigValue::Kind;
+  switch (v.kind) {
+    case K::null: w.null(); break;
+    case K::boolean: w.boolean(v.boolean); break;
+    case K::number: w.number(v.number); break;
+    case K::string: w.string(v.text); break;
+    case K::array:
+      w.begin_array();
+      for (const auto& item : v.items) {
+        w.element();
+        write_config_value(w, item);
+      }
+      w.end_array();
+      break;
+    case K::object:
+      w.begin_object();
+      for (const auto& [key, member] : v.members) {
+        w.key(key);
+        write_config_value(w, member);
+      }
+      w.end_object();
+      break;
+  }
+}
+
 void write_control_phase(JsonWriter& w, const ControlPhaseInfo& c, bool setup) {
   w.begin_object();
   w.key("outcome");
@@ -296,6 +322,10 @@ void write_summary_export(std::ostream& out, const RunReport& report,
     write_metric(w, *m, stats, report.test_run_duration_s);
   }
   w.end_object();
+  if (report.info.setup_data) {
+    w.key("setup_data");
+    write_config_value(w, *report.info.setup_data);
+  }
   w.key("inferload");
   write_inferload(w, report);
   w.end_object();

@@ -91,6 +91,10 @@ class BaseJobArgs(unittest.TestCase):
                 self.assertEqual(s["inferload"]["requests"]["ok"], 100000)
                 self.assertEqual(stats["rest_infer"] + stats["grpc_infer"], 100000)
                 self.assertIn("script: scenarios/infer_constant_vu.js", out)
+                # setup() returned the suite's config object, which k6 writes as setup_data.
+                self.assertEqual(s["setup_data"]["modelMemoryBytes"], ["400k", "8M", "43M", "200k", "3M"])
+                self.assertEqual(s["setup_data"]["maxNumModels"], [800, 100, 25, 100, 100])
+                self.assertIs(s["setup_data"]["isEnvoy"], changes.get("ENVOY") != "false")
                 names = set(stats["rest_seldon_model"]) | set(stats["grpc_seldon_model"])
                 if changes.get("ENVOY") == "false":
                     self.assertTrue(all(n.endswith("_1") for n in names), sorted(names)[:5])

@@ -197,9 +197,22 @@ class Modes(unittest.TestCase):
         self.assertNotIn("setup", s["inferload"])
         self.assertNotIn("teardown", s["inferload"])
         self.assertEqual(stats.get("scheduler_calls", {}), {})
+        # setup() itself still ran (setupBase inside it was skipped) and returned the config.
+        self.assertIs(s["setup_data"]["loadModel"], False)
         # Nothing was loaded, so the registry refused every request, and each was counted.
         self.assertEqual(stats["not_found"], 5)
         self.assertEqual(s["inferload"]["requests"]["failed"], 5)
+
+    def test_no_setup_loads_nothing_and_writes_no_setup_data(self):
+        env = {"MODEL_TYPE": "iris", "MAX_NUM_MODELS": "1", "INFER_GRPC_ITERATIONS": "0"}
+        with registry_sim() as sim:
+            code, _, err, s = run(sim, "--no-setup", "-u", "1", "-i", "3", env=env)
+            stats = sim.stats()
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("setup_data", s)
+        self.assertNotIn("setup", s["inferload"])
+        self.assertEqual(stats.get("scheduler_calls", {}), {})
+        self.assertEqual(stats["not_found"], 3)
 
     def test_no_teardown_leaves_the_models_loaded(self):
         env = {"MODEL_TYPE": "iris", "MAX_NUM_MODELS": "3", "INFER_GRPC_ITERATIONS": "0"}

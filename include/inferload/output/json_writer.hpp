@@ -32,6 +32,7 @@ class JsonWriter {
   void number(double v);  // NaN and ±Infinity become null, as in JSON.stringify
   void integer(std::uint64_t v);
   void boolean(bool v);
+  void null();
 
  private:
   void newline();

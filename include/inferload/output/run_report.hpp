@@ -2,10 +2,12 @@
 // Everything the end-of-run outputs render: k6's metrics and checks, plus what inferload
 // reports beyond k6 (which I/O backend ran, driver cost, the fate of every issued request).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "inferload/metrics/summary.hpp"
+#include "inferload/scv2/k6_config.hpp"
 
 namespace inferload::output {
 
@@ -56,6 +58,9 @@ struct RunInfo {
   std::vector<std::pair<std::string, std::uint64_t>> grpc_statuses;
   ControlPhaseInfo setup;
   ControlPhaseInfo teardown;
+  // What the script's setup() returned (the suite's config object), which k6 writes as the
+  // export's setup_data; none without a setup (--no-setup).
+  std::optional<scv2::ConfigValue> setup_data;
 };
 
 struct RunReport {

@@ -777,6 +777,13 @@ int run_command(const RunArgs& a) {
   // divides by all of it.
   if (setup_report) result.test_run_duration += setup_report->duration;
   if (teardown_report) result.test_run_duration += teardown_report->duration;
+  // k6 samples vus every second from before setup until after teardown, and no VU is active in
+  // either: one that lasts a second or more adds samples of 0 (the last one, after teardown).
+  if (setup_report && setup_report->duration >= runtime::kSecond) result.vus.min = std::min(result.vus.min, 0.0);
+  if (teardown_report && teardown_report->duration >= runtime::kSecond) {
+    result.vus.min = 0;
+    result.vus.value = 0;
+  }
   std::vector<scenario::ProtocolShard> protocol_totals;
   for (const auto& p : programs) protocol_totals.push_back(p->totals());
   std::vector<output::ScenarioMeasures> measures;

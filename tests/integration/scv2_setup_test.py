@@ -116,6 +116,9 @@ class BaseJob(unittest.TestCase):
             self.assertEqual((m["uri"], m["requirements"], m["memory_bytes"], m["replicas"]),
                              (uri, requirements, memory, 1), name)
         self.assertIn("setup: 1125 models through the scheduler", out)
+        # k6 samples vus every second from before setup: none is active while setup runs.
+        self.assertEqual(s["metrics"]["vus"]["min"], 0 if setup["duration_s"] >= 1 else 5, setup)
+        self.assertEqual(s["metrics"]["vus"]["max"], 5)
 
     def test_infer_constant_rate_excludes_setup_and_warm_up_whatever_its_scenario_is_called(self):
         env = {"MODEL_TYPE": "tfsimple,iris", "MAX_NUM_MODELS": "5,5", "REQUEST_RATE": "50",

@@ -69,6 +69,9 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
                  "HTTP/2 receive window per connection, in bytes (default 67108864)");
   // One value per occurrence, as k6 takes them: `--out csv=x.gz scenarios/s.js` leaves the
   // script to be the scenario.
+  run.add_flag("--http-debug{headers}", a.http_debug,
+               "Log every request and response to stderr as k6 does (headers; --http-debug=full adds bodies), "
+               "at most 10000 records (env K6_HTTP_DEBUG)");
   run.add_option("-e,--env", a.env,
                  "Set an environment variable for the scenario: NAME=VALUE, or NAME for an empty value (repeatable)")
       ->allow_extra_args(false);

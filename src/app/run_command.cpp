@@ -41,6 +41,9 @@ namespace {
 
 using runtime::Nanos;
 
+// --http-debug's bound: a long test logs its first exchanges, never gigabytes.
+constexpr std::uint64_t kHttpDebugRecords = 10000;
+
 [[noreturn]] void config_error(const std::string& msg) { throw ExitError(kExitInvalidConfig, msg); }
 [[noreturn]] void flag_error(const std::string& flag, const std::string& msg) {
   throw ExitError(kExitOtherError, flag + ": " + msg);
@@ -677,7 +680,23 @@ int run_command(const RunArgs& a) {
     }
   }
 
+  // --http-debug[=full], or K6_HTTP_DEBUG as k6 reads it.
+  std::unique_ptr<net::DebugLog> debug_log;
+  {
+    std::optional<std::string> level = a.http_debug;
+    if (!level) {
+      if (auto v = k6_env("K6_HTTP_DEBUG"); v && !v->empty()) level = *v;
+    }
+    if (level) {
+      if (*level != "headers" && *level != "full" && *level != "true") {
+        flag_error("--http-debug", "\"" + *level + "\" is not full (or nothing, for headers only)");
+      }
+      debug_log = std::make_unique<net::DebugLog>(*level == "full", kHttpDebugRecords);
+    }
+  }
+
   scenario::InferPlan plan;
+  plan.debug = debug_log.get();
   plan.targets = targets.get();
   plan.grpc_targets = grpc_targets.get();
   plan.http_endpoint = endpoint;

@@ -95,6 +95,7 @@ void UnaryCall::await_suspend(std::coroutine_handle<> h) noexcept {
 }
 
 void UnaryCall::on_header(std::string_view name, std::string_view value, bool trailers) noexcept {
+    if (sink_) sink_->on_header(name, value, trailers);
     if (!trailers && name == ":status") {
       int v = 0;
       for (char c : value) v = (c >= '0' && c <= '9' && v < 1000) ? v * 10 + (c - '0') : 1000;

@@ -53,6 +53,15 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
     co_return x;
   }
 
+  std::uint64_t debug_id = 0;
+  if (debug_) {
+    debug_id = debug_->next_id();
+    std::string text = request.head;
+    if (debug_->full() && request.body) text += *request.body;
+    debug_->record("Request:", text, debug_id, debug_vu_, "HTTP/1.1");
+    debug_response_.clear();
+  }
+
   parser_.reset();
   Nanos first_byte = 0;
   Nanos end = 0;
@@ -61,6 +70,9 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
     end = std::max(reactor.now(), t0);
     if (r.status == net::RecvStatus::data) {
       if (first_byte == 0) first_byte = end;
+      if (debug_ && debug_response_.size() < 2 * net::DebugLog::kMaxBody) {
+        debug_response_.append(r.data, std::min(r.len, 2 * net::DebugLog::kMaxBody - debug_response_.size()));
+      }
       const std::size_t used = parser_.feed(r.data, r.len);
       if (parser_.failed()) {
         x.failure = net::Failure::protocol;
@@ -114,7 +126,23 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
   }
   x.timings.duration = x.timings.sending + x.timings.waiting + x.timings.receiving;
   finish(end);
+  if (debug_) log_response(x, debug_id);
   co_return x;
+}
+
+void Client::log_response(const Exchange& x, std::uint64_t id) {
+  // Headers only unless --http-debug=full; a failed exchange says why instead of a response.
+  std::string_view text = debug_response_;
+  if (!debug_->full()) {
+    const std::size_t end = text.find("\r\n\r\n");
+    if (end != std::string_view::npos) text = text.substr(0, end + 4);
+  }
+  if (x.failure != net::Failure::none) {
+    debug_->record("Request Failed:", std::string(net::k6_error_text(x.failure)) + "\n" + std::string(text), id,
+                   debug_vu_, "HTTP/1.1");
+  } else {
+    debug_->record("Response:", text, id, debug_vu_, "HTTP/1.1");
+  }
 }
 
 }  // namespace inferload::http1

@@ -26,6 +26,36 @@ class InferWorker;
 
 // A VU's state, kept small: 100,000 VUs multiply it. What only REST needs (a connection, a
 // request buffer) is allocated only when REST is on.
+// --http-debug for a gRPC call: what k6 logs as "In Header:" and "In Trailer:" and, with =full,
+// the payload (its size here: the messages are binary protobuf).
+class GrpcDebugSink final : public grpc::ResponseSink {
+ public:
+  bool on_message(std::string_view payload) noexcept override {
+    ++messages_;
+    payload_bytes_ += payload.size();
+    return true;
+  }
+  void on_header(std::string_view name, std::string_view value, bool trailers) noexcept override {
+    try {
+      (trailers ? trailers_ : headers_).append(name).append(": ").append(value).append("\n");
+    } catch (...) {
+    }
+  }
+  void log(net::DebugLog& log, const grpc::CallResult& r, std::uint64_t id, std::uint32_t vu) const {
+    log.record("In Header:", headers_, id, vu, "HTTP/2.0");
+    if (log.full()) {
+      log.record("In Payload:", std::to_string(messages_) + " message(s), " + std::to_string(payload_bytes_) + " bytes",
+                 id, vu, "HTTP/2.0");
+    }
+    log.record("In Trailer:", trailers_.empty() ? std::string("status: ") + grpc::to_string(r.status) : trailers_, id,
+               vu, "HTTP/2.0");
+  }
+
+ private:
+  std::string headers_, trailers_;
+  std::size_t messages_ = 0, payload_bytes_ = 0;
+};
+
 class InferVu final : public load::VuProgram {
  public:
   InferVu(InferWorker& w, const load::VuIdentity& id);
@@ -43,6 +73,7 @@ class InferVu final : public load::VuProgram {
 
   InferWorker& w_;
   std::uint32_t owner_;
+  std::uint32_t vu_;  // the VU's number, for --http-debug
   scv2::Rng rng_;
   std::unique_ptr<Rest> rest_;
   std::optional<scv2::GrpcRequestBuffer> grpc_buffer_;
@@ -85,11 +116,13 @@ InferVu::Rest::Rest(InferWorker& w)
     : client(w.reactor, w.plan.http_endpoint, w.plan.http_timeout), buffer(*w.plan.targets) {}
 
 InferVu::InferVu(InferWorker& w, const load::VuIdentity& id)
-    : w_(w), owner_(id.owner), rng_(w.plan.seed + static_cast<std::uint64_t>(id.number)) {
+    : w_(w), owner_(id.owner), vu_(static_cast<std::uint32_t>(id.number)),
+      rng_(w.plan.seed + static_cast<std::uint64_t>(id.number)) {
   const InferPlan& p = w.plan;
   if (p.http_iterations > 0) {
     rest_ = std::make_unique<Rest>(w);
     rest_->client.set_owner(owner_);
+    rest_->client.set_debug(p.debug, vu_);
   }
   if (p.grpc_targets) {
     grpc_buffer_.emplace(*p.grpc_targets);
@@ -139,7 +172,15 @@ runtime::Task<IterationEnd> InferVu::iterate(const load::IterationStart& start_r
       if (!connection) r = grpc::result_without_stream(a, start, w_.reactor.now());
     }
     if (connection) {
-      r = co_await grpc::UnaryCall(*connection, request, *reader_, deadline, owner_);
+      std::optional<GrpcDebugSink> debug;
+      std::uint64_t debug_id = 0;
+      if (p.debug) {
+        debug.emplace();
+        debug_id = p.debug->next_id();
+        p.debug->record("Out Header:", p.grpc_targets->header_text(pick), debug_id, vu_, "HTTP/2.0");
+      }
+      r = co_await grpc::UnaryCall(*connection, request, *reader_, deadline, owner_, debug ? &*debug : nullptr);
+      if (debug) debug->log(*p.debug, r, debug_id, vu_);
       // Measured from when the call was asked for, as grpc-go's Invoke does: the wait for a
       // free stream (the server's stream limit) is part of what the caller sees.
       r.started_at = start;

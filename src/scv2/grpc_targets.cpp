@@ -88,6 +88,16 @@ void GrpcTargetTable::encode(std::uint32_t type, std::uint32_t id, http2::HpackE
   head += field;
 }
 
+std::string GrpcTargetTable::header_text(ModelPick m) const {
+  RequestHeaders h;
+  const std::size_t count = headers(m.type, m.id, h);
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    out.append(h.fields[i].name).append(": ").append(h.fields[i].value).append("\n");
+  }
+  return out;
+}
+
 grpc::RequestBytes GrpcTargetTable::request(ModelPick m, GrpcRequestBuffer& buffer) const {
   const GrpcTypeTargets& g = types_[m.type];
   grpc::RequestBytes r;

@@ -159,6 +159,30 @@ class K6Variables(unittest.TestCase):
         self.assertEqual(code, 255, err)
         self.assertIn("invalid output type 'statsd'", err)
 
+    def test_http_debug_logs_every_exchange_headers_only_or_with_bodies(self):
+        env = dict(self.small, MODEL_TYPE="iris", MODELNAME_PREFIX="irisa", MAX_NUM_MODELS="1",
+                   MODEL_MEMORY_BYTES="3M", INFER_BATCH_SIZE="1", INFER_GRPC_ITERATIONS="0")
+        code, _, err = self.job.run(["-u", "1", "-i", "3", "--http-debug"], env)
+        self.assertEqual(code, 0, err)
+        records = [l for l in err.splitlines() if "source=http-debug" in l]
+        self.assertEqual(len(records), 6, err)  # a request and a response per exchange
+        self.assertTrue(all("level=info" in l for l in records), records)
+        self.assertEqual(sum('msg="Request:\\nPOST /v2/models/irisa0/infer HTTP/1.1\\n' in l for l in records), 3, records)
+        self.assertEqual(sum('msg="Response:\\nHTTP/1.1 200 OK' in l for l in records), 3, records)
+        self.assertFalse(any("inputs" in l for l in records))  # headers only
+        code, _, err = self.job.run(["-u", "1", "-i", "2"], dict(env, K6_HTTP_DEBUG="full"))
+        self.assertEqual(code, 0, err)
+        records = [l for l in err.splitlines() if "source=http-debug" in l]
+        self.assertEqual(len(records), 4, err)
+        self.assertEqual(sum('\\"inputs\\"' in l for l in records), 2, records)   # request bodies
+        self.assertEqual(sum('\\"outputs\\"' in l for l in records), 2, records)  # response bodies
+        # gRPC: k6's Out Header, In Header and In Trailer records.
+        code, _, err = self.job.run(["-u", "1", "-i", "1", "--http-debug"],
+                                    dict(env, INFER_HTTP_ITERATIONS="0", INFER_GRPC_ITERATIONS="1"))
+        self.assertEqual(code, 0, err)
+        titles = [l.split('msg="', 1)[1].split("\\n", 1)[0] for l in err.splitlines() if "source=http-debug" in l]
+        self.assertEqual(titles, ["Out Header:", "In Header:", "In Trailer:"], err)
+
     def test_env_flag_without_a_value_sets_the_variable_empty(self):
         # -e NAME, as k6 takes it: the variable is "" (the suite's settings read that as unset),
         # whatever the process environment says.

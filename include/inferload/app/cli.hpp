@@ -58,6 +58,7 @@ struct RunArgs {
   bool grpc_raw_contents = false;                // tensors in raw_input_contents
   std::optional<std::string> http2_stream_window;
   std::optional<std::string> http2_connection_window;
+  std::optional<std::string> http_debug;  // --http-debug ("headers") or --http-debug=full
   std::vector<std::string> env;  // -e NAME=VALUE
   std::vector<std::string> out;  // --out TYPE[=ARG]
   bool quiet = false;

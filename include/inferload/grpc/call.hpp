@@ -81,6 +81,8 @@ class ResponseSink {
   virtual bool on_message(std::string_view payload) noexcept = 0;
   // The server's grpc-message, still percent-encoded (grpc::decode_message), when it sends one.
   virtual void on_status_message(std::string_view) noexcept {}
+  // Every response header and trailer field, for those that show them (--http-debug).
+  virtual void on_header(std::string_view, std::string_view, bool /*trailers*/) noexcept {}
 
  protected:
   ~ResponseSink() = default;

@@ -7,6 +7,7 @@
 
 #include "inferload/http1/request_template.hpp"
 #include "inferload/http1/response_parser.hpp"
+#include "inferload/net/debug_log.hpp"
 #include "inferload/net/failure.hpp"
 #include "inferload/net/tcp_stream.hpp"
 #include "inferload/runtime/task.hpp"
@@ -49,6 +50,11 @@ class Client {
   // interrupted (and closes the connection).
   void set_owner(std::uint32_t owner) noexcept { stream_.set_owner(owner); }
   std::uint64_t connections_opened() const noexcept { return connections_opened_; }
+  // --http-debug: every exchange's request and response go to `log` (null: off), as VU `vu`'s.
+  void set_debug(net::DebugLog* log, std::uint32_t vu) noexcept {
+    debug_ = log;
+    debug_vu_ = vu;
+  }
 
  private:
   net::TcpStream stream_;
@@ -56,6 +62,10 @@ class Client {
   Nanos timeout_;
   ResponseParser parser_;
   std::uint64_t connections_opened_ = 0;
+  void log_response(const Exchange& x, std::uint64_t id);
+  net::DebugLog* debug_ = nullptr;
+  std::uint32_t debug_vu_ = 0;
+  std::string debug_response_;  // the response's bytes as they came, while debugging
 };
 
 }  // namespace inferload::http1

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "inferload/http2/connection.hpp"
+#include "inferload/net/debug_log.hpp"
 #include "inferload/load/program.hpp"
 #include "inferload/net/endpoint.hpp"
 #include "inferload/scenario/protocol_metrics.hpp"
@@ -42,6 +43,7 @@ struct InferPlan {
   http2::ConnectionSettings http2;
   std::uint32_t max_message_size = grpc::kDefaultMaxMessageSize;
   std::uint64_t seed = 0;
+  net::DebugLog* debug = nullptr;  // --http-debug: every exchange logged; null when off
 };
 
 class InferProgram final : public load::Program {

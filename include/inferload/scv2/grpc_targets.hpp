@@ -53,6 +53,8 @@ class GrpcTargetTable {
                   oip::GrpcEncoding encoding = oip::GrpcEncoding::contents);
 
   grpc::RequestBytes request(ModelPick m, GrpcRequestBuffer& buffer) const;
+  // The request's header fields, "name: value" a line, for --http-debug (allocates).
+  std::string header_text(ModelPick m) const;
   std::size_t types() const noexcept { return types_.size(); }
   // Summed over the fields, with RFC 9113's 32 octets each: what the server's
   // SETTINGS_MAX_HEADER_LIST_SIZE is compared with.

@@ -697,6 +697,7 @@ int run_command(const RunArgs& a) {
 
   scenario::InferPlan plan;
   plan.debug = debug_log.get();
+  plan.skip_infer = settings.skip_infer;
   plan.targets = targets.get();
   plan.grpc_targets = grpc_targets.get();
   plan.http_endpoint = endpoint;

@@ -148,6 +148,7 @@ runtime::Task<IterationEnd> InferVu::iterate(const load::IterationStart& start_r
   const load::IterationStart started = start_ref;  // the caller's copy may not outlive a suspension
   const InferPlan& p = w_.plan;
   const scv2::ModelPick pick = p.targets->pick(rng_);
+  if (p.skip_infer) co_return IterationEnd::completed;
   const bool both = p.http_iterations > 0 && p.grpc_targets;
   const bool use_grpc = both ? (rng_.next() >> 63) != 0 : p.grpc_targets != nullptr;
   if (!use_grpc) co_return co_await rest_calls(pick, started);

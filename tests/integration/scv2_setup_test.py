@@ -206,6 +206,20 @@ class Modes(unittest.TestCase):
         self.assertEqual(stats["not_found"], 5)
         self.assertEqual(s["inferload"]["requests"]["failed"], 5)
 
+    def test_skip_infer_loads_and_unloads_but_sends_no_inference(self):
+        env = {"SKIP_INFER": "1", "MODEL_TYPE": "iris", "MAX_NUM_MODELS": "2"}
+        with registry_sim() as sim:
+            code, _, err, s = run(sim, "-u", "2", "-i", "50", env=env)
+            stats = sim.stats()
+        self.assertEqual(code, 0, err)
+        self.assertEqual(s["metrics"]["iterations"]["count"], 50)
+        self.assertEqual(s["inferload"]["requests"]["issued"], 0)
+        # Only setup's warm-up (WARMUP defaults to true; the suite's setupBase warms up too).
+        self.assertEqual((stats["rest_infer"], stats["grpc_infer"], stats["not_found"]), (2, 0, 0))
+        self.assertEqual(s["inferload"]["setup"]["warmup_requests"], 2)
+        self.assertEqual(stats["scheduler_calls"]["LoadModel"], 2)
+        self.assertEqual(stats["scheduler_calls"]["UnloadModel"], 2)
+
     def test_no_setup_loads_nothing_and_writes_no_setup_data(self):
         env = {"MODEL_TYPE": "iris", "MAX_NUM_MODELS": "1", "INFER_GRPC_ITERATIONS": "0"}
         with registry_sim() as sim:

@@ -44,6 +44,8 @@ struct InferPlan {
   std::uint32_t max_message_size = grpc::kDefaultMaxMessageSize;
   std::uint64_t seed = 0;
   net::DebugLog* debug = nullptr;  // --http-debug: every exchange logged; null when off
+  // SKIP_INFER: an iteration picks its model and sends nothing, as the suite's doInfer does.
+  bool skip_infer = false;
 };
 
 class InferProgram final : public load::Program {

@@ -165,6 +165,20 @@ runtime::Task<PipelineStatusReply> ControlPlane::pipeline_status(const std::stri
   co_return out;
 }
 
+runtime::Task<PipelineListReply> ControlPlane::list_pipelines() {
+  sched::PipelineStatusRequest req;
+  req.set_subscribername(kSubscriber);
+  std::vector<std::string> replies;
+  PipelineListReply out;
+  out.rpc = co_await client_.stream(path(kScheduler, "PipelineStatus"), req.SerializeAsString(), replies);
+  for (const std::string& bytes : replies) {
+    std::string name;
+    PipelineState s;
+    if (decode_pipeline_status(bytes, name, s)) out.pipelines.emplace_back(std::move(name), std::move(s));
+  }
+  co_return out;
+}
+
 runtime::Task<RpcResult> ControlPlane::start_experiment(const ExperimentDefinition& e) {
   sched::StartExperimentRequest req;
   sched::Experiment* x = req.mutable_experiment();
@@ -184,6 +198,21 @@ runtime::Task<RpcResult> ControlPlane::stop_experiment(const std::string& name) 
   co_return co_await client_.unary(path(kScheduler, "StopExperiment"), req.SerializeAsString());
 }
 
+namespace {
+
+bool decode_experiment_status(const std::string& bytes, ExperimentStatusReply& out) {
+  sched::ExperimentStatusResponse r;
+  if (!r.ParseFromString(bytes)) return false;
+  out.name = r.experimentname();
+  out.found = true;
+  out.active = r.active();
+  out.candidates_ready = r.candidatesready();
+  out.description = r.statusdescription();
+  return true;
+}
+
+}  // namespace
+
 runtime::Task<ExperimentStatusReply> ControlPlane::experiment_status(const std::string& name) {
   sched::ExperimentStatusRequest req;
   req.set_subscribername(kSubscriber);
@@ -192,12 +221,24 @@ runtime::Task<ExperimentStatusReply> ControlPlane::experiment_status(const std::
   ExperimentStatusReply out;
   out.rpc = co_await client_.stream(path(kScheduler, "ExperimentStatus"), req.SerializeAsString(), replies);
   for (const std::string& bytes : replies) {
-    sched::ExperimentStatusResponse r;
-    if (!r.ParseFromString(bytes) || r.experimentname() != name) continue;
-    out.found = true;
-    out.active = r.active();
-    out.candidates_ready = r.candidatesready();
-    out.description = r.statusdescription();
+    ExperimentStatusReply one;
+    if (decode_experiment_status(bytes, one) && one.name == name) {
+      one.rpc = out.rpc;
+      out = std::move(one);
+    }
+  }
+  co_return out;
+}
+
+runtime::Task<ExperimentListReply> ControlPlane::list_experiments() {
+  sched::ExperimentStatusRequest req;
+  req.set_subscribername(kSubscriber);
+  std::vector<std::string> replies;
+  ExperimentListReply out;
+  out.rpc = co_await client_.stream(path(kScheduler, "ExperimentStatus"), req.SerializeAsString(), replies);
+  for (const std::string& bytes : replies) {
+    ExperimentStatusReply one;
+    if (decode_experiment_status(bytes, one)) out.experiments.push_back(std::move(one));
   }
   co_return out;
 }

@@ -68,16 +68,27 @@ struct ExperimentDefinition {
 
 struct ExperimentStatusReply {
   RpcResult rpc;
+  std::string name;
   bool found = false;
   bool active = false;
   bool candidates_ready = false;
   std::string description;
 };
 
-// Every model's state, from the list form of ModelStatus (one message per model).
+// Every object's state, from the list form of a status RPC (one message per object).
 struct ModelListReply {
   RpcResult rpc;
   std::vector<std::pair<std::string, ModelState>> models;
+};
+
+struct PipelineListReply {
+  RpcResult rpc;
+  std::vector<std::pair<std::string, PipelineState>> pipelines;
+};
+
+struct ExperimentListReply {
+  RpcResult rpc;
+  std::vector<ExperimentStatusReply> experiments;  // each with its name in `name`
 };
 
 class ControlPlane {
@@ -97,10 +108,12 @@ class ControlPlane {
   runtime::Task<RpcResult> load_pipeline(const std::string& name, const std::string& model);
   runtime::Task<RpcResult> unload_pipeline(const std::string& name);
   runtime::Task<PipelineStatusReply> pipeline_status(const std::string& name);
+  runtime::Task<PipelineListReply> list_pipelines();
 
   runtime::Task<RpcResult> start_experiment(const ExperimentDefinition& experiment);
   runtime::Task<RpcResult> stop_experiment(const std::string& name);
   runtime::Task<ExperimentStatusReply> experiment_status(const std::string& name);
+  runtime::Task<ExperimentListReply> list_experiments();
 
  private:
   SchedulerClient& client_;

@@ -241,7 +241,9 @@ TEST(ReportSelectors, AThresholdSubmetricsParentIsReportedWithZerosWhenNothingWa
   EXPECT_EQ(reqs->count, 3);
   // A metric no threshold names stays out while it has no samples.
   for (const auto& m : r.metrics) {
-    if (m.name == "grpc_req_duration_intended") EXPECT_FALSE(output::is_reported(m));
+    if (m.name == "grpc_req_duration_intended") {
+      EXPECT_FALSE(output::is_reported(m));
+    }
   }
 }
 

@@ -76,7 +76,9 @@ class AgainstSim(unittest.TestCase, Reconciles):
         self.assertEqual(grpc_check(s)["fails"], 0)
         self.assertIn("grpc_req_duration", s["metrics"])
         self.assertIn("grpc_req_duration{scenario:default}", s["metrics"])
-        self.assertNotIn("http_reqs", s["metrics"])
+        # Registered with its threshold's submetric, as in k6, and empty: no REST request was made.
+        self.assertEqual(s["metrics"]["http_reqs"]["count"], 0)
+        self.assertNotIn("http_req_waiting", s["metrics"])
         # k6's gRPC metadata: a deadline on every call, no x-request-id, seldon-model per model.
         self.assertEqual(served["grpc_with_deadline"], 3000)
         self.assertEqual(served["grpc_with_request_id"], 0)

@@ -15,7 +15,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from peers import Sim, free_port, main_for_backend  # noqa: E402
+from peers import Sim, free_port, main_for_backend, wait_for  # noqa: E402
 
 PROBE = os.environ["CONTROL_PLANE_PROBE"]
 SCV2_SIM = os.environ["SCV2_SIM"]
@@ -47,17 +47,6 @@ class Client:
         return objects[0]
 
 
-def wait_for(check, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("not reached in time")
-        time.sleep(0.05)
-
-
 def sim_json(sim, path):
     with urllib.request.urlopen(sim.url + path, timeout=5) as r:
         return json.loads(r.read())
@@ -80,10 +69,10 @@ class ControlPlaneClient(unittest.TestCase):
                           loaded["m1"]["replicas"]), ("gs://seldon-models/testing/iris1", ["sklearn"], 3000000, 2))
         first = self.c.one("model-status", "m1")
         self.assertEqual((first["found"], first["state"], first["version"]), (True, "ModelProgressing", 1))
-        wait_for(lambda: self.c.one("model-status", "m1")["state"] == "ModelAvailable")
+        wait_for("the state", lambda: self.c.one("model-status", "m1")["state"] == "ModelAvailable")
         self.assertEqual(self.sim.stats()["loaded_models"], 1)
         self.c.ok("unload-model", "m1")
-        wait_for(lambda: self.c.one("model-status", "m1")["state"] == "ModelTerminated")
+        wait_for("the state", lambda: self.c.one("model-status", "m1")["state"] == "ModelTerminated")
         self.assertEqual(self.sim.stats()["loaded_models"], 0)
 
     def ok_load(self, name, *args):
@@ -91,7 +80,7 @@ class ControlPlaneClient(unittest.TestCase):
 
     def test_a_failing_model_reads_as_failed_with_the_schedulers_reason(self):
         self.ok_load("broken")
-        status = wait_for(lambda: (lambda s: s if s["state"] != "ModelProgressing" else None)(
+        status = wait_for("the state", lambda: (lambda s: s if s["state"] != "ModelProgressing" else None)(
             self.c.one("model-status", "broken")))
         self.assertEqual(status["state"], "ModelFailed")
         self.assertTrue(status["failed"])
@@ -102,23 +91,23 @@ class ControlPlaneClient(unittest.TestCase):
             self.ok_load(name)
         models = self.c.ok("list-models")
         self.assertEqual(sorted(m["name"] for m in models), ["a", "b", "c"])
-        wait_for(lambda: all(m["state"] == "ModelAvailable" for m in self.c.ok("list-models")))
+        wait_for("the state", lambda: all(m["state"] == "ModelAvailable" for m in self.c.ok("list-models")))
         self.c.ok("load-pipeline", "pa", "a")
         self.c.ok("load-pipeline", "pb", "b")
-        pipelines = wait_for(lambda: (lambda ps: ps if all(p["status"] == "PipelineReady" for p in ps) else None)(
+        pipelines = wait_for("the state", lambda: (lambda ps: ps if all(p["status"] == "PipelineReady" for p in ps) else None)(
             self.c.ok("list-pipelines")))
         self.assertEqual(sorted(p["name"] for p in pipelines), ["pa", "pb"])
         self.c.ok("start-experiment", "x", "a", "a:50", "b:50")
-        experiments = wait_for(lambda: (lambda es: es if es and es[0]["active"] else None)(
+        experiments = wait_for("the state", lambda: (lambda es: es if es and es[0]["active"] else None)(
             self.c.ok("list-experiments")))
         self.assertEqual([e["name"] for e in experiments], ["x"])
         # The current field names: default and candidates by name, as the scheduler reads them.
         sent = sim_json(self.sim, "/sim/models")["experiments"][0]
         self.assertEqual((sent["default"], sorted(c["name"] for c in sent["candidates"])), ("a", ["a", "b"]))
         self.c.ok("stop-experiment", "x")
-        wait_for(lambda: not self.c.one("experiment-status", "x")["active"])
+        wait_for("the state", lambda: not self.c.one("experiment-status", "x")["active"])
         self.c.ok("unload-pipeline", "pa")
-        wait_for(lambda: self.c.one("pipeline-status", "pa")["status"] == "PipelineTerminated")
+        wait_for("the state", lambda: self.c.one("pipeline-status", "pa")["status"] == "PipelineTerminated")
         self.assertGreaterEqual(self.sim.stats()["scheduler_calls"]["PipelineStatus"], 2)
 
     def test_the_schedulers_errors_come_back_with_its_message(self):

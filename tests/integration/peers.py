@@ -28,6 +28,18 @@ def stop_process(proc, sig=signal.SIGTERM, timeout=10):
             proc.wait()
 
 
+def wait_for(what, check, timeout=10.0):
+    """Polls check() every 50 ms until it returns something true, which it returns."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not reached within {timeout} s")
+        time.sleep(0.05)
+
+
 def wait_port(port, timeout=10.0):
     deadline = time.time() + timeout
     while time.time() < deadline:

@@ -14,6 +14,7 @@ import subprocess
 import time
 import unittest
 
+from peers import wait_for
 from sim_contract_test import Sim, tfsimple_request
 
 SIM = os.environ.get("SCV2_SIM", "")
@@ -23,18 +24,6 @@ HAVE_BINARIES = all(p and os.access(p, os.X_OK) for p in (SIM, GRPC_PROBE, SCHED
 NEEDS_BINARIES = "SCV2_SIM, GRPC_PROBE and SCHEDULER_PROBE must name the binaries"
 
 DELAY = 0.8  # --load-delay of the lifecycle tests: long enough to see every intermediate state
-
-
-def wait_for(what, check, timeout=10.0):
-    """Polls check() every 50 ms until it returns something true, which it returns."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached within {timeout} s")
-        time.sleep(0.05)
 
 
 def timestamp_ns(text):

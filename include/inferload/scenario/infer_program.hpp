@@ -15,6 +15,7 @@
 #include "inferload/http2/connection.hpp"
 #include "inferload/load/program.hpp"
 #include "inferload/net/endpoint.hpp"
+#include "inferload/scenario/measured_program.hpp"
 #include "inferload/scenario/protocol_metrics.hpp"
 #include "inferload/scv2/grpc_targets.hpp"
 #include "inferload/scv2/targets.hpp"
@@ -44,24 +45,16 @@ struct InferPlan {
   std::uint64_t seed = 0;
 };
 
-class InferProgram final : public load::Program {
+class InferProgram final : public MeasuredProgram {
  public:
   explicit InferProgram(InferPlan plan);
   ~InferProgram() override;
 
-  void prepare(int workers) override;
   std::unique_ptr<load::WorkerProgram> make_worker(const load::WorkerContext& ctx) override;
-
-  // After the run: every worker's metrics, merged.
-  ProtocolShard totals() const;
-  std::uint64_t grpc_connections_opened() const;
   const InferPlan& plan() const noexcept { return plan_; }
-
-  struct WorkerState;
 
  private:
   InferPlan plan_;
-  std::vector<std::unique_ptr<WorkerState>> workers_;
 };
 
 }  // namespace inferload::scenario

@@ -90,6 +90,9 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
                  "Teardown's time limit (default: the scenario's teardownTimeout)");
   run.add_option("--setup-concurrency", a.setup_concurrency,
                  "Models setup loads at once: between LoadModel and ready (default 16)");
+  run.add_option("--wait-timeout", a.wait_timeout,
+                 "load_predict_unload, pipeline, experiment: the longest one wait for a state (ModelAvailable, "
+                 "PipelineReady, an active experiment, their ends) may take before its check fails (default 10m)");
   run.add_flag("--no-color", a.no_color, "Accepted for k6 compatibility: output is never coloured");
   run.add_flag("-v,--verbose", a.verbose, "Log setup decisions on stderr (I/O backend, CPUs, target address)");
 }

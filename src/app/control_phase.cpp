@@ -88,13 +88,39 @@ void run_phase(const ControlPlan& plan, const scenario::ControlOptions& options,
 
 }  // namespace
 
+net::ResolvedEndpoint reach_scheduler(const scv2::Settings& settings, Nanos rpc_timeout, const std::string& hint) {
+  // SCHEDULER_ENDPOINT is host:port, as k6's grpc connect() takes it.
+  const std::string& given = settings.scheduler_endpoint;
+  net::HttpUrl su;
+  try {
+    su = net::parse_http_url("http://" + given);
+  } catch (const std::invalid_argument& e) {
+    throw ExitError(kExitInvalidConfig, "SCHEDULER_ENDPOINT: \"" + given + "\" is not host:port: " + e.what());
+  }
+  if (!su.base_path.empty() || given.find("://") != std::string::npos) {
+    throw ExitError(kExitInvalidConfig, "SCHEDULER_ENDPOINT: \"" + given + "\" is not host:port");
+  }
+  net::ResolvedEndpoint ep;
+  try {
+    ep = net::resolve(su.host, su.port);
+  } catch (const std::runtime_error& e) {
+    throw ExitError(kExitSetupFailed, "SCHEDULER_ENDPOINT " + given + ": " + e.what());
+  }
+  if (const int err = net::probe_connect(ep, std::min<Nanos>(rpc_timeout, 10 * runtime::kSecond)); err != 0) {
+    throw ExitError(kExitSetupFailed, "SCHEDULER_ENDPOINT " + given + " (" + ep.text + ") is unreachable: " +
+                                          std::strerror(err) + " (" + hint + ")");
+  }
+  return ep;
+}
+
 std::optional<ControlPlan> plan_control(const ControlInputs& in) {
   const RunArgs& a = *in.args;
   const scv2::Settings& settings = *in.settings;
   scv2::RunSteps steps;
   steps.setup = in.script->loads_models && !a.no_setup;
   steps.teardown = in.script->loads_models && !a.no_teardown;
-  steps.replica_changes = in.script->loads_models;  // the infer_* scripts' VU 1
+  // The infer_* scripts' VU 1; predict_agent_oc, which also runs setupBase, changes nothing.
+  steps.replica_changes = in.script->loads_models && in.script->iteration == scv2::IterationKind::infer;
   for (const std::string& why : scv2::kubernetes_only_settings(settings, steps)) {
     throw ExitError(kExitInvalidConfig, why);
   }
@@ -117,31 +143,10 @@ std::optional<ControlPlan> plan_control(const ControlInputs& in) {
     o.concurrency = static_cast<int>(parse_count("--setup-concurrency", *a.setup_concurrency, 1, 10000));
   }
   plan.teardown = !a.no_teardown && !settings.skip_unload_model;
-
-  // SCHEDULER_ENDPOINT is host:port, as k6's grpc connect() takes it.
-  const std::string& given = settings.scheduler_endpoint;
-  net::HttpUrl su;
-  try {
-    su = net::parse_http_url("http://" + given);
-  } catch (const std::invalid_argument& e) {
-    throw ExitError(kExitInvalidConfig, "SCHEDULER_ENDPOINT: \"" + given + "\" is not host:port: " + e.what());
-  }
-  if (!su.base_path.empty() || given.find("://") != std::string::npos) {
-    throw ExitError(kExitInvalidConfig, "SCHEDULER_ENDPOINT: \"" + given + "\" is not host:port");
-  }
-  try {
-    plan.scheduler = net::resolve(su.host, su.port);
-  } catch (const std::runtime_error& e) {
-    throw ExitError(kExitSetupFailed, "SCHEDULER_ENDPOINT " + given + ": " + e.what());
-  }
-  if (const int err = net::probe_connect(plan.scheduler, std::min<Nanos>(in.rpc_timeout, 10 * runtime::kSecond));
-      err != 0) {
-    throw ExitError(kExitSetupFailed, "SCHEDULER_ENDPOINT " + given + " (" + plan.scheduler.text +
-                                          ") is unreachable: " + std::strerror(err) +
-                                          " (setup loads the models through the scheduler; SKIP_LOAD_MODEL or "
-                                          "--no-setup runs against models that exist already)");
-  }
-  plan.scheduler_authority = given;
+  plan.scheduler = reach_scheduler(settings, in.rpc_timeout,
+                                   "setup loads the models through the scheduler; SKIP_LOAD_MODEL or --no-setup runs "
+                                   "against models that exist already");
+  plan.scheduler_authority = settings.scheduler_endpoint;
   if (in.http) plan.http = *in.http;
   try {
     plan.models = scenario::setup_models(settings, *in.url, settings.warmup && in.http != nullptr);

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "inferload/app/control_phase.hpp"
+#include "inferload/app/lifecycle_plan.hpp"
 #include "inferload/app/open_files.hpp"
 #include "inferload/app/options_file.hpp"
 #include "inferload/app/options.hpp"
@@ -29,7 +30,9 @@
 #include "inferload/output/trend_stats.hpp"
 #include "inferload/runtime/duration.hpp"
 #include "inferload/runtime/worker.hpp"
+#include "inferload/scenario/every_model_program.hpp"
 #include "inferload/scenario/infer_program.hpp"
+#include "inferload/scenario/lifecycle_program.hpp"
 #include "inferload/scv2/grpc_targets.hpp"
 #include "inferload/scv2/k6_config.hpp"
 #include "inferload/scv2/scripts.hpp"
@@ -137,13 +140,18 @@ load::ScenarioConfig shortcut_scenario(const ExecutionTier& t, std::optional<int
     sc.start_vus = vus.value_or(1);
     sc.stages = *t.stages;
   } else {
-    config_error("no iterations, duration or stages: give -i, -d or -s");
+    // Nothing anywhere (a script without options, and no -i, -d or -s): one VU, one iteration.
+    sc.executor = load::ExecutorKind::per_vu_iterations;
+    sc.vus = 1;
+    sc.iterations = 1;
+    sc.duration = 10 * 60 * runtime::kSecond;
   }
   return sc;
 }
 
 struct Plan {
   std::vector<load::ScenarioConfig> scenarios;
+  std::vector<std::string> warnings;  // k6's, word for word
   std::vector<scv2::ThresholdDecl> thresholds;
 };
 
@@ -208,21 +216,12 @@ Plan derive_plan(const RunArgs& a, const scv2::EnvLookup& env, const scv2::Scrip
   if (tier->scenarios) {
     plan.scenarios = *tier->scenarios;
   } else {
-    if (!tier->any() && !rs.rate) {
-      // k6 with none of them: one VU makes one iteration (per-vu-iterations 1 x 1).
-      if (vus && *vus != 1) {
-        std::fprintf(stderr, "inferload: warning: vus=%d option will be ignored, it only works in conjunction "
-                     "with iterations, duration, or stages\n", *vus);
-      }
-      load::ScenarioConfig one;
-      one.executor = load::ExecutorKind::per_vu_iterations;
-      one.vus = 1;
-      one.iterations = 1;
-      one.duration = 10 * 60 * runtime::kSecond;  // k6's default maxDuration
-      plan.scenarios.push_back(one);
-    } else {
-      plan.scenarios.push_back(shortcut_scenario(*tier, vus, tier == &cli ? rs : RateShortcut{}));
+    if (!tier->any() && vus && *vus != 1) {
+      plan.warnings.push_back("the `vus=" + std::to_string(*vus) +
+                              "` option will be ignored, it only works in conjunction with `iterations`, "
+                              "`duration`, or `stages`");
     }
+    plan.scenarios.push_back(shortcut_scenario(*tier, vus, tier == &cli ? rs : RateShortcut{}));
     if (tier != &cli && (rs.time_unit || rs.pre_allocated_vus || rs.max_vus)) {
       config_error("--time-unit, --pre-allocated-vus and --max-vus apply only with --rate");
     }
@@ -379,6 +378,10 @@ int run_command(const RunArgs& a) {
   } catch (const std::invalid_argument& e) {
     config_error(e.what());
   }
+  if (!script->needs_kubernetes.empty()) {
+    config_error("scenario " + script->name + " needs the Kubernetes control plane (" + script->needs_kubernetes +
+                 "), which inferload does not drive yet");
+  }
   std::optional<OptionsFile> options_file;
   if (a.config) {
     try {
@@ -395,6 +398,7 @@ int run_command(const RunArgs& a) {
     config_error(e.what());
   }
   const Plan run_plan = derive_plan(a, k6_env, *script, settings, options_file);
+  for (const std::string& w : run_plan.warnings) std::fprintf(stderr, "inferload: warning: %s\n", w.c_str());
   // --no-summary, or K6_NO_SUMMARY as Go's strconv.ParseBool reads it.
   bool no_summary = a.no_summary;
   if (!no_summary) {
@@ -435,6 +439,14 @@ int run_command(const RunArgs& a) {
       config_error(std::string(variable) + "=0 with INFER_TYPE=\"" + settings.infer_type +
                    "\": an iteration would make no call");
     }
+  } else if (script->protocol == scv2::ProtocolRule::in_turn) {
+    // An iteration without inference still loads and unloads.
+    if (settings.skip_infer) http_iterations = grpc_iterations = 0;
+  } else if (script->protocol == scv2::ProtocolRule::grpc_only) {
+    http_iterations = 0;
+    if (grpc_iterations == 0) {
+      config_error("INFER_GRPC_ITERATIONS=0: " + script->name + " makes only gRPC calls, so an iteration would make none");
+    }
   } else if (http_iterations == 0 && grpc_iterations == 0) {
     config_error("INFER_HTTP_ITERATIONS=0 and INFER_GRPC_ITERATIONS=0: no protocol is enabled");
   }
@@ -447,9 +459,11 @@ int run_command(const RunArgs& a) {
   } catch (const std::invalid_argument& e) {
     config_error(std::string("INFER_HTTP_ENDPOINT: ") + e.what());
   }
+  // What the requests follow: the lifecycle scripts address their models their own way.
+  const scv2::Settings request_settings = scv2::script_settings(*script, settings);
   std::unique_ptr<scv2::TargetTable> targets;
   try {
-    targets = std::make_unique<scv2::TargetTable>(settings, url, scv2::script_models(*script, settings));
+    targets = std::make_unique<scv2::TargetTable>(request_settings, url, scv2::script_models(*script, settings));
   } catch (const std::invalid_argument& e) {
     config_error(e.what());
   }
@@ -512,6 +526,13 @@ int run_command(const RunArgs& a) {
     if (*a.grpc_connection == "per-iteration") grpc_mode = scenario::GrpcConnections::per_iteration;
     else if (*a.grpc_connection != "pooled") flag_error("--grpc-connection", "\"" + *a.grpc_connection + "\" is not pooled or per-iteration");
   }
+  // Their programs connect around each model's calls, as the suite's doInfer does, and nothing else.
+  if (script->iteration != scv2::IterationKind::infer &&
+      (a.grpc_connections || grpc_mode != scenario::GrpcConnections::per_iteration)) {
+    flag_error(a.grpc_connections ? "--grpc-connections" : "--grpc-connection",
+               script->name + " opens a connection for each model's gRPC calls, as the suite does; pooled "
+                              "connections are for the infer_* and model_constant_rate scenarios");
+  }
   int grpc_pool_size = 1;
   if (a.grpc_connections) {
     grpc_pool_size = static_cast<int>(parse_count("--grpc-connections", *a.grpc_connections, 1, 10000));
@@ -533,8 +554,8 @@ int run_command(const RunArgs& a) {
   if (use_grpc) {
     try {
       const auto encoding = a.grpc_raw_contents ? oip::GrpcEncoding::raw : oip::GrpcEncoding::contents;
-      grpc_targets =
-          std::make_unique<scv2::GrpcTargetTable>(settings, *targets, settings.infer_grpc_endpoint, grpc_timeout, encoding);
+      grpc_targets = std::make_unique<scv2::GrpcTargetTable>(request_settings, *targets, settings.infer_grpc_endpoint,
+                                                             grpc_timeout, encoding);
     } catch (const std::invalid_argument& e) {
       config_error(e.what());
     }
@@ -589,6 +610,7 @@ int run_command(const RunArgs& a) {
   control_inputs.rpc_timeout = grpc_timeout;
   control_inputs.request_timeout = timeout;
   const std::optional<ControlPlan> control = plan_control(control_inputs);
+  std::optional<scenario::LifecyclePlan> lifecycle = plan_lifecycle(a, *script, settings, grpc_timeout);
 
   load::RunOptions opt;
   opt.workers = workers;
@@ -605,6 +627,7 @@ int run_command(const RunArgs& a) {
   if (use_grpc && grpc_mode == scenario::GrpcConnections::pooled) {
     needed += static_cast<std::uint64_t>(grpc_pool_size) * static_cast<std::uint64_t>(effective_workers) * 2;
   }
+  if (lifecycle && (lifecycle->load || lifecycle->unload)) needed += static_cast<std::uint64_t>(effective_workers);
   const std::uint64_t open_file_limit = raise_open_file_limit(needed);
   if (const std::string w = open_file_warning(peak_vus, needed, open_file_limit);
       !w.empty()) {
@@ -624,19 +647,29 @@ int run_command(const RunArgs& a) {
   }
   StdoutWatch out;
   if (!a.quiet) {
+    const std::string models_text = lifecycle ? std::string("a model per iteration")
+                                              : std::to_string(targets->model_count()) +
+                                                    (targets->model_count() == 1 ? " model" : " models");
     std::printf("\n     execution: local\n        script: %s\n        output: -\n",
                 a.script.value_or(script->name).c_str());
     std::printf("     inferload: %s, %s (%s), %d worker%s\n", INFERLOAD_VERSION, runtime::to_string(backend.backend),
                 backend.detail.c_str(), effective_workers,
                 effective_workers == 1 ? "" : "s");
     if (use_rest) {
-      std::printf("        target: %s (%s), %zu model%s\n", settings.infer_http_endpoint.c_str(), endpoint.text.c_str(),
-                  targets->model_count(), targets->model_count() == 1 ? "" : "s");
+      std::printf("        target: %s (%s), %s\n", settings.infer_http_endpoint.c_str(), endpoint.text.c_str(),
+                  models_text.c_str());
     }
     if (use_grpc) {
-      std::printf("   grpc target: %s (%s), %zu model%s, %s\n", settings.infer_grpc_endpoint.c_str(),
-                  grpc_endpoint.text.c_str(), targets->model_count(), targets->model_count() == 1 ? "" : "s",
-                  grpc_strategy(grpc_mode, grpc_pool_size).c_str());
+      std::printf("   grpc target: %s (%s), %s, %s\n", settings.infer_grpc_endpoint.c_str(), grpc_endpoint.text.c_str(),
+                  models_text.c_str(), grpc_strategy(grpc_mode, grpc_pool_size).c_str());
+    }
+    if (lifecycle && (lifecycle->load || lifecycle->unload)) {
+      std::printf("     scheduler: %s (%s), each iteration %s, every wait at most %s\n",
+                  settings.scheduler_endpoint.c_str(), lifecycle->scheduler.text.c_str(),
+                  lifecycle->load && lifecycle->unload ? "loads and unloads"
+                  : lifecycle->load                    ? "loads"
+                                                       : "unloads",
+                  runtime::format_go_duration(lifecycle->waits.timeout).c_str());
     }
     if (control) {
       std::printf("         setup: %zu model%s through the %s at %s, %d at once, timeout %s\n", control->models.size(),
@@ -712,10 +745,17 @@ int run_command(const RunArgs& a) {
   plan.http2 = h2;
   // One program per scenario, so that each scenario's samples stay its own ({scenario:NAME}).
   const std::uint64_t seed = std::random_device{}();
-  std::vector<std::unique_ptr<scenario::InferProgram>> programs;
+  std::vector<std::unique_ptr<scenario::MeasuredProgram>> programs;
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     plan.seed = seed + i * 0x9E3779B97F4A7C15ULL;
-    programs.push_back(std::make_unique<scenario::InferProgram>(plan));
+    if (lifecycle) {
+      lifecycle->data = plan;
+      programs.push_back(std::make_unique<scenario::LifecycleProgram>(*lifecycle));
+    } else if (script->iteration == scv2::IterationKind::every_model_grpc) {
+      programs.push_back(std::make_unique<scenario::EveryModelProgram>(plan));
+    } else {
+      programs.push_back(std::make_unique<scenario::InferProgram>(plan));
+    }
     opt.scenarios[i].program = programs.back().get();
   }
 

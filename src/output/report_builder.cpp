@@ -31,7 +31,8 @@ MetricSummary gauge(std::string name, const load::GaugeStats& g) {
 // metric named in a threshold).
 MetricSummary empty_like(const std::string& base, std::string name) {
   if (base == "http_req_duration" || base == "grpc_req_duration" || base == "iteration_duration" ||
-      base == "grpc_req_duration_intended" || base == "schedule_lateness" || base.rfind("http_req_", 0) == 0) {
+      base == "grpc_req_duration_intended" || base == "schedule_lateness" || base == "scheduler_req_duration" ||
+      base.rfind("http_req_", 0) == 0) {
     if (base != "http_req_failed") return metrics::trend_metric(std::move(name), ValueKind::time, nullptr);
     return rate_metric(std::move(name), 0, 0);
   }
@@ -115,6 +116,7 @@ std::vector<MetricSummary> collect(const load::Shard& s, const scenario::Protoco
   const scenario::HttpReqMetrics& http = protocols.rest.http;
   const scenario::RestMetrics& rest = protocols.rest;
   const scenario::GrpcMetrics& grpc = protocols.grpc;
+  const scenario::ControlMetrics& control = protocols.control;
   std::vector<MetricSummary> m;
   if (http.count > 0) {
     m.push_back(counter_metric("http_reqs", static_cast<double>(http.count)));
@@ -135,6 +137,7 @@ std::vector<MetricSummary> collect(const load::Shard& s, const scenario::Protoco
     m.push_back(trend("grpc_req_duration", grpc.duration));
     if (grpc.duration_intended.count() > 0) m.push_back(trend("grpc_req_duration_intended", grpc.duration_intended));
   }
+  if (control.calls > 0) m.push_back(trend("scheduler_req_duration", control.duration));
   if (s.iterations > 0) {
     m.push_back(counter_metric("iterations", static_cast<double>(s.iterations)));
     m.push_back(trend("iteration_duration", s.iteration_duration));
@@ -143,8 +146,12 @@ std::vector<MetricSummary> collect(const load::Shard& s, const scenario::Protoco
   if (dropped_iterations > 0) m.push_back(counter_metric("dropped_iterations", static_cast<double>(dropped_iterations)));
   m.push_back(counter_metric("data_sent", static_cast<double>(s.data.sent), ValueKind::data));
   m.push_back(counter_metric("data_received", static_cast<double>(s.data.received), ValueKind::data));
-  const std::uint64_t passed = rest.checks_passed + grpc.checks_passed;
-  const std::uint64_t failed = rest.checks_failed + grpc.checks_failed;
+  std::uint64_t passed = rest.checks_passed + grpc.checks_passed;
+  std::uint64_t failed = rest.checks_failed + grpc.checks_failed;
+  for (std::size_t i = 0; i < scenario::kControlChecks; ++i) {
+    passed += control.passed[i];
+    failed += control.failed[i];
+  }
   if (passed + failed > 0) m.push_back(rate_metric("checks", passed, failed));
   return m;
 }
@@ -192,10 +199,24 @@ RunReport build_report(const load::RunResult& result, const std::vector<Scenario
   r.test_run_duration_s = static_cast<double>(result.test_run_duration) / 1e9;
   r.metrics = collect(s, all, result.dropped_iterations);
   auto& m = r.metrics;
+  // In the order an iteration first makes them: the loads and their waits, the inferences, the
+  // unloads.
+  auto control_checks = [&](bool after) {
+    for (std::size_t i = 0; i < scenario::kControlChecks; ++i) {
+      const auto check = static_cast<scenario::ControlCheck>(i);
+      const std::uint64_t passes = all.control.passed[i];
+      const std::uint64_t fails = all.control.failed[i];
+      if (scenario::after_inference(check) == after && passes + fails > 0) {
+        r.checks.push_back({scenario::check_name(check), passes, fails});
+      }
+    }
+  };
+  control_checks(false);
   if (rest.checks_passed + rest.checks_failed > 0) r.checks.push_back({script.check_name, rest.checks_passed, rest.checks_failed});
   if (grpc.checks_passed + grpc.checks_failed > 0) {
     r.checks.push_back({script.grpc_check_name, grpc.checks_passed, grpc.checks_failed});
   }
+  control_checks(true);
   m.push_back(gauge("vus", result.vus));
   m.push_back(gauge("vus_max", result.vus_max));
 
@@ -260,6 +281,7 @@ RunReport build_report(const load::RunResult& result, const std::vector<Scenario
   }
 
   info.requests = s.requests;
+  info.scheduler_requests = all.control.requests;
   info.failures = failure_summaries(rest.failures, grpc);
   info.grpc_statuses.clear();
   for (std::size_t i = 0; i < grpc.by_status.size(); ++i) {

@@ -198,6 +198,21 @@ void write_control_phase(JsonWriter& w, const ControlPhaseInfo& c, bool setup) {
   w.end_object();
 }
 
+void write_accounting(JsonWriter& w, const RequestAccounting& a) {
+  w.begin_object();
+  w.key("issued");
+  w.integer(a.issued);
+  w.key("ok");
+  w.integer(a.ok);
+  w.key("failed");
+  w.integer(a.failed);
+  w.key("timed_out");
+  w.integer(a.timed_out);
+  w.key("interrupted");
+  w.integer(a.interrupted);
+  w.end_object();
+}
+
 void write_inferload(JsonWriter& w, const RunReport& report) {
   const RunInfo& info = report.info;
   w.begin_object();
@@ -214,18 +229,11 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
   w.key("driver_cpu_seconds");
   w.number(info.driver_cpu_seconds);
   w.key("requests");
-  w.begin_object();
-  w.key("issued");
-  w.integer(info.requests.issued);
-  w.key("ok");
-  w.integer(info.requests.ok);
-  w.key("failed");
-  w.integer(info.requests.failed);
-  w.key("timed_out");
-  w.integer(info.requests.timed_out);
-  w.key("interrupted");
-  w.integer(info.requests.interrupted);
-  w.end_object();
+  write_accounting(w, info.requests);
+  if (info.scheduler_requests.issued > 0) {
+    w.key("scheduler_requests");
+    write_accounting(w, info.scheduler_requests);
+  }
   w.key("failures");
   w.begin_array();
   for (const auto& f : info.failures) {

@@ -371,9 +371,12 @@ void render_inferload(Text& text, const Context& ctx) {
   }
   lines.emplace_back("driver_cpu", cpu);
 
-  lines.emplace_back("requests", std::to_string(rq.issued) + " issued, " + std::to_string(rq.ok) + " ok, " +
-                                     std::to_string(rq.failed) + " failed, " + std::to_string(rq.timed_out) +
-                                     " timed out, " + std::to_string(rq.interrupted) + " interrupted");
+  auto fates = [](const RequestAccounting& a) {
+    return std::to_string(a.issued) + " issued, " + std::to_string(a.ok) + " ok, " + std::to_string(a.failed) +
+           " failed, " + std::to_string(a.timed_out) + " timed out, " + std::to_string(a.interrupted) + " interrupted";
+  };
+  lines.emplace_back("requests", fates(rq));
+  if (info.scheduler_requests.issued > 0) lines.emplace_back("scheduler_requests", fates(info.scheduler_requests));
   if (info.iterations_interrupted > 0) {
     lines.emplace_back("iterations_interrupted", std::to_string(info.iterations_interrupted));
   }

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "data_plane_calls.hpp"
 #include "inferload/http1/client.hpp"
 #include "inferload/http2/connection_pool.hpp"
 
@@ -10,12 +11,6 @@ namespace inferload::scenario {
 const char* to_string(GrpcConnections c) noexcept {
   return c == GrpcConnections::pooled ? "pooled" : "per-iteration";
 }
-
-// What a worker's VUs share; written by that worker only, read after the run.
-struct InferProgram::WorkerState {
-  ProtocolShard metrics;
-  std::uint64_t grpc_connections_opened = 0;
-};
 
 namespace {
 
@@ -62,9 +57,6 @@ class InferVu final : public load::VuProgram {
   runtime::Task<IterationEnd> iterate(const load::IterationStart& start) override;
 
  private:
-  runtime::Task<IterationEnd> rest_calls(scv2::ModelPick pick, load::IterationStart start);
-  // The call as grpc-go's Invoke would end it when no stream was to be had.
-
   struct Rest {
     Rest(InferWorker& w);
     http1::Client client;
@@ -82,7 +74,7 @@ class InferVu final : public load::VuProgram {
 
 class InferWorker final : public load::WorkerProgram {
  public:
-  InferWorker(const InferPlan& plan, const load::WorkerContext& ctx, InferProgram::WorkerState& state)
+  InferWorker(const InferPlan& plan, const load::WorkerContext& ctx, WorkerMeasures& state)
       : plan(plan), reactor(ctx.reactor), shard(ctx.shard), state(state) {
     if (plan.grpc_targets && plan.grpc_mode == GrpcConnections::pooled) {
       pool.emplace(reactor, plan.http2, plan.grpc_endpoint, plan.grpc_authority,
@@ -108,7 +100,7 @@ class InferWorker final : public load::WorkerProgram {
   const InferPlan& plan;
   runtime::Reactor& reactor;
   load::Shard& shard;
-  InferProgram::WorkerState& state;
+  WorkerMeasures& state;
   std::optional<http2::ConnectionPool> pool;
 };
 
@@ -130,18 +122,6 @@ InferVu::InferVu(InferWorker& w, const load::VuIdentity& id)
   }
 }
 
-runtime::Task<IterationEnd> InferVu::rest_calls(scv2::ModelPick pick, load::IterationStart start) {
-  const InferPlan& p = w_.plan;
-  for (int k = 0; k < p.http_iterations; ++k) {
-    // Asked for every call: a request id, when there is one, is new each time.
-    const http1::RequestTemplate& request = p.targets->rest(pick, rest_->buffer, rng_);
-    const http1::Exchange x = co_await rest_->client.exchange(request);
-    if (record_rest(w_.state.metrics, w_.shard, x, start) == RequestFate::interrupted) co_return IterationEnd::interrupted;
-    if (x.failure == net::Failure::no_resources) co_return IterationEnd::out_of_resources;
-  }
-  co_return IterationEnd::completed;
-}
-
 // The gRPC calls are made in this frame, the call itself embedded (grpc::UnaryCall), with no
 // nested coroutine while a call is in flight: each suspended frame is memory every VU holds.
 runtime::Task<IterationEnd> InferVu::iterate(const load::IterationStart& start_ref) {
@@ -151,7 +131,10 @@ runtime::Task<IterationEnd> InferVu::iterate(const load::IterationStart& start_r
   if (p.skip_infer) co_return IterationEnd::completed;
   const bool both = p.http_iterations > 0 && p.grpc_targets;
   const bool use_grpc = both ? (rng_.next() >> 63) != 0 : p.grpc_targets != nullptr;
-  if (!use_grpc) co_return co_await rest_calls(pick, started);
+  if (!use_grpc) {
+    co_return co_await rest_calls({p, w_.reactor, w_.state.metrics, w_.shard, owner_}, rest_->client, rest_->buffer,
+                                  rng_, pick, started);
+  }
 
   const grpc::RequestBytes request = p.grpc_targets->request(pick, *grpc_buffer_);
   // Per-iteration connections, as SCv2's k6 scripts open them: allocated with the iteration.
@@ -207,25 +190,8 @@ runtime::Task<IterationEnd> InferVu::iterate(const load::IterationStart& start_r
 InferProgram::InferProgram(InferPlan plan) : plan_(std::move(plan)) {}
 InferProgram::~InferProgram() = default;
 
-void InferProgram::prepare(int workers) {
-  workers_.clear();
-  for (int i = 0; i < workers; ++i) workers_.push_back(std::make_unique<WorkerState>());
-}
-
 std::unique_ptr<load::WorkerProgram> InferProgram::make_worker(const load::WorkerContext& ctx) {
-  return std::make_unique<InferWorker>(plan_, ctx, *workers_[static_cast<std::size_t>(ctx.index)]);
-}
-
-ProtocolShard InferProgram::totals() const {
-  ProtocolShard t;
-  for (const auto& w : workers_) t.merge(w->metrics);
-  return t;
-}
-
-std::uint64_t InferProgram::grpc_connections_opened() const {
-  std::uint64_t n = 0;
-  for (const auto& w : workers_) n += w->grpc_connections_opened;
-  return n;
+  return std::make_unique<InferWorker>(plan_, ctx, measures(ctx.index));
 }
 
 }  // namespace inferload::scenario

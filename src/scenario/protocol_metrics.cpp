@@ -3,6 +3,19 @@
 #include <algorithm>
 
 namespace inferload::scenario {
+namespace {
+
+// A gRPC call that did not succeed. A server that answers DEADLINE_EXCEEDED ran out of the time
+// our grpc-timeout gave it: the same timeout, seen first by the other end (which one wins is a
+// race).
+metrics::RequestFate failed_fate(const grpc::CallResult& r) noexcept {
+  return r.failure == grpc::CallFailure::timeout || r.net_failure == net::Failure::connect_timeout ||
+                 r.status == grpc::StatusCode::deadline_exceeded
+             ? metrics::RequestFate::timed_out
+             : metrics::RequestFate::failed;
+}
+
+}  // namespace
 
 void FailureCounts::record(const http1::Exchange& x) noexcept {
   if (x.failure == net::Failure::protocol) {
@@ -116,14 +129,48 @@ metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::C
     ++g.by_failure[static_cast<std::size_t>(r.failure)];
     if (r.failure == grpc::CallFailure::transport) ++g.by_net_failure[static_cast<std::size_t>(r.net_failure)];
     if (r.failure == grpc::CallFailure::none) ++g.by_server_status[static_cast<std::size_t>(r.status)];
-    // A server that answers DEADLINE_EXCEEDED ran out of the time our grpc-timeout gave it: the
-    // same timeout, seen first by the other end (which one wins is a race).
-    fate = r.failure == grpc::CallFailure::timeout || r.net_failure == net::Failure::connect_timeout ||
-                   r.status == grpc::StatusCode::deadline_exceeded
-               ? RequestFate::timed_out
-               : RequestFate::failed;
+    fate = failed_fate(r);
   }
   s.record_request(fate);
+  return fate;
+}
+
+const char* check_name(ControlCheck c) noexcept {
+  switch (c) {
+    case ControlCheck::load_model: return "load model success";
+    case ControlCheck::model_status: return "model status success";
+    case ControlCheck::pipeline_load: return "pipeline load success";
+    case ControlCheck::pipeline_status: return "pipeline status success";
+    case ControlCheck::start_experiment: return "start experiment success";
+    case ControlCheck::experiment_status: return "experiment status success";
+    case ControlCheck::unload_model: return "unload model success";
+    case ControlCheck::pipeline_unload: return "pipeline unload success";
+    case ControlCheck::stop_experiment: return "stop experiment success";
+  }
+  return "unknown check";
+}
+
+void ControlMetrics::merge(const ControlMetrics& o) noexcept {
+  duration.merge(o.duration);
+  calls += o.calls;
+  for (std::size_t i = 0; i < kControlChecks; ++i) passed[i] += o.passed[i];
+  for (std::size_t i = 0; i < kControlChecks; ++i) failed[i] += o.failed[i];
+  requests.merge(o.requests);
+}
+
+metrics::RequestFate record_control(ControlMetrics& c, ControlCheck check, const grpc::CallResult& r,
+                                    bool passed) noexcept {
+  using metrics::RequestFate;
+  RequestFate fate = RequestFate::ok;
+  if (r.failure == grpc::CallFailure::interrupted) {
+    fate = RequestFate::interrupted;
+  } else {
+    ++c.calls;
+    c.duration.record(r.duration());
+    ++(passed ? c.passed : c.failed)[static_cast<std::size_t>(check)];
+    if (!r.ok()) fate = failed_fate(r);
+  }
+  c.requests.add(fate);
   return fate;
 }
 

@@ -87,7 +87,7 @@ std::string encode_load_model(const ModelDefinition& model, ControlApi api) {
 
 runtime::Task<RpcResult> ControlPlane::load_model(const ModelDefinition& model) {
   const char* service = api_ == ControlApi::scheduler ? kScheduler : kProxy;
-  co_return co_await client_.unary(path(service, "LoadModel"), encode_load_model(model, api_));
+  co_return co_await client_.unary(path(service, "LoadModel"), encode_load_model(model, api_), owner_);
 }
 
 runtime::Task<RpcResult> ControlPlane::unload_model(const std::string& name) {
@@ -102,7 +102,7 @@ runtime::Task<RpcResult> ControlPlane::unload_model(const std::string& name) {
     bytes = req.SerializeAsString();
   }
   const char* service = api_ == ControlApi::scheduler ? kScheduler : kProxy;
-  co_return co_await client_.unary(path(service, "UnloadModel"), std::move(bytes));
+  co_return co_await client_.unary(path(service, "UnloadModel"), std::move(bytes), owner_);
 }
 
 runtime::Task<ModelStatusReply> ControlPlane::model_status(const std::string& name) {
@@ -111,7 +111,7 @@ runtime::Task<ModelStatusReply> ControlPlane::model_status(const std::string& na
   req.mutable_model()->set_name(name);
   std::vector<std::string> replies;
   ModelStatusReply out;
-  out.rpc = co_await client_.stream(path(kScheduler, "ModelStatus"), req.SerializeAsString(), replies);
+  out.rpc = co_await client_.stream(path(kScheduler, "ModelStatus"), req.SerializeAsString(), replies, owner_);
   for (const std::string& bytes : replies) {
     std::string got;
     ModelState s;
@@ -125,7 +125,7 @@ runtime::Task<ModelListReply> ControlPlane::list_models() {
   req.set_subscribername(kSubscriber);
   std::vector<std::string> replies;
   ModelListReply out;
-  out.rpc = co_await client_.stream(path(kScheduler, "ModelStatus"), req.SerializeAsString(), replies);
+  out.rpc = co_await client_.stream(path(kScheduler, "ModelStatus"), req.SerializeAsString(), replies, owner_);
   for (const std::string& bytes : replies) {
     std::string name;
     ModelState s;
@@ -140,13 +140,13 @@ runtime::Task<RpcResult> ControlPlane::load_pipeline(const std::string& name, co
   p->set_name(name);
   p->add_steps()->set_name(model);
   p->mutable_output()->add_steps(model);
-  co_return co_await client_.unary(path(kScheduler, "LoadPipeline"), req.SerializeAsString());
+  co_return co_await client_.unary(path(kScheduler, "LoadPipeline"), req.SerializeAsString(), owner_);
 }
 
 runtime::Task<RpcResult> ControlPlane::unload_pipeline(const std::string& name) {
   sched::UnloadPipelineRequest req;
   req.set_name(name);
-  co_return co_await client_.unary(path(kScheduler, "UnloadPipeline"), req.SerializeAsString());
+  co_return co_await client_.unary(path(kScheduler, "UnloadPipeline"), req.SerializeAsString(), owner_);
 }
 
 runtime::Task<PipelineStatusReply> ControlPlane::pipeline_status(const std::string& name) {
@@ -156,7 +156,7 @@ runtime::Task<PipelineStatusReply> ControlPlane::pipeline_status(const std::stri
   req.set_allversions(true);
   std::vector<std::string> replies;
   PipelineStatusReply out;
-  out.rpc = co_await client_.stream(path(kScheduler, "PipelineStatus"), req.SerializeAsString(), replies);
+  out.rpc = co_await client_.stream(path(kScheduler, "PipelineStatus"), req.SerializeAsString(), replies, owner_);
   for (const std::string& bytes : replies) {
     std::string got;
     PipelineState s;
@@ -189,13 +189,13 @@ runtime::Task<RpcResult> ControlPlane::start_experiment(const ExperimentDefiniti
     cand->set_name(c.name);
     cand->set_weight(c.weight);
   }
-  co_return co_await client_.unary(path(kScheduler, "StartExperiment"), req.SerializeAsString());
+  co_return co_await client_.unary(path(kScheduler, "StartExperiment"), req.SerializeAsString(), owner_);
 }
 
 runtime::Task<RpcResult> ControlPlane::stop_experiment(const std::string& name) {
   sched::StopExperimentRequest req;
   req.set_name(name);
-  co_return co_await client_.unary(path(kScheduler, "StopExperiment"), req.SerializeAsString());
+  co_return co_await client_.unary(path(kScheduler, "StopExperiment"), req.SerializeAsString(), owner_);
 }
 
 namespace {
@@ -219,7 +219,7 @@ runtime::Task<ExperimentStatusReply> ControlPlane::experiment_status(const std::
   req.set_name(name);
   std::vector<std::string> replies;
   ExperimentStatusReply out;
-  out.rpc = co_await client_.stream(path(kScheduler, "ExperimentStatus"), req.SerializeAsString(), replies);
+  out.rpc = co_await client_.stream(path(kScheduler, "ExperimentStatus"), req.SerializeAsString(), replies, owner_);
   for (const std::string& bytes : replies) {
     ExperimentStatusReply one;
     if (decode_experiment_status(bytes, one) && one.name == name) {

@@ -60,17 +60,17 @@ SchedulerClient::SchedulerClient(runtime::Reactor& reactor, const net::ResolvedE
 
 SchedulerClient::~SchedulerClient() = default;
 
-runtime::Task<RpcResult> SchedulerClient::unary(std::string_view path, std::string request) {
-  co_return co_await call(path, std::move(request), nullptr);
+runtime::Task<RpcResult> SchedulerClient::unary(std::string_view path, std::string request, std::uint32_t owner) {
+  co_return co_await call(path, std::move(request), nullptr, owner);
 }
 
 runtime::Task<RpcResult> SchedulerClient::stream(std::string_view path, std::string request,
-                                                 std::vector<std::string>& responses) {
-  co_return co_await call(path, std::move(request), &responses);
+                                                 std::vector<std::string>& responses, std::uint32_t owner) {
+  co_return co_await call(path, std::move(request), &responses, owner);
 }
 
 runtime::Task<RpcResult> SchedulerClient::call(std::string_view path, std::string request,
-                                               std::vector<std::string>* responses) {
+                                               std::vector<std::string>* responses, std::uint32_t owner) {
   ++calls_;
   const runtime::Nanos start = reactor_.clock();
   const runtime::Nanos deadline = start + call_timeout_;
@@ -101,7 +101,7 @@ runtime::Task<RpcResult> SchedulerClient::call(std::string_view path, std::strin
 
   RpcResult result;
   Collector collector(responses);
-  const http2::ConnectionPool::Acquired a = co_await pool_->acquire(deadline);
+  const http2::ConnectionPool::Acquired a = co_await pool_->acquire(deadline, owner);
   if (!a.connection) {
     result.call = grpc::result_without_stream(a, start, reactor_.now());
     co_return result;
@@ -109,8 +109,9 @@ runtime::Task<RpcResult> SchedulerClient::call(std::string_view path, std::strin
   // Status replies are small, but a list of every model of a large cluster is not: the limit
   // is the scheduler's own (1000 MiB, section 6.5), not grpc's 4 MiB default.
   grpc::MessageReader reader(1000u << 20);
-  result.call = co_await grpc::UnaryCall(*a.connection, bytes, reader, deadline, 0, &collector,
+  result.call = co_await grpc::UnaryCall(*a.connection, bytes, reader, deadline, owner, &collector,
                                          responses ? grpc::Responses::stream : grpc::Responses::one);
+  result.call.started_at = start;
   result.message = std::move(collector.message);
   co_return result;
 }

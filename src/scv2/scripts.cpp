@@ -56,25 +56,115 @@ const std::vector<Script>& scripts() {
     model.setup_timeout = 60 * runtime::kSecond;
     model.teardown_timeout = 60 * runtime::kSecond;
     v.push_back(model);
+
+    // The lifecycle scripts declare no options at all: -u, -i and -d drive them, and without
+    // any k6 runs one iteration of one VU. Their iterations load and unload through the
+    // scheduler themselves; there is no setupBase or teardownBase.
+    Script lifecycle;
+    lifecycle.name = "load_predict_unload";
+    lifecycle.check_name = "model http prediction success";
+    lifecycle.iteration = IterationKind::model_lifecycle;
+    lifecycle.protocol = ProtocolRule::in_turn;
+    lifecycle.models = ModelRule::per_iteration;
+    lifecycle.grpc_connection_per_iteration = true;
+    v.push_back(lifecycle);
+
+    Script pipeline = lifecycle;
+    pipeline.name = "pipeline";
+    pipeline.iteration = IterationKind::pipeline_lifecycle;
+    v.push_back(pipeline);
+
+    Script experiment = lifecycle;
+    experiment.name = "experiment";
+    experiment.iteration = IterationKind::experiment_lifecycle;
+    v.push_back(experiment);
+
+    Script oc;
+    oc.name = "predict_agent_oc";
+    oc.duration = 30 * 60 * runtime::kSecond;
+    oc.thresholds = {
+        {"http_req_duration{scenario:default}", {"max>=0"}},
+        {"grpc_req_duration{scenario:default}", {"max>=0"}},
+    };
+    oc.check_name = "model http prediction success";
+    oc.loads_models = true;
+    oc.setup_timeout = 600 * runtime::kSecond;
+    oc.iteration = IterationKind::every_model_grpc;
+    oc.protocol = ProtocolRule::grpc_only;
+    oc.models = ModelRule::type0_every;
+    oc.grpc_connection_per_iteration = true;
+    v.push_back(oc);
+
+    auto kubernetes_only = [&](const char* name, const char* what) {
+      Script k;
+      k.name = name;
+      k.needs_kubernetes = what;
+      v.push_back(k);
+    };
+    kubernetes_only("k8s-test-script", "it applies, changes and deletes a Model custom resource");
+    kubernetes_only("core2_qa_control_plane_ops",
+                    "it creates, updates and deletes Model and Pipeline custom resources and checks their state");
+    constexpr const char* kPipelineObjects =
+        "it deletes and creates its Server, Models and Pipeline as custom resources";
+    constexpr const char* kScaledPipelineObjects =
+        "it deletes and creates its Server, Models and Pipeline as custom resources and scales the SeldonRuntime";
+    kubernetes_only("pipeline/1_model_pipeline", kPipelineObjects);
+    for (const char* name : {"pipeline/scalability/1_model_pipeline_all_svcs_scaled",
+                             "pipeline/scalability/5_model_double_pipelines", "pipeline/scalability/parallel_pipeline",
+                             "pipeline/scalability/scale_all_up_down_during_test",
+                             "pipeline/scalability/scale_dataflow-engine_during_test",
+                             "pipeline/scalability/scale_modelgw_during_test",
+                             "pipeline/scalability/scale_pipelinegw_during_test"}) {
+      kubernetes_only(name, kScaledPipelineObjects);
+    }
     return v;
   }();
   return all;
+}
+
+std::string_view file_name(std::string_view path) {
+  if (const auto slash = path.rfind('/'); slash != std::string_view::npos) path.remove_prefix(slash + 1);
+  if (path.size() > 3 && path.substr(path.size() - 3) == ".js") path.remove_suffix(3);
+  return path;
 }
 
 constexpr std::int64_t kStartRate = 5;  // infer_multiple_rates's startRate
 
 }  // namespace
 
+// Every file name of the suite's scenarios is unique, the ones under pipeline/ included.
 const Script& find_script(std::string_view name_or_path) {
-  std::string_view name = name_or_path;
-  if (const auto slash = name.rfind('/'); slash != std::string_view::npos) name.remove_prefix(slash + 1);
-  if (name.size() > 3 && name.substr(name.size() - 3) == ".js") name.remove_suffix(3);
+  const std::string_view name = file_name(name_or_path);
   for (const Script& s : scripts()) {
-    if (s.name == name) return s;
+    if (file_name(s.name) == name) return s;
   }
   std::string known;
-  for (const Script& s : scripts()) known += (known.empty() ? "" : ", ") + s.name;
+  for (const Script& s : scripts()) {
+    if (s.needs_kubernetes.empty()) known += (known.empty() ? "" : ", ") + s.name;
+  }
   throw std::invalid_argument("unknown scenario \"" + std::string(name_or_path) + "\" (built-in scenarios: " + known + ")");
+}
+
+const std::vector<Script>& all_scripts() { return scripts(); }
+
+Settings script_settings(const Script& script, const Settings& settings) {
+  Settings out = settings;
+  switch (script.iteration) {
+    case IterationKind::model_lifecycle:
+    case IterationKind::experiment_lifecycle:
+      out.envoy = true;
+      out.scheduler_proxy = false;
+      out.via_pipeline = false;
+      break;
+    case IterationKind::pipeline_lifecycle:
+      out.scheduler_proxy = false;
+      out.via_pipeline = true;
+      break;
+    case IterationKind::infer:
+    case IterationKind::every_model_grpc:
+      break;
+  }
+  return out;
 }
 
 std::vector<std::pair<runtime::Nanos, std::int64_t>> rate_stages(const Settings& settings) {
@@ -131,6 +221,20 @@ ModelChoice script_models(const Script& script, const Settings& settings) {
   ModelChoice c;
   if (script.models == ModelRule::every_type) return c;
   c.type0_only = true;
+  if (script.models == ModelRule::per_iteration) {
+    c.last = static_cast<std::uint32_t>(TargetTable::kMaxModelsPerType - 1);
+    // experiment.js calls its first model, <prefix><n>_1; the others plain names.
+    c.name_suffix = script.iteration == IterationKind::experiment_lifecycle ? "_1" : "";
+    return c;
+  }
+  if (script.models == ModelRule::type0_every) {
+    if (settings.max_num_models[0] <= 0) {
+      throw std::invalid_argument("MAX_NUM_MODELS: " + script.name + " calls every model of type " +
+                                  settings.model_type[0] + " (the first of MODEL_TYPE), and its count is 0");
+    }
+    c.last = static_cast<std::uint32_t>(settings.max_num_models[0] - 1);
+    return c;
+  }
   c.fixed_name = settings.model_name;
   if (!c.fixed_name.empty()) return c;
   // The suite's default end is MAX_NUM_MODELS[0] itself, inclusive: one model past the last.

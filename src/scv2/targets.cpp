@@ -95,7 +95,7 @@ TargetTable::TargetTable(const Settings& settings, const net::HttpUrl& url, cons
       t.first = choice.first;
     }
     t.path_prefix = http1::percent_encode_path_segment(t.prefix);
-    t.suffix = target_name(settings, "");
+    t.suffix = choice.name_suffix ? *choice.name_suffix : target_name(settings, "");
     t.body = body;
 
     // The prefix decides whether every name of the type is valid: the rest is digits and "_N".

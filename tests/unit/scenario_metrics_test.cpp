@@ -247,5 +247,76 @@ TEST(ReportSelectors, AThresholdSubmetricsParentIsReportedWithZerosWhenNothingWa
   }
 }
 
+grpc::CallResult call(grpc::StatusCode status, grpc::CallFailure failure = grpc::CallFailure::none) {
+  grpc::CallResult r;
+  r.status = status;
+  r.failure = failure;
+  r.messages = status == grpc::StatusCode::ok ? 1 : 0;
+  r.started_at = 1'000'000;
+  r.ended_at = 3'000'000;
+  return r;
+}
+
+// The lifecycle scripts' scheduler calls: their own checks and trend, their own accounting, and
+// nothing of theirs in the data plane's metrics.
+TEST(ControlChecks, ApartFromTheDataPlaneAndInTheOrderAnIterationMakesThem) {
+  using scenario::ControlCheck;
+  Shards s;
+  scenario::ControlMetrics& c = s.protocols.control;
+  // Recorded in an order unlike an iteration's: the report orders them.
+  scenario::record_control(c, ControlCheck::unload_model, call(grpc::StatusCode::ok), true);
+  scenario::record_control(c, ControlCheck::model_status, call(grpc::StatusCode::ok), true);
+  scenario::record_control(c, ControlCheck::model_status, call(grpc::StatusCode::ok), false);  // ModelFailed
+  scenario::record_control(c, ControlCheck::load_model, call(grpc::StatusCode::failed_precondition), false);
+  scenario::record_control(c, ControlCheck::load_model, call(grpc::StatusCode::ok), true);
+  scenario::record_control(c, ControlCheck::load_model,
+                           call(grpc::StatusCode::deadline_exceeded, grpc::CallFailure::timeout), false);
+  scenario::record_control(c, ControlCheck::unload_model,
+                           call(grpc::StatusCode::cancelled, grpc::CallFailure::interrupted), false);
+  scenario::record_grpc(s.protocols, s.run, call(grpc::StatusCode::ok));
+  record(s, {{response(200), 2}});
+
+  EXPECT_EQ(c.calls, 6u);  // the interrupted call has no sample
+  EXPECT_EQ(c.duration.count(), 6u);
+  EXPECT_EQ(c.requests.issued, 7u);
+  // A poll that finds ModelFailed fails its check, but the call itself went well.
+  EXPECT_EQ(c.requests.ok, 4u);
+  EXPECT_EQ(c.requests.failed, 1u);
+  EXPECT_EQ(c.requests.timed_out, 1u);
+  EXPECT_EQ(c.requests.interrupted, 1u);
+
+  load::RunResult result;
+  result.totals = std::make_unique<load::Shard>();
+  result.totals->merge(s.run);
+  const load::ScenarioConfig scenario;
+  const scv2::Script& script = scv2::find_script("infer_constant_vu");
+  const std::vector<output::ScenarioMeasures> measures = {{&scenario, result.totals.get(), &s.protocols, 0}};
+  const output::RunReport r = output::build_report(result, measures, script.thresholds, script, output::RunInfo{});
+
+  std::vector<std::string> order;
+  for (const auto& check : r.checks) order.push_back(check.name);
+  EXPECT_EQ(order, (std::vector<std::string>{"load model success", "model status success", "model http prediction success",
+                                             "model grpc prediction success", "unload model success"}));
+  EXPECT_EQ((std::pair{r.checks[0].passes, r.checks[0].fails}), (std::pair<std::uint64_t, std::uint64_t>{1, 2}));
+  EXPECT_EQ((std::pair{r.checks[1].passes, r.checks[1].fails}), (std::pair<std::uint64_t, std::uint64_t>{1, 1}));
+  EXPECT_EQ((std::pair{r.checks[4].passes, r.checks[4].fails}), (std::pair<std::uint64_t, std::uint64_t>{1, 0}));
+  auto metric = [&](const std::string& name) -> const metrics::MetricSummary* {
+    for (const auto& m : r.metrics) {
+      if (m.name == name) return &m;
+    }
+    return nullptr;
+  };
+  ASSERT_TRUE(metric("scheduler_req_duration"));
+  EXPECT_EQ(metric("scheduler_req_duration")->trend->count(), 6u);
+  ASSERT_TRUE(metric("grpc_req_duration"));
+  EXPECT_EQ(metric("grpc_req_duration")->trend->count(), 1u);
+  ASSERT_TRUE(metric("checks"));
+  EXPECT_EQ(metric("checks")->nonzero, 3u + 1 + 2);
+  EXPECT_EQ(metric("checks")->zero, 3u);
+  // The data plane's accounting holds its own three requests only.
+  EXPECT_EQ(r.info.requests.issued, 3u);
+  EXPECT_EQ(r.info.scheduler_requests.issued, 7u);
+}
+
 }  // namespace
 }  // namespace inferload

@@ -253,7 +253,7 @@ TEST(Uri, PathSegmentsArePercentEncoded) {
 TEST(Scripts, FoundByNameOrPath) {
   EXPECT_EQ(scv2::find_script("scenarios/infer_constant_vu.js").name, "infer_constant_vu");
   EXPECT_EQ(scv2::find_script("infer_constant_vu").check_name, "model http prediction success");
-  EXPECT_THROW(scv2::find_script("pipeline.js"), std::invalid_argument);
+  EXPECT_THROW(scv2::find_script("scenarios/no_such_script.js"), std::invalid_argument);
 }
 
 TEST(Url, ParsesAndRejects) {

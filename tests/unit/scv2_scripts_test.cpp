@@ -240,3 +240,175 @@ TEST(ModelRange, AStartAboveTheEndIsRefusedNamingTheVariables) {
 }
 
 }  // namespace
+
+namespace {
+
+using scv2::IterationKind;
+
+TEST(LifecycleScripts, FoundByNameOrPath) {
+  const std::map<std::string, IterationKind> kinds = {
+      {"load_predict_unload", IterationKind::model_lifecycle},
+      {"pipeline", IterationKind::pipeline_lifecycle},
+      {"experiment", IterationKind::experiment_lifecycle},
+      {"predict_agent_oc", IterationKind::every_model_grpc},
+  };
+  for (const auto& [name, kind] : kinds) {
+    EXPECT_EQ(scv2::find_script(name).name, name);
+    EXPECT_EQ(scv2::find_script("scenarios/" + name + ".js").name, name);
+    EXPECT_EQ(scv2::find_script("tests/k6/scenarios/" + name + ".js").iteration, kind);
+    EXPECT_TRUE(scv2::find_script(name).needs_kubernetes.empty()) << name;
+  }
+}
+
+TEST(LifecycleScripts, DeclareNoOptions) {
+  const scv2::Settings st = settings({});
+  for (const char* name : {"load_predict_unload", "pipeline", "experiment"}) {
+    const scv2::Script& s = scv2::find_script(name);
+    EXPECT_TRUE(scv2::is_lifecycle(s.iteration)) << name;
+    // No duration and no scenario of their own: -u, -i and -d drive them.
+    EXPECT_EQ(s.duration, 0) << name;
+    EXPECT_FALSE(scv2::script_scenario(s, st)) << name;
+    EXPECT_TRUE(s.thresholds.empty()) << name;
+    // No setupBase: each iteration loads and unloads itself.
+    EXPECT_FALSE(s.loads_models) << name;
+    EXPECT_EQ(s.setup_timeout, 60 * runtime::kSecond) << name;
+    EXPECT_EQ(s.protocol, scv2::ProtocolRule::in_turn) << name;
+    EXPECT_EQ(s.models, scv2::ModelRule::per_iteration) << name;
+    EXPECT_TRUE(s.grpc_connection_per_iteration) << name;
+    EXPECT_EQ(s.check_name, "model http prediction success");
+    EXPECT_EQ(s.grpc_check_name, "model grpc prediction success");
+  }
+  EXPECT_FALSE(scv2::is_lifecycle(scv2::find_script("predict_agent_oc").iteration));
+  EXPECT_FALSE(scv2::is_lifecycle(scv2::find_script("infer_constant_vu").iteration));
+}
+
+TEST(LifecycleScripts, PredictAgentOcHasItsOptionsAndSetupBase) {
+  const scv2::Script& s = scv2::find_script("predict_agent_oc");
+  EXPECT_EQ(s.duration, 30 * 60 * runtime::kSecond);
+  EXPECT_EQ(s.setup_timeout, 600 * runtime::kSecond);
+  ASSERT_EQ(s.thresholds.size(), 2u);
+  EXPECT_EQ(s.thresholds[0].metric, "http_req_duration{scenario:default}");
+  EXPECT_EQ(s.thresholds[1].metric, "grpc_req_duration{scenario:default}");
+  EXPECT_TRUE(s.loads_models);
+  EXPECT_EQ(s.protocol, scv2::ProtocolRule::grpc_only);
+  EXPECT_EQ(s.models, scv2::ModelRule::type0_every);
+  EXPECT_TRUE(s.grpc_connection_per_iteration);
+  EXPECT_FALSE(scv2::script_scenario(s, settings({})));
+}
+
+// The name a lifecycle iteration numbered n sends to, and its REST request's head.
+struct Addressed {
+  std::string name;
+  std::string head;
+  std::string grpc_model_name_field;
+};
+
+Addressed addressed(const char* script, const std::map<std::string, std::string>& env, std::uint64_t n) {
+  const scv2::Script& s = scv2::find_script(script);
+  const scv2::Settings given = settings(env);
+  const scv2::Settings st = scv2::script_settings(s, given);
+  const scv2::TargetTable table(st, net::parse_http_url("http://h:9000"), scv2::script_models(s, given));
+  scv2::RestRequestBuffer buffer(table);
+  const scv2::ModelPick pick{0, scv2::iteration_model(n)};
+  const scv2::GrpcTargetTable grpc(st, table, "h:9000", runtime::kSecond);
+  scv2::GrpcRequestBuffer gbuf(grpc);
+  const grpc::RequestBytes g = grpc.request(pick, gbuf);
+  return {table.name(pick), table.rest(pick, buffer).head, std::string(g.body[0].data, g.body[0].size).substr(5)};
+}
+
+TEST(LifecycleScripts, LoadPredictUnloadSendsThroughEnvoyWhateverEnvoySays) {
+  for (const char* envoy : {"true", "false"}) {
+    const Addressed a = addressed("load_predict_unload", {{"ENVOY", envoy}, {"SCHEDULER_PROXY", "true"}}, 7);
+    EXPECT_EQ(a.name, "iris7") << envoy;
+    EXPECT_NE(a.head.find("POST /v2/models/iris7/infer HTTP/1.1\r\n"), std::string::npos) << a.head;
+    EXPECT_NE(a.head.find("seldon-model: iris7\r\n"), std::string::npos) << a.head;
+    EXPECT_EQ(a.head.find("seldon-internal-model"), std::string::npos) << a.head;
+    EXPECT_NE(a.grpc_model_name_field.find("iris7"), std::string::npos);
+  }
+  // MODELNAME_PREFIX and MODEL_TYPE's first entry decide; the other types play no part.
+  const Addressed t = addressed("load_predict_unload",
+                                {{"MODEL_TYPE", "tfsimple,iris"}, {"MODELNAME_PREFIX", "lpu-,x"}, {"MAX_NUM_MODELS", "0,3"}},
+                                123456);
+  EXPECT_EQ(t.name, "lpu-123456");
+}
+
+TEST(LifecycleScripts, PipelineCallsThePipelineAndHonoursEnvoyForTheInternalHeader) {
+  const Addressed on = addressed("pipeline", {}, 3);
+  EXPECT_EQ(on.name, "iris3");
+  EXPECT_NE(on.head.find("seldon-model: iris3.pipeline\r\n"), std::string::npos) << on.head;
+  EXPECT_EQ(on.head.find("seldon-internal-model"), std::string::npos) << on.head;
+  const Addressed off = addressed("pipeline", {{"ENVOY", "false"}}, 3);
+  EXPECT_NE(off.head.find("POST /v2/models/iris3/infer HTTP/1.1\r\n"), std::string::npos) << off.head;
+  EXPECT_NE(off.head.find("seldon-model: iris3.pipeline\r\n"), std::string::npos) << off.head;
+  EXPECT_NE(off.head.find("seldon-internal-model: iris3\r\n"), std::string::npos) << off.head;
+}
+
+TEST(LifecycleScripts, ExperimentCallsItsFirstModel) {
+  const Addressed a = addressed("experiment", {{"ENVOY", "false"}}, 12);
+  EXPECT_EQ(a.name, "iris12_1");
+  EXPECT_NE(a.head.find("POST /v2/models/iris12_1/infer HTTP/1.1\r\n"), std::string::npos) << a.head;
+  EXPECT_NE(a.head.find("seldon-model: iris12_1\r\n"), std::string::npos) << a.head;
+  EXPECT_EQ(a.head.find("seldon-internal-model"), std::string::npos) << a.head;
+  EXPECT_NE(a.grpc_model_name_field.find("iris12_1"), std::string::npos);
+}
+
+TEST(LifecycleScripts, IterationNumbersNameModelsUntilTheyWrapAtTheTypesLimit) {
+  EXPECT_EQ(scv2::iteration_model(0), 0u);
+  EXPECT_EQ(scv2::iteration_model(99'999'999), 99'999'999u);
+  EXPECT_EQ(scv2::iteration_model(100'000'000), 0u);
+  EXPECT_EQ(addressed("load_predict_unload", {}, 99'999'999).name, "iris99999999");
+}
+
+TEST(Scripts, PredictAgentOcCallsEveryModelOfTypeZero) {
+  const scv2::Script& oc = scv2::find_script("predict_agent_oc");
+  const scv2::Settings st = settings({{"MODEL_TYPE", "tfsimple,iris"}, {"MAX_NUM_MODELS", "3,5"}, {"ENVOY", "false"}});
+  const scv2::TargetTable table(scv2::script_settings(oc, st), net::parse_http_url("http://h:9000"),
+                                scv2::script_models(oc, st));
+  ASSERT_EQ(table.types().size(), 1u);
+  EXPECT_EQ(table.types()[0].models, 3u);
+  // doInfer's names: versioned off envoy.
+  EXPECT_EQ(table.name({0, 0}), "tfsimple0_1");
+  EXPECT_EQ(table.name({0, 2}), "tfsimple2_1");
+  const std::string none = message_of([] {
+    scv2::script_models(scv2::find_script("predict_agent_oc"), settings({{"MODEL_TYPE", "tfsimple,iris"}, {"MAX_NUM_MODELS", "0,5"}}));
+  });
+  EXPECT_EQ(none.rfind("MAX_NUM_MODELS: ", 0), 0u) << none;
+  EXPECT_NE(none.find("tfsimple"), std::string::npos) << none;
+}
+
+TEST(KubernetesOnlyScripts, KnownByNameAndPathAndMarked) {
+  const std::vector<std::string> paths = {
+      "scenarios/k8s-test-script.js",
+      "scenarios/core2_qa_control_plane_ops.js",
+      "scenarios/pipeline/1_model_pipeline.js",
+      "scenarios/pipeline/scalability/1_model_pipeline_all_svcs_scaled.js",
+      "scenarios/pipeline/scalability/5_model_double_pipelines.js",
+      "scenarios/pipeline/scalability/parallel_pipeline.js",
+      "scenarios/pipeline/scalability/scale_all_up_down_during_test.js",
+      "scenarios/pipeline/scalability/scale_dataflow-engine_during_test.js",
+      "scenarios/pipeline/scalability/scale_modelgw_during_test.js",
+      "scenarios/pipeline/scalability/scale_pipelinegw_during_test.js",
+  };
+  std::set<std::string> names;
+  for (const std::string& path : paths) {
+    const scv2::Script& s = scv2::find_script(path);
+    EXPECT_FALSE(s.needs_kubernetes.empty()) << path;
+    EXPECT_EQ(s.needs_kubernetes.find('\n'), std::string::npos) << path;
+    // The same script by its name without the directories or the extension.
+    const std::string file = path.substr(path.rfind('/') + 1, path.size() - path.rfind('/') - 4);
+    EXPECT_EQ(&scv2::find_script(file), &s) << file;
+    names.insert(s.name);
+  }
+  EXPECT_EQ(names.size(), paths.size());
+  EXPECT_EQ(scv2::find_script("scenarios/pipeline/1_model_pipeline.js").name, "pipeline/1_model_pipeline");
+  // pipeline.js is the lifecycle script, not a directory's.
+  EXPECT_TRUE(scv2::find_script("scenarios/pipeline.js").needs_kubernetes.empty());
+  // The unknown-scenario message lists only what runs.
+  const std::string unknown = message_of([] { scv2::find_script("nope"); });
+  EXPECT_NE(unknown.find("load_predict_unload"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("predict_agent_oc"), std::string::npos) << unknown;
+  EXPECT_EQ(unknown.find("k8s-test-script"), std::string::npos) << unknown;
+  EXPECT_EQ(unknown.find("parallel_pipeline"), std::string::npos) << unknown;
+}
+
+}  // namespace

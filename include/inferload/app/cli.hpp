@@ -66,6 +66,7 @@ struct RunArgs {
   std::optional<std::string> setup_timeout;
   std::optional<std::string> teardown_timeout;
   std::optional<std::string> setup_concurrency;
+  std::optional<std::string> wait_timeout;       // the lifecycle scripts' waits for a state
   bool no_setup = false;
   bool no_teardown = false;
   bool no_color = false;

@@ -42,6 +42,11 @@ struct ControlInputs {
 };
 std::optional<ControlPlan> plan_control(const ControlInputs& in);
 
+// SCHEDULER_ENDPOINT resolved and checked reachable: ExitError 104 when it is not host:port, 107
+// when it cannot be resolved or reached (the message ends with `hint`, why it is needed).
+net::ResolvedEndpoint reach_scheduler(const scv2::Settings& settings, runtime::Nanos rpc_timeout,
+                                      const std::string& hint);
+
 struct PhaseHooks {
   int stop_fd = -1;                    // readable when a stop signal arrived
   std::function<bool()> on_stop_fd;    // reads it; true: stop

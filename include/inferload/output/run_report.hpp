@@ -43,6 +43,9 @@ struct RunInfo {
   int workers = 0;
   double driver_cpu_seconds = 0;  // user + system CPU of the whole process during the run
   RequestAccounting requests;
+  // The scheduler calls scenario iterations made (the lifecycle scripts'), apart from the data
+  // plane's requests; setup's and teardown's are in `setup` and `teardown`.
+  RequestAccounting scheduler_requests;
   // Why requests.failed + requests.timed_out failed: by count, most frequent first, then by
   // error_code and status.
   std::vector<FailureSummary> failures;

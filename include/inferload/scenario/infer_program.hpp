@@ -16,6 +16,7 @@
 #include "inferload/net/debug_log.hpp"
 #include "inferload/load/program.hpp"
 #include "inferload/net/endpoint.hpp"
+#include "inferload/scenario/measured_program.hpp"
 #include "inferload/scenario/protocol_metrics.hpp"
 #include "inferload/scv2/grpc_targets.hpp"
 #include "inferload/scv2/targets.hpp"
@@ -48,24 +49,16 @@ struct InferPlan {
   bool skip_infer = false;
 };
 
-class InferProgram final : public load::Program {
+class InferProgram final : public MeasuredProgram {
  public:
   explicit InferProgram(InferPlan plan);
   ~InferProgram() override;
 
-  void prepare(int workers) override;
   std::unique_ptr<load::WorkerProgram> make_worker(const load::WorkerContext& ctx) override;
-
-  // After the run: every worker's metrics, merged.
-  ProtocolShard totals() const;
-  std::uint64_t grpc_connections_opened() const;
   const InferPlan& plan() const noexcept { return plan_; }
-
-  struct WorkerState;
 
  private:
   InferPlan plan_;
-  std::vector<std::unique_ptr<WorkerState>> workers_;
 };
 
 }  // namespace inferload::scenario

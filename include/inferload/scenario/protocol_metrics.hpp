@@ -9,6 +9,7 @@
 #include "inferload/load/program.hpp"
 #include "inferload/load/shard.hpp"
 #include "inferload/metrics/histogram.hpp"
+#include "inferload/metrics/summary.hpp"
 
 namespace inferload::scenario {
 
@@ -68,12 +69,44 @@ struct GrpcMetrics {
   void merge(const GrpcMetrics& o) noexcept;
 };
 
+// The checks of the suite's scheduler calls (section 5.2), in the order an iteration first makes
+// them: the loads and their waits, then (after the inference checks) the unloads.
+enum class ControlCheck : std::uint8_t {
+  load_model,
+  model_status,
+  pipeline_load,
+  pipeline_status,
+  start_experiment,
+  experiment_status,
+  unload_model,
+  pipeline_unload,
+  stop_experiment,
+};
+inline constexpr std::size_t kControlChecks = 9;
+// The check's name, as the suite's scheduler.js names it: "load model success", ...
+const char* check_name(ControlCheck c) noexcept;
+// Whether the check comes after the inference checks in an iteration.
+constexpr bool after_inference(ControlCheck c) noexcept { return c >= ControlCheck::unload_model; }
+
+// The scheduler calls that scenario iterations make (the lifecycle scripts'), apart from the data
+// plane: they are never in grpc_req_duration or in the data plane's request accounting.
+struct ControlMetrics {
+  metrics::Histogram duration;  // scheduler_req_duration: each call, from being asked for to its end
+  std::uint64_t calls = 0;      // calls with a result (not cut off by a hard stop)
+  std::array<std::uint64_t, kControlChecks> passed{};
+  std::array<std::uint64_t, kControlChecks> failed{};
+  metrics::RequestAccounting requests;  // every scheduler call an iteration issued, by its fate
+  void merge(const ControlMetrics& o) noexcept;
+};
+
 struct ProtocolShard {
   RestMetrics rest;
   GrpcMetrics grpc;
+  ControlMetrics control;
   void merge(const ProtocolShard& o) noexcept {
     rest.merge(o.rest);
     grpc.merge(o.grpc);
+    control.merge(o.control);
   }
 };
 
@@ -83,5 +116,9 @@ metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::
 // One gRPC call (its bytes are counted by the connection, which sees every frame).
 metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::CallResult& r,
                                  const load::IterationStart& start = {}) noexcept;
+// One scheduler call and its check, which `passed` decides (a call cut off by a hard stop has
+// neither a sample nor a check, as in k6).
+metrics::RequestFate record_control(ControlMetrics& c, ControlCheck check, const grpc::CallResult& r,
+                                    bool passed) noexcept;
 
 }  // namespace inferload::scenario

@@ -93,7 +93,9 @@ struct ExperimentListReply {
 
 class ControlPlane {
  public:
-  ControlPlane(SchedulerClient& client, ControlApi api) : client_(client), api_(api) {}
+  // `owner`: the VU whose calls these are (0: none), so that its hard stop ends them.
+  ControlPlane(SchedulerClient& client, ControlApi api, std::uint32_t owner = 0)
+      : client_(client), api_(api), owner_(owner) {}
 
   ControlApi api() const noexcept { return api_; }
   // The proxy has no status RPCs: a caller cannot wait for a state through it.
@@ -118,6 +120,7 @@ class ControlPlane {
  private:
   SchedulerClient& client_;
   ControlApi api_;
+  std::uint32_t owner_;
 };
 
 // Decoders, for tests and the list form: false when `bytes` is no such message.

@@ -34,17 +34,22 @@ class SchedulerClient {
   SchedulerClient(const SchedulerClient&) = delete;
   SchedulerClient& operator=(const SchedulerClient&) = delete;
 
-  // A unary RPC: `path` is "/package.Service/Method", `request` the serialized message.
-  runtime::Task<RpcResult> unary(std::string_view path, std::string request);
+  // A unary RPC: `path` is "/package.Service/Method", `request` the serialized message. `owner`
+  // is the VU making the call, 0 for none: a hard stop of that VU alone ends the call as
+  // interrupted (runtime::TimerQueue::fire_interrupted_if). The result's duration runs from the
+  // call being asked for, the wait for the connection included.
+  runtime::Task<RpcResult> unary(std::string_view path, std::string request, std::uint32_t owner = 0);
   // A server-streaming RPC read to its end: every response message is appended to `responses`.
-  runtime::Task<RpcResult> stream(std::string_view path, std::string request, std::vector<std::string>& responses);
+  runtime::Task<RpcResult> stream(std::string_view path, std::string request, std::vector<std::string>& responses,
+                                  std::uint32_t owner = 0);
   // Drains the connection; waits until `deadline` at most.
   runtime::Task<void> close(runtime::Nanos deadline);
 
   std::uint64_t calls() const noexcept { return calls_; }
 
  private:
-  runtime::Task<RpcResult> call(std::string_view path, std::string request, std::vector<std::string>* responses);
+  runtime::Task<RpcResult> call(std::string_view path, std::string request, std::vector<std::string>* responses,
+                                std::uint32_t owner);
 
   runtime::Reactor& reactor_;
   net::ResolvedEndpoint endpoint_;  // the pool keeps a reference to it

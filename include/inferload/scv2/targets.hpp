@@ -9,6 +9,7 @@
 // picked, into a buffer of the VU's, re-using it while the same model is picked again.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,10 @@ struct ModelChoice {
   std::uint32_t first = 0;  // type0_only: the range's ends, both inclusive
   std::uint32_t last = 0;
   std::string fixed_name;   // type0_only: non-empty replaces the range by this one name
+  // Ends every name in place of the version suffix that ENVOY and SCHEDULER_PROXY choose:
+  // experiment.js sends to its models as <prefix><n>_1, pipeline.js to its pipelines by their
+  // plain names whatever ENVOY says.
+  std::optional<std::string> name_suffix;
 };
 
 struct ModelTypeTargets {

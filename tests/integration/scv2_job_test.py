@@ -106,6 +106,32 @@ class BaseJobArgs(unittest.TestCase):
                     self.assertTrue(all(not n.endswith("_1") and not n.endswith(".pipeline") for n in names),
                                     sorted(names)[:5])
 
+    def test_the_pipeline_overlays_args_are_refused_in_one_line_as_kubernetes_only(self):
+        # Their scripts create Server, Model and Pipeline resources through the Kubernetes API.
+        scripts = ["scenarios/pipeline/1_model_pipeline.js",
+                   "scenarios/pipeline/scalability/1_model_pipeline_all_svcs_scaled.js",
+                   "scenarios/pipeline/scalability/5_model_double_pipelines.js",
+                   "scenarios/pipeline/scalability/parallel_pipeline.js",
+                   "scenarios/pipeline/scalability/scale_all_up_down_during_test.js",
+                   "scenarios/pipeline/scalability/scale_dataflow-engine_during_test.js",
+                   "scenarios/pipeline/scalability/scale_modelgw_during_test.js",
+                   "scenarios/pipeline/scalability/scale_pipelinegw_during_test.js"]
+        with job_sim() as sim:
+            job = Job(sim)
+            try:
+                for script in scripts:
+                    args = ["--no-teardown", "--summary-export", "results/base.json", "--out", "csv=results/base.gz",
+                            "-u", "5", "-i", "5000", "-d", "120m", script]
+                    code, _, err = job.run(args, {"INFER_HTTP_ENDPOINT": "http://seldon-mesh:80"})
+                    lines = [l for l in err.splitlines() if "outputs are not written yet" not in l]
+                    self.assertEqual(code, 104, f"{script}: {err}")
+                    self.assertEqual(len(lines), 1, err)
+                    self.assertIn("Kubernetes", lines[0])
+                    self.assertIsNone(job.export())
+                self.assertEqual(sim.stats().get("scheduler_calls", {}), {})
+            finally:
+                job.close()
+
     def test_the_rate_scripts_of_the_base_jobs_comments_run_with_the_same_output_flags(self):
         args = ["--no-teardown", "--summary-export", "results/base.json", "--out", "csv=results/base.gz"]
         for script, expected in [("scenarios/infer_constant_rate.js", 40), ("scenarios/infer_multiple_rates.js", None)]:

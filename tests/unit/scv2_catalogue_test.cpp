@@ -1,11 +1,10 @@
 // The catalogue and its payloads held to the suite's tables (sections 4.1 and 4.2), written out
 // here a second time rather than taken from src/scv2: every type at batch sizes 1 and 3, its REST
-// body read back with Boost.JSON, its gRPC bodies with the classes protoc generates, and the raw
+// body read back with simdjson, its gRPC bodies with the classes protoc generates, and the raw
 // form's bytes decoded back to values.
 #include <gtest/gtest.h>
 
 #include <bit>
-#include <boost/json/src.hpp>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -14,10 +13,12 @@
 #include <string>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "inference.pb.h"
 #include "inferload/scv2/catalogue.hpp"
 
-namespace json = boost::json;
+namespace sj = simdjson;
 using namespace inferload;
 
 namespace {
@@ -92,56 +93,64 @@ ExpectedRequest expected(const std::string& type, std::int64_t b, Protocol p) {
   return {};
 }
 
-std::set<std::string> keys_of(const json::object& o) {
+std::set<std::string> keys_of(sj::dom::object o) {
   std::set<std::string> k;
-  for (const auto& [key, value] : o) k.insert(std::string(key));
+  for (const auto field : o) k.insert(std::string(field.key));
   return k;
 }
 
 void expect_rest(const std::string& type, int batch) {
   SCOPED_TRACE("REST " + type + " at batch " + std::to_string(batch));
   const ExpectedRequest want = expected(type, batch, Protocol::rest);
-  const json::object body = json::parse(scv2::rest_payload(type, batch)).as_object();
+  sj::dom::parser parser;
+  // simdjson's DOM throws on any error, which fails the test with its reason.
+  const sj::dom::object body = parser.parse(scv2::rest_payload(type, batch));
 
   const std::set<std::string> members =
       want.content_type_pd ? std::set<std::string>{"inputs", "parameters"} : std::set<std::string>{"inputs"};
   EXPECT_EQ(keys_of(body), members);
   if (want.content_type_pd) {
-    EXPECT_EQ(body.at("parameters"), json::parse(R"({"content_type":"pd"})"));
+    const sj::dom::object parameters = body["parameters"];
+    EXPECT_EQ(keys_of(parameters), std::set<std::string>{"content_type"});
+    EXPECT_EQ(std::string_view(parameters["content_type"]), "pd");
   }
 
-  const json::array& inputs = body.at("inputs").as_array();
+  const sj::dom::array inputs = body["inputs"];
   ASSERT_EQ(inputs.size(), want.inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const ExpectedTensor& w = want.inputs[i];
-    const json::object& in = inputs[i].as_object();
+  std::size_t i = 0;
+  for (const sj::dom::object in : inputs) {
+    const ExpectedTensor& w = want.inputs[i++];
     std::set<std::string> members = {"shape", "datatype", "data"};
     if (!w.name.empty()) members.insert("name");
     EXPECT_EQ(keys_of(in), members);
     if (!w.name.empty()) {
-      EXPECT_EQ(in.at("name").as_string(), w.name);
+      EXPECT_EQ(std::string_view(in["name"]), w.name);
     }
-    EXPECT_EQ(in.at("datatype").as_string(), w.datatype);
-    const json::array& shape = in.at("shape").as_array();
+    EXPECT_EQ(std::string_view(in["datatype"]), w.datatype);
+    const sj::dom::array shape = in["shape"];
     ASSERT_EQ(shape.size(), w.shape.size());
-    for (std::size_t d = 0; d < shape.size(); ++d) EXPECT_EQ(shape[d].as_int64(), w.shape[d]);
+    std::size_t d = 0;
+    for (const std::int64_t dim : shape) EXPECT_EQ(dim, w.shape[d++]);
 
-    const json::array* data = &in.at("data").as_array();
+    sj::dom::array data = in["data"];
     if (want.nested_data) {
-      ASSERT_EQ(data->size(), 1u);
-      data = &(*data)[0].as_array();
+      ASSERT_EQ(data.size(), 1u);
+      data = data.at(0);
     }
     if (w.datatype == "BYTES") {
-      ASSERT_EQ(data->size(), w.strings.size());
-      for (std::size_t k = 0; k < data->size(); ++k) EXPECT_EQ((*data)[k].as_string(), w.strings[k]);
+      ASSERT_EQ(data.size(), w.strings.size());
+      std::size_t k = 0;
+      for (const std::string_view v : data) EXPECT_EQ(v, w.strings[k++]);
     } else {
-      ASSERT_EQ(data->size(), w.numbers.size());
-      for (std::size_t k = 0; k < data->size(); ++k) {
-        ASSERT_TRUE((*data)[k].is_number()) << k;
-        EXPECT_EQ((*data)[k].to_number<double>(), w.numbers[k]) << k;
+      ASSERT_EQ(data.size(), w.numbers.size());
+      std::size_t k = 0;
+      for (const sj::dom::element v : data) {
+        ASSERT_TRUE(v.is_number()) << k;
+        EXPECT_EQ(double(v), w.numbers[k]) << k;
         if (w.datatype == "INT32") {
-          EXPECT_TRUE((*data)[k].is_int64()) << k;
+          EXPECT_TRUE(v.is_int64()) << k;
         }
+        ++k;
       }
     }
   }

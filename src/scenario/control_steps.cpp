@@ -33,44 +33,39 @@ bool ControlSteps::record(ControlCheck check, const grpc::CallResult& call, bool
 
 runtime::Task<StepEnd> ControlSteps::load_model(const scv2::ModelDefinition& model) {
   const scv2::RpcResult r = co_await plane_.load_model(model);
-  StepEnd end = StepEnd::done;
-  if (record(ControlCheck::load_model, r.call, r.ok(), end)) co_return end;
-  co_return co_await wait_for(Goal::model_available, model.name);
+  co_return co_await then_wait(ControlCheck::load_model, r, Goal::model_available, model.name);
 }
 
 runtime::Task<StepEnd> ControlSteps::unload_model(const std::string& name) {
   const scv2::RpcResult r = co_await plane_.unload_model(name);
-  StepEnd end = StepEnd::done;
-  if (record(ControlCheck::unload_model, r.call, r.ok(), end)) co_return end;
-  co_return co_await wait_for(Goal::model_terminated, name);
+  co_return co_await then_wait(ControlCheck::unload_model, r, Goal::model_terminated, name);
 }
 
 runtime::Task<StepEnd> ControlSteps::load_pipeline(const std::string& name) {
   const scv2::RpcResult r = co_await plane_.load_pipeline(name, name);
-  StepEnd end = StepEnd::done;
-  if (record(ControlCheck::pipeline_load, r.call, r.ok(), end)) co_return end;
-  co_return co_await wait_for(Goal::pipeline_ready, name);
+  co_return co_await then_wait(ControlCheck::pipeline_load, r, Goal::pipeline_ready, name);
 }
 
 runtime::Task<StepEnd> ControlSteps::unload_pipeline(const std::string& name) {
   const scv2::RpcResult r = co_await plane_.unload_pipeline(name);
-  StepEnd end = StepEnd::done;
-  if (record(ControlCheck::pipeline_unload, r.call, r.ok(), end)) co_return end;
-  co_return co_await wait_for(Goal::pipeline_terminated, name);
+  co_return co_await then_wait(ControlCheck::pipeline_unload, r, Goal::pipeline_terminated, name);
 }
 
 runtime::Task<StepEnd> ControlSteps::start_experiment(const scv2::ExperimentDefinition& experiment) {
   const scv2::RpcResult r = co_await plane_.start_experiment(experiment);
-  StepEnd end = StepEnd::done;
-  if (record(ControlCheck::start_experiment, r.call, r.ok(), end)) co_return end;
-  co_return co_await wait_for(Goal::experiment_active, experiment.name);
+  co_return co_await then_wait(ControlCheck::start_experiment, r, Goal::experiment_active, experiment.name);
 }
 
 runtime::Task<StepEnd> ControlSteps::stop_experiment(const std::string& name) {
   const scv2::RpcResult r = co_await plane_.stop_experiment(name);
+  co_return co_await then_wait(ControlCheck::stop_experiment, r, Goal::experiment_inactive, name);
+}
+
+runtime::Task<StepEnd> ControlSteps::then_wait(ControlCheck check, const scv2::RpcResult& r, Goal goal,
+                                                const std::string& name) {
   StepEnd end = StepEnd::done;
-  if (record(ControlCheck::stop_experiment, r.call, r.ok(), end)) co_return end;
-  co_return co_await wait_for(Goal::experiment_inactive, name);
+  if (record(check, r.call, r.ok(), end)) co_return end;
+  co_return co_await wait_for(goal, name);
 }
 
 runtime::Task<StepEnd> ControlSteps::wait_for(Goal goal, const std::string& name) {

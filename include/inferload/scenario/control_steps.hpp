@@ -66,6 +66,8 @@ class ControlSteps {
   };
   struct Observation;
 
+  // A call's check, then, when it passed, the wait for the state it asked for.
+  runtime::Task<StepEnd> then_wait(ControlCheck check, const scv2::RpcResult& r, Goal goal, const std::string& name);
   runtime::Task<StepEnd> wait_for(Goal goal, const std::string& name);
   runtime::Task<Observation> observe(Goal goal, const std::string& name);
   // Records the call and its check; the step's end when it ends here.

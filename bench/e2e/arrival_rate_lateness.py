@@ -6,8 +6,8 @@ nginx (one worker process, the same config as bench/e2e/http1_vs_wrk.py: 200 wit
 body to every POST /v2/models/.../infer) runs on --server-cpu, inferload (one worker, io_uring,
 and with --backends also epoll) on --driver-cpu:
 
-    taskset -c 0 inferload run --io uring --workers 1 --rate R -d Ds --pre-allocated-vus 64
-        --max-vus 2000 -q --summary-export FILE [--precise-timing]
+    taskset -c 0 inferload run --io uring --workers 1 --rate R -d Ds --pre-allocated-vus 2000
+        --max-vus 2000 --preconnect -q --summary-export FILE [--precise-timing]
 
 Columns, each the median over --runs runs:
 - achieved: iterations (metrics.iterations.count of the k6 summary export) / D, the requested
@@ -20,14 +20,17 @@ Columns, each the median over --runs runs:
 - max: the largest lateness, in microseconds; http p99: http_req_duration p(99), microseconds.
 - CPU: user + system CPU of the inferload process (os.wait4's rusage) per wall second.
 
-Drops and a max lateness of 20-40 ms in some runs come from this shared VM, not the pacing:
-`perf sched record -C 0` over such a run shows the driver's CPU idle while runnable kernel
-threads waited 21-25 ms to be scheduled, that is the whole vCPU stopped by the host. The
-iterations due meanwhile start late (they are measured so), each needs a VU, every new VU a new
-connection, and 2,000 VUs cover only 40 ms at 50,000/s: the rest are dropped and counted. A
-larger --max-vus does not help here: 10,000 VUs turned such a stall into thousands of new
-connections that overloaded nginx and the driver for the rest of the run (lateness p99 of
-hundreds of ms). Compare modes by the median over --runs 3 or more.
+A max lateness of 20-40 ms in some runs comes from this shared VM, not the pacing: `perf sched
+record -C 0` over such a run shows the driver's CPU idle while runnable kernel threads waited
+21-25 ms to be scheduled, that is the whole vCPU stopped by the host. The iterations due
+meanwhile (1,000-1,500 at 50,000/s) start late, all at once, and are measured so; each needs a
+VU of its own. Hence --preconnect and 2,000 pre-allocated VUs: those VUs' connections are open
+before the clock starts, so the burst costs one send and one receive per iteration. With
+connections opened lazily (--lazy-connections --pre-allocated-vus 64), every VU of the burst
+paid a handshake on both sides first, the burst outlasted the VUs, and 0.2-0.9 % of the
+iterations were dropped; a larger --max-vus made it worse (10,000 VUs: thousands of handshakes
+that overloaded nginx and the driver for the rest of the run). --driver-stalls N:MS makes such
+stalls on purpose (SIGSTOP/SIGCONT of the driver) to compare the two.
 
 The goal the project measures itself against: at 50,000 req/s lateness p99 <= 50 us and the
 achieved rate within 0.1 % of the requested one; the last line says whether each measured
@@ -38,16 +41,19 @@ Debian packages it and says so when it does not. Plain wrk is closed-loop (no ra
 there is nothing to compare it with here.
 
 Usage: bench/e2e/arrival_rate_lateness.py [--build build] [--seconds 10] [--rates 10000,50000,100000]
-       [--runs 1] [--backends uring,epoll] [--server-cpu 1] [--driver-cpu 0]
+       [--runs 1] [--backends uring,epoll] [--pre-allocated-vus 2000] [--max-vus 2000]
+       [--lazy-connections] [--driver-stalls N:MS] [--server-cpu 1] [--driver-cpu 0]
 """
 import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "integration"))
@@ -61,6 +67,17 @@ GOAL_ERROR_PCT = 0.1
 
 def inferload_path(args):
     return os.path.join(args.build, "bin", "inferload")
+
+
+def stall_spec(text):
+    n, _, ms = text.partition(":")
+    try:
+        spec = int(n), int(ms)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--driver-stalls {text!r}: expected N:MS, e.g. 3:30")
+    if spec[0] <= 0 or spec[1] <= 0:
+        raise argparse.ArgumentTypeError(f"--driver-stalls {text!r}: N and MS must be positive")
+    return spec
 
 
 def int_list(text):
@@ -95,6 +112,25 @@ class Bench:
     def env(self):
         return dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=self.url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris")
 
+    def stall_driver(self, proc):
+        """--driver-stalls N:MS: stops the driver's process N times for MS milliseconds, spread
+        over the middle of the run, as the host stopping its vCPU does (without waiting for one)."""
+        n, ms = self.args.driver_stalls
+
+        def go():
+            gap = self.args.seconds / (n + 1)
+            for _ in range(n):
+                time.sleep(gap)
+                try:
+                    os.kill(proc.pid, signal.SIGSTOP)
+                    time.sleep(ms / 1000)
+                    os.kill(proc.pid, signal.SIGCONT)
+                except ProcessLookupError:
+                    return
+        t = threading.Thread(target=go)
+        t.start()
+        return t
+
     def once(self, rate, backend, precise):
         """One run; returns a dict of its figures."""
         export = os.path.join(self.tmp, "summary.json")
@@ -102,15 +138,20 @@ class Bench:
             os.unlink(export)
         cmd = ["taskset", "-c", str(self.args.driver_cpu), self.inferload, "run", "--io", backend,
                "--workers", "1", "--rate", str(rate), "-d", f"{self.args.seconds}s",
-               "--pre-allocated-vus", "64", "--max-vus", "2000", "-q", "--no-color",
-               "--summary-export", export]
+               "--pre-allocated-vus", str(self.args.pre_allocated), "--max-vus", str(self.args.max_vus),
+               "-q", "--no-color", "--summary-export", export]
+        if self.args.preconnect:
+            cmd.append("--preconnect")
         if precise:
             cmd.append("--precise-timing")
         err_file = os.path.join(self.tmp, "stderr.txt")
         with open(err_file, "w") as err:
             t0 = time.monotonic()
             proc = subprocess.Popen(cmd, env=self.env(), stdout=subprocess.DEVNULL, stderr=err)
+            stalls = self.stall_driver(proc) if self.args.driver_stalls else None
             _, status, usage = os.wait4(proc.pid, 0)
+            if stalls:
+                stalls.join()
             wall = time.monotonic() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
@@ -151,6 +192,13 @@ def main():
                    help="comma list of requested rates per second (default 10000,50000,100000)")
     p.add_argument("--runs", type=int, default=1, help="runs per cell; the table shows medians (default 1)")
     p.add_argument("--backends", default="uring", help="comma list of uring, epoll (default uring)")
+    p.add_argument("--pre-allocated-vus", dest="pre_allocated", type=int, default=2000)
+    p.add_argument("--max-vus", dest="max_vus", type=int, default=2000)
+    p.add_argument("--lazy-connections", dest="preconnect", action="store_false",
+                   help="leave out --preconnect: each VU connects on its first iteration, as k6's do")
+    p.add_argument("--driver-stalls", type=stall_spec, default=None, metavar="N:MS",
+                   help="stop the driver N times for MS ms in each run (SIGSTOP/SIGCONT), to see how it "
+                        "recovers from a host stall: the iterations due meanwhile start late, all at once")
     p.add_argument("--server-cpu", type=int, default=1)
     p.add_argument("--driver-cpu", type=int, default=0)
     args = p.parse_args()
@@ -186,6 +234,10 @@ def main():
 
     print(f"\nnginx (1 worker) on CPU {args.server_cpu}, inferload (--workers 1) on CPU {args.driver_cpu}, "
           f"{args.runs} x {args.seconds} s per cell, medians; kernel {os.uname().release}")
+    print(f"--pre-allocated-vus {args.pre_allocated} --max-vus {args.max_vus}"
+          f"{' --preconnect' if args.preconnect else ' (connections opened lazily)'}"
+          + (f"; the driver stopped {args.driver_stalls[0]} x {args.driver_stalls[1]} ms per run"
+             if args.driver_stalls else ""))
     print("achieved: iterations / duration; error: vs the requested rate; lateness: schedule_lateness "
           "(start - scheduled time), us; CPU: driver CPU-s per wall second")
     header = (f"{'rate':>7s}  {'mode':14s} {'achieved':>9s} {'error':>8s} {'dropped':>8s} {'p50':>8s} "

@@ -41,6 +41,9 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_flag("--precise-timing", a.precise_timing,
                "Spin instead of sleeping for the last microseconds before a scheduled iteration, for "
                "microsecond-exact arrival rates at the cost of CPU");
+  run.add_flag("--preconnect", a.preconnect,
+               "Arrival rates: open every pre-allocated VU's connection before the clock starts, so that "
+               "a burst of due iterations (after a stall) finds them ready rather than each paying a handshake");
   run.add_option("--max-lateness", a.max_lateness,
                  "Warn that the driver is overloaded when schedule_lateness p(99) exceeds this (default 1ms)");
   run.add_flag("--fail-on-driver-overload", a.fail_on_driver_overload,

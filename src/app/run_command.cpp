@@ -617,6 +617,7 @@ int run_command(const RunArgs& a) {
   opt.cpus = cpus;
   opt.backend = backend;
   if (a.precise_timing) opt.spin_before_deadline = 50 * runtime::kMicrosecond;
+  opt.preconnect = a.preconnect;
   for (const auto& sc : scenarios) opt.scenarios.push_back({sc, nullptr});
   const int effective_workers = load::effective_workers(opt);
   // HTTP/1.1: one keep-alive connection per VU; gRPC: the pools, or one per VU per iteration.
@@ -783,6 +784,13 @@ int run_command(const RunArgs& a) {
     result = load::empty_result(opt.scenarios.size());
   }
   const double cpu = setup_exit == kExitOk ? cpu_seconds() - cpu0 : 0;
+  if (result.totals && result.totals->preconnect_opened < result.totals->preconnect_asked && !result.stopped_by_user) {
+    std::fprintf(stderr,
+                 "inferload: warning: --preconnect opened %llu of %llu VUs' connections before the start (it "
+                 "waits 10s at most); the others connected on their first iteration\n",
+                 static_cast<unsigned long long>(result.totals->preconnect_opened),
+                 static_cast<unsigned long long>(result.totals->preconnect_asked));
+  }
   // teardownBase runs after an interrupted test too, as k6 runs teardown after its first signal.
   std::optional<scenario::TeardownReport> teardown_report;
   if (control && control->teardown && setup_exit == kExitOk) {

@@ -7,6 +7,17 @@ namespace inferload::http1 {
 Client::Client(runtime::Reactor& reactor, const net::ResolvedEndpoint& endpoint, Nanos timeout) noexcept
     : stream_(reactor), endpoint_(endpoint), timeout_(timeout) {}
 
+runtime::Task<int> Client::connect(Nanos deadline) {
+  if (stream_.reusable()) co_return 0;
+  const int err = co_await stream_.connect(endpoint_, deadline);
+  if (err != 0) {
+    stream_.close();
+    co_return err;
+  }
+  ++connections_opened_;
+  co_return 0;
+}
+
 runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
   runtime::Reactor& reactor = stream_.reactor();
   Exchange x;

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <ctime>
 #include <deque>
+#include <utility>
 
 #include "inferload/load/executor.hpp"
 #include "inferload/runtime/worker.hpp"
@@ -46,7 +47,7 @@ std::uint32_t scenario_tag(std::size_t scenario) noexcept {
 
 }  // namespace
 
-// What every worker reads of a scenario; fixed before the workers start.
+// What every worker reads of a scenario; its times are fixed once every worker has prepared.
 struct ScenarioShared {
   const ScenarioConfig* config = nullptr;
   Program* program = nullptr;
@@ -65,6 +66,8 @@ struct Engine::Shared {
   std::atomic<bool> stop_new{false};  // the user stopped the run: no iteration may start
   std::atomic<int> workers_alive{0};
   int done_fd = -1;  // written when the last worker has finished
+  std::atomic<int> preparing{0};
+  int ready_fd = -1;  // written when the last worker has prepared (or failed to)
 };
 
 struct Engine::WorkerSlot {
@@ -77,6 +80,30 @@ struct Engine::WorkerSlot {
   // Written by the worker's thread as it ends, read after the join.
   double cpu_seconds = 0;
   double spin_seconds = 0;  // of which the loop spun by choice (runtime::Reactor::spin_time)
+  // The worker's side of the start line, touched on its own thread only.
+  bool prepared = false;
+  bool go = false;
+  std::coroutine_handle<> go_waiter;
+
+  void mark_prepared() noexcept {
+    if (prepared) return;
+    prepared = true;
+    if (shared.preparing.fetch_sub(1) == 1) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] ssize_t n = ::write(shared.ready_fd, &one, sizeof(one));
+    }
+  }
+  // Posted by the monitor once the scenarios' times are fixed.
+  void start_line_crossed() noexcept {
+    go = true;
+    if (go_waiter) std::exchange(go_waiter, {}).resume();
+  }
+  struct Go {
+    WorkerSlot& w;
+    bool await_ready() const noexcept { return w.go; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { w.go_waiter = h; }
+    void await_resume() const noexcept {}
+  };
 };
 
 // One scenario on one worker: the host its executor drives.
@@ -184,6 +211,46 @@ runtime::Task<void> run_scenario(Engine::ScenarioWorker& sw) {
   co_await sw.tasks.wait();
 }
 
+// Handshakes in flight at once while preconnecting: well under a common listen backlog (511 in
+// nginx, 128 in many servers), so that none is dropped and retried a second later.
+constexpr std::size_t kConnectLanes = 64;
+// The whole preconnect phase gives up after this: a VU left unconnected connects on its first
+// iteration, as without --preconnect.
+constexpr Nanos kPreconnectBound = 10 * runtime::kSecond;
+
+// --preconnect: the VUs the executors made ahead open their connections, a bounded number at
+// a time, until done, the bound, or a stop.
+runtime::Task<void> preconnect(Engine::WorkerSlot& w) {
+  std::vector<std::pair<Vu*, Shard*>> vus;
+  for (auto& sw : w.scenarios) {
+    for (auto& vu : sw->vus) vus.emplace_back(vu.get(), sw->shard.get());
+  }
+  struct Lanes {
+    Lanes(const std::vector<std::pair<Vu*, Shard*>>& v, const std::atomic<bool>& s, runtime::Reactor& r)
+        : vus(v), stop(s), done(&r) {}
+    const std::vector<std::pair<Vu*, Shard*>>& vus;
+    const std::atomic<bool>& stop;
+    Nanos deadline = runtime::now_ns() + kPreconnectBound;
+    std::size_t next = 0;
+    runtime::WaitGroup done;
+  } lanes(vus, w.shared.stop_new, *w.reactor);
+  auto lane = [](Lanes& l) -> runtime::Task<void> {
+    while (l.next < l.vus.size() && !l.stop.load(std::memory_order_relaxed) && runtime::now_ns() < l.deadline) {
+      const auto [vu, shard] = l.vus[l.next++];
+      ++shard->preconnect_asked;
+      if (co_await vu->program->connect(l.deadline)) ++shard->preconnect_opened;
+    }
+    l.done.done();
+  };
+  for (std::size_t i = 0; i < std::min(kConnectLanes, vus.size()); ++i) {
+    lanes.done.add();
+    w.reactor->spawn(lane(lanes));
+  }
+  co_await lanes.done.wait();
+  // Those never asked count as asked and not opened: the shortfall is reported.
+  for (std::size_t i = lanes.next; i < vus.size(); ++i) ++vus[i].second->preconnect_asked;
+}
+
 // Owns the worker's programs from before the first VU starts until after the last one ended.
 runtime::Task<void> run_worker(Engine::WorkerSlot& w) {
   runtime::Reactor& r = *w.reactor;
@@ -192,7 +259,13 @@ runtime::Task<void> run_worker(Engine::WorkerSlot& w) {
     sw->program = sw->s.program->make_worker({r, *sw->shard, w.index});
     sw->executor = sw->s.executor->for_worker(w.index, w.shared.workers);
   }
+  // Connections are opened before the clock starts, so that no scheduled iteration waits for
+  // them: the programs' shared ones, then (--preconnect) the pre-allocated VUs' own.
   for (auto& sw : w.scenarios) co_await sw->program->start();
+  for (auto& sw : w.scenarios) co_await sw->executor->prepare(*sw);
+  if (w.shared.opt.preconnect) co_await preconnect(w);
+  w.mark_prepared();
+  co_await Engine::WorkerSlot::Go{w};
   runtime::WaitGroup scenarios(&r);
   for (auto& sw : w.scenarios) {
     scenarios.add();
@@ -216,6 +289,12 @@ RunResult Engine::run(const MonitorHooks& hooks) {
   Shared shared(opt_);
   shared.done_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (shared.done_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  shared.ready_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (shared.ready_fd < 0) {
+    const int err = errno;
+    ::close(shared.done_fd);
+    throw std::system_error(err, std::generic_category(), "eventfd");
+  }
   shared.workers = effective_workers(opt_);
   const int workers = shared.workers;
 
@@ -235,17 +314,12 @@ RunResult Engine::run(const MonitorHooks& hooks) {
     for (ScenarioShared& s : shared.scenarios) slots.back()->scenarios.push_back(std::make_unique<ScenarioWorker>(*slots.back(), s));
   }
   shared.workers_alive = workers;
+  shared.preparing = workers;
 
   RunResult result;
   result.workers = workers;
-  const Nanos start = runtime::now_ns();
-  Nanos run_end = start;  // the latest hard stop of any scenario
-  for (ScenarioShared& s : shared.scenarios) {
-    s.start = start + s.config->start_time;
-    s.regular_end = s.start + s.config->regular_duration();
-    s.hard_end = s.regular_end + s.config->graceful_stop;
-    run_end = std::max(run_end, s.hard_end);
-  }
+  Nanos start = 0;    // the run's clock starts once every worker has prepared
+  Nanos run_end = 0;  // the latest hard stop of any scenario
 
   for (auto& slot : slots) {
     const int cpu = opt_.cpus.empty() ? -1 : opt_.cpus[static_cast<std::size_t>(slot->index) % opt_.cpus.size()];
@@ -259,6 +333,7 @@ RunResult Engine::run(const MonitorHooks& hooks) {
       struct Alive {
         WorkerSlot& w;
         ~Alive() {
+          w.mark_prepared();
           timespec ts{};
           if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0) {
             w.cpu_seconds = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
@@ -282,6 +357,7 @@ RunResult Engine::run(const MonitorHooks& hooks) {
         const std::uint64_t one = 1;
         [[maybe_unused]] ssize_t n = ::write(shared.done_fd, &one, sizeof(one));
       }
+      slot->mark_prepared();
     }
   }
   // What k6 starts with: the closed-loop VUs all active, the arrival rates' pre-allocated ones idle.
@@ -310,6 +386,33 @@ RunResult Engine::run(const MonitorHooks& hooks) {
       if (w->worker->error().empty()) w->worker->post([w, i] { w->scenarios[i]->interrupt_all(); });
     }
   };
+
+  // The start line: a stop asked for while the workers prepare stops the run before it begins.
+  bool stopped_all = false;
+  for (;;) {
+    pollfd fds[2] = {{shared.ready_fd, POLLIN, 0}, {hooks.stop_fd, POLLIN, 0}};
+    if (::ppoll(fds, hooks.stop_fd >= 0 ? 2 : 1, nullptr, nullptr) <= 0) continue;
+    if (fds[0].revents & POLLIN) break;
+    if (hooks.stop_fd >= 0 && (fds[1].revents & POLLIN) && hooks.on_stop_fd && hooks.on_stop_fd() && !stopped_all) {
+      result.stopped_by_user = true;
+      stopped_all = true;
+      hard_stop_all();
+    }
+  }
+  ::close(shared.ready_fd);
+  start = runtime::now_ns();
+  run_end = start;
+  for (ScenarioShared& s : shared.scenarios) {
+    s.start = start + s.config->start_time;
+    s.regular_end = s.start + s.config->regular_duration();
+    s.hard_end = s.regular_end + s.config->graceful_stop;
+    run_end = std::max(run_end, s.hard_end);
+  }
+  for (auto& slot : slots) {
+    WorkerSlot* w = slot.get();
+    if (w->worker->error().empty()) w->worker->post([w] { w->start_line_crossed(); });
+  }
+
   auto progress = [&](bool done) {
     Progress p;
     p.elapsed = runtime::now_ns() - start;
@@ -335,7 +438,6 @@ RunResult Engine::run(const MonitorHooks& hooks) {
   };
 
   std::vector<bool> scenario_stopped(shared.scenarios.size(), false);
-  bool stopped_all = false;
   Nanos next_tick = start + runtime::kSecond;
   while (shared.workers_alive.load() > 0) {
     const Nanos now = runtime::now_ns();

@@ -23,9 +23,17 @@ class ArrivalRateWorker final : public WorkerExecutor {
         pre_allocated_(striped_share(c.pre_allocated_vus, index, workers)),
         max_vus_(striped_share(c.resolved_max_vus(), index, workers)) {}
 
+  runtime::Task<void> prepare(ExecutorHost& host) override {
+    for (std::int64_t i = 0; i < pre_allocated_; ++i) prepared_.push_back(&host.add_vu());
+    made_ = pre_allocated_;
+    co_return;
+  }
+
   runtime::Task<void> run(ExecutorHost& host) override {
     idle_.reserve(static_cast<std::size_t>(max_vus_));
-    for (std::int64_t i = 0; i < pre_allocated_; ++i) new_vu(host);
+    // Last in, first out: the first VU given an iteration is the first pre-allocated one.
+    for (auto it = prepared_.rbegin(); it != prepared_.rend(); ++it) host.spawn(vu_loop(host, **it));
+    prepared_.clear();
     runtime::Reactor& r = host.reactor();
     Nanos due = 0;
     while (schedule_.next(due)) {
@@ -94,6 +102,7 @@ class ArrivalRateWorker final : public WorkerExecutor {
   ArrivalSchedule schedule_;
   std::int64_t pre_allocated_, max_vus_;
   std::int64_t made_ = 0;
+  std::vector<Vu*> prepared_;  // made by prepare(), their coroutines not yet started
   std::vector<Vu*> idle_;  // last in, first out: the VU used last has the warmest connection
   bool stopped_ = false;
 };

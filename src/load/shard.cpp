@@ -20,6 +20,8 @@ void Shard::merge(const Shard& o) noexcept {
   iterations_started += o.iterations_started;
   dropped_iterations += o.dropped_iterations;
   schedule_lateness.merge(o.schedule_lateness);
+  preconnect_asked += o.preconnect_asked;
+  preconnect_opened += o.preconnect_opened;
   data.merge(o.data);
   requests.merge(o.requests);
 }

@@ -55,6 +55,7 @@ class InferVu final : public load::VuProgram {
  public:
   InferVu(InferWorker& w, const load::VuIdentity& id);
   runtime::Task<IterationEnd> iterate(const load::IterationStart& start) override;
+  runtime::Task<bool> connect(Nanos deadline) override;
 
  private:
   struct Rest {
@@ -120,6 +121,14 @@ InferVu::InferVu(InferWorker& w, const load::VuIdentity& id)
     grpc_buffer_.emplace(*p.grpc_targets);
     reader_.emplace(p.max_message_size);
   }
+}
+
+runtime::Task<bool> InferVu::connect(Nanos deadline) {
+  // gRPC's pooled connections are the worker's, opened in its start(); per-iteration ones are
+  // the iteration's by definition.
+  if (!rest_) co_return true;
+  if (w_.plan.http_timeout > 0) deadline = std::min(deadline, runtime::now_ns() + w_.plan.http_timeout);
+  co_return co_await rest_->client.connect(deadline) == 0;
 }
 
 // The gRPC calls are made in this frame, the call itself embedded (grpc::UnaryCall), with no

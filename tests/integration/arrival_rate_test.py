@@ -7,7 +7,10 @@ Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
 """
 import json
 import os
+import re
 import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -117,6 +120,80 @@ class Stall(unittest.TestCase):
         self.assertLess(closed["p(99)"], 50.0)
         self.assertNotIn("http_req_duration_intended", closed_loop["metrics"])
         self.assertNotIn("schedule_lateness", closed_loop["metrics"])
+
+
+class NeverAccepting:
+    """A listen backlog of 1 that nobody accepts from: the kernel completes a handshake or two and
+    drops the other SYNs, so those connects hang. Yields inferload's environment aimed at it."""
+    def __enter__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        url = "http://127.0.0.1:%d" % self.listener.getsockname()[1]
+        return dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0",
+                    MODEL_TYPE="iris")
+
+    def __exit__(self, *exc):
+        self.listener.close()
+
+
+class Preconnect(unittest.TestCase):
+    def test_a_burst_after_a_stall_finds_its_connections_open(self):
+        # About 60 iterations come due during the 300 ms stall and start together after it: with
+        # --preconnect each takes a pre-allocated VU whose connection was opened before the start;
+        # without it, each new VU connects on its first iteration.
+        args = ("--rate", "200", "-d", "2s", "--pre-allocated-vus", "100", "--max-vus", "100")
+        def stalled_run(*extra):
+            with Sim(SCV2_SIM) as sim:
+                before = sim.stats()["connections"]
+                t = stall_once(sim, 0.8, 0.3)
+                code, _, err, s = run(sim, *args, *extra)
+                t.join()
+                # Not inferload's VUs': this stats request's own, and the reachability probe's.
+                opened = sim.stats()["connections"] - before - 2
+            self.assertEqual(code, 0, err)
+            return s, opened
+
+        on, opened_on = stalled_run("--preconnect")
+        off, opened_off = stalled_run()
+        for s in (on, off):
+            self.assertEqual(count(s, "iterations"), 400)
+            self.assertNotIn("dropped_iterations", s["metrics"])
+            self.assertEqual(s["metrics"]["vus_max"]["max"], 100)
+        self.assertEqual(opened_on, 100, "every pre-allocated VU, once")
+        self.assertEqual(on["metrics"]["http_req_connecting"]["max"], 0.0, "no iteration waited for a handshake")
+        self.assertGreater(opened_off, 30, "the burst's VUs connected as they went")
+        self.assertGreater(off["metrics"]["http_req_connecting"]["max"], 0.0)
+
+    def test_a_server_that_never_accepts_bounds_it_and_says_so(self):
+        with NeverAccepting() as env:
+            started = time.monotonic()
+            code, _, err, s = run_with_export([INFERLOAD, "run", "--io", IO, "--rate", "4", "-d", "1s", "--timeout", "1s",
+                                               "--pre-allocated-vus", "40", "--preconnect"], env, timeout=60)
+            took = time.monotonic() - started
+        self.assertEqual(code, 0, err)
+        m = re.search(r"--preconnect opened (\d+) of 40 VUs' connections before the start", err)
+        self.assertIsNotNone(m, err)
+        self.assertLess(int(m.group(1)), 40)
+        # One --timeout for the handshakes (40 at once), then the 1 s run and its last timeouts.
+        self.assertLess(took, 8.0)
+        self.assertEqual(count(s, "iterations"), 4)
+        self.assertEqual(count(s, "http_reqs"), 4)
+
+    def test_a_stop_while_preconnecting_ends_the_run_before_it_begins(self):
+        with NeverAccepting() as env:
+            proc = subprocess.Popen([INFERLOAD, "run", "--io", IO, "--rate", "4", "-d", "5s", "--timeout", "20s",
+                                     "--pre-allocated-vus", "40", "--preconnect", "--no-color"], env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1.0)
+            proc.send_signal(signal.SIGINT)
+            started = time.monotonic()
+            out, err = proc.communicate(timeout=30)
+            took = time.monotonic() - started
+        self.assertLess(took, 2.0, "the handshakes in flight were given up at once")
+        self.assertEqual(proc.returncode, 105, err)
+        self.assertIn("0 complete and 0 interrupted iterations", out)
+        self.assertNotIn("--preconnect opened", err, "a stopped run is not short of connections")
 
 
 class Dropped(unittest.TestCase):

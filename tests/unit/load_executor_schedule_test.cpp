@@ -82,6 +82,8 @@ class FakeWorker final : public load::ExecutorHost {
   Nanos regular_end() const noexcept override { return regular_end_; }
   bool may_start() const noexcept override { return r_.clock() < regular_end_; }
   bool stopped() const noexcept override { return false; }
+  // VUs made by the executor's prepare(), before the clock starts.
+  std::size_t vus_prepared = 0;
 
   load::Vu& add_vu() override {
     auto vu = std::make_unique<load::Vu>();
@@ -138,6 +140,8 @@ class FakeWorker final : public load::ExecutorHost {
 
   // The engine's run_scenario: the executor starts at the scenario's startTime.
   static runtime::Task<void> drive_scenario(FakeWorker& w) {
+    co_await w.executor_->prepare(w);
+    w.vus_prepared = w.vus_.size();
     const runtime::FireReason why = co_await runtime::sleep_until(w.r_, w.start_, kScenarioTag);
     if (why == runtime::FireReason::interrupted || !w.may_start()) co_return;
     co_await w.executor_->run(w);
@@ -236,6 +240,20 @@ TEST(ExecutorSchedule, ConstantArrivalRateStartsEveryIterationOnItsDueTime) {
   EXPECT_EQ(r.workers[0]->vus_made(), 2u);  // the pre-allocated ones were always enough
   for (Nanos l : r.lateness()) EXPECT_EQ(l, 0);
   EXPECT_EQ(r.lateness().size(), 30u);
+}
+
+TEST(ExecutorSchedule, ArrivalRatesMakeThePreAllocatedVusBeforeTheClockStarts) {
+  // Made in prepare(), where the engine can open their connections (--preconnect) before the
+  // first due time; 100/s with 30 ms iterations needs 3 at once of each worker's 4.
+  ScenarioConfig c = constant_rate(100, kSecond, 8, 12);
+  c.start_time = 500 * kMillisecond;
+  const Outcome r = simulate(c, fixed(30 * kMillisecond), 2);
+  for (const auto& w : r.workers) {
+    EXPECT_EQ(w->vus_prepared, 4u) << "worker " << w->worker_index() << ": its share of the 8";
+    EXPECT_EQ(w->vus_made(), 4u) << "and no more were needed";
+  }
+  ASSERT_EQ(r.all().size(), 100u);
+  EXPECT_EQ(r.all().front().started, 500 * kMillisecond);
 }
 
 TEST(ExecutorSchedule, WorkersSchedulesMergeToTheRequestedOneForRatesThatDoNotDivide) {

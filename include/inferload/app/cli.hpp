@@ -44,6 +44,7 @@ struct RunArgs {
   std::optional<std::string> max_vus;
   std::optional<std::string> config;             // a k6 options file (JSON)
   bool precise_timing = false;
+  bool preconnect = false;
   std::optional<std::string> max_lateness;
   bool fail_on_driver_overload = false;
   std::optional<std::string> summary_export;

@@ -43,6 +43,9 @@ class Client {
 
   // Sends the request and reads the whole response. Never throws; failures are in the result.
   runtime::Task<Exchange> exchange(const RequestTemplate& request);
+  // Opens the connection ahead of the first exchange (which then finds it ready): 0 or the
+  // errno value; a failed one is closed, for the next exchange to try again and record.
+  runtime::Task<int> connect(Nanos deadline);
 
   bool connected() const noexcept { return stream_.is_open(); }
   void close() noexcept { stream_.close(); }

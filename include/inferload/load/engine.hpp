@@ -32,6 +32,8 @@ struct RunOptions {
   runtime::BackendChoice backend;
   // Spin this long before each deadline instead of sleeping through it (--precise-timing); 0: off.
   Nanos spin_before_deadline = 0;
+  // Arrival rates' pre-allocated VUs open their connections before the clock starts.
+  bool preconnect = false;
 };
 
 // How many workers a run uses: no more than the most VUs any scenario can have at once.

@@ -69,6 +69,14 @@ class ExecutorHost {
 class WorkerExecutor {
  public:
   virtual ~WorkerExecutor() = default;
+  // Before the run's clock starts (start() is not known yet): time to make the VUs that exist
+  // from the start, whose connections the engine then opens (--preconnect). Spawns nothing: VUs
+  // made here start their coroutines in run(), which may never be called (a run stopped before
+  // it began).
+  virtual runtime::Task<void> prepare(ExecutorHost& host) {
+    (void)host;
+    co_return;
+  }
   // Drives this worker's share of the scenario from its start; may return before the tasks it
   // spawned have ended.
   virtual runtime::Task<void> run(ExecutorHost& host) = 0;

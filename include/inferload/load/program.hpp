@@ -38,6 +38,14 @@ class VuProgram {
   virtual ~VuProgram() = default;
   // One iteration. Never throws: failures are recorded as metrics by the program.
   virtual runtime::Task<IterationEnd> iterate(const IterationStart& start) = 0;
+  // Before the clock starts, when the run asks for it (--preconnect): opens the connections the
+  // VU's iterations will use, unmeasured, so that the first iterations (a burst of them after a
+  // stall) do not each pay a handshake. True when they are open (or the VU has none of its own);
+  // a failure is left for the first iteration to meet and record.
+  virtual runtime::Task<bool> connect(Nanos deadline) {
+    (void)deadline;
+    co_return true;
+  }
 };
 
 // Who a VU is: k6's __VU, and the tag its waits' timers carry so that the worker can interrupt

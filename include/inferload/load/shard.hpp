@@ -23,6 +23,9 @@ struct Shard {
   // schedule_lateness, which k6 does not have).
   std::uint64_t dropped_iterations = 0;
   metrics::Histogram schedule_lateness;
+  // --preconnect: VUs asked to open their connections before the clock started, and how many did.
+  std::uint64_t preconnect_asked = 0;
+  std::uint64_t preconnect_opened = 0;
   metrics::ByteCounts data;            // data_sent, data_received
   metrics::RequestAccounting requests;  // every request issued, by fate
 

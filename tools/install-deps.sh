@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config git
   liburing-dev libnghttp2-dev libboost1.81-dev libssl-dev libcli11-dev libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc
-  libgtest-dev libgmock-dev libbenchmark-dev libsimdjson-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsimdjson-dev zlib1g-dev
   # fuzzing: libFuzzer and the sanitizer runtimes are only a recommended package of clang
   clang libclang-rt-14-dev
   # tests and benchmarks: real peers and the tools that drive them

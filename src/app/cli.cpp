@@ -49,6 +49,9 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_flag("--fail-on-driver-overload", a.fail_on_driver_overload,
                "Exit with code 110 when the driver was overloaded (lateness above --max-lateness, or a "
                "worker's CPU saturated)");
+  run.add_option("--csv-time-format", a.csv_time_format,
+                 "The CSV output's timestamps: unix (default), unix_milli, unix_micro, unix_nano, rfc3339 or "
+                 "rfc3339_nano (env K6_CSV_TIME_FORMAT)");
   run.add_option("--summary-export", a.summary_export, "Write the end-of-test summary as k6's legacy JSON to this file");
   run.add_option("--summary-trend-stats", a.summary_trend_stats,
                  "Trend statistics in the summary, e.g. avg,min,med,max,p(90),p(95),p(99.9)");
@@ -79,8 +82,9 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
                  "Set an environment variable for the scenario: NAME=VALUE, or NAME for an empty value (repeatable)")
       ->allow_extra_args(false);
   run.add_option("-o,--out", a.out,
-                 "An output TYPE[=ARG] (json, csv, influxdb, experimental-prometheus-rw; env K6_OUT): accepted, "
-                 "but not written yet (a warning says so and the run goes on)")
+                 "An output TYPE[=ARG], repeatable (env K6_OUT): csv=FILE[.gz] (or fileName=F,saveInterval=D,"
+                 "timeFormat=T) and json=FILE[.gz] write every sample as k6 does; influxdb and "
+                 "experimental-prometheus-rw are accepted but not written yet (a warning says so)")
       ->allow_extra_args(false);
   run.add_flag("-q,--quiet", a.quiet, "No header and no progress lines; the summary is still printed");
   run.add_flag("--no-setup", a.no_setup,

@@ -1,4 +1,6 @@
 #include "inferload/app/run_command.hpp"
+#include "inferload/app/sample_outputs_plan.hpp"
+#include "inferload/output/sample_collector.hpp"
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -268,34 +270,6 @@ std::string grpc_strategy(scenario::GrpcConnections mode, int pool_size) {
   return "pooled, " + std::to_string(pool_size) + " connection" + (pool_size == 1 ? "" : "s") + " per worker";
 }
 
-// k6's output types (1.7). None is written yet: a job's `--out csv=results/base.gz` must not
-// stop its test, so a known type is warned about once and the run goes on; an unknown type is
-// k6's error.
-void warn_about_outputs(const std::vector<std::string>& flags, const scv2::EnvLookup& env) {
-  std::vector<std::pair<std::string, std::string>> outs;  // (source, TYPE[=ARG])
-  for (const std::string& o : flags) outs.emplace_back("--out", o);
-  if (flags.empty()) {
-    if (auto v = env("K6_OUT")) {
-      for (const std::string& o : split_commas(*v)) outs.emplace_back("K6_OUT", o);
-    }
-  }
-  static constexpr std::string_view kTypes[] = {"json", "csv", "influxdb", "experimental-prometheus-rw",
-                                                "experimental-opentelemetry", "cloud", "web-dashboard"};
-  std::string skipped;
-  for (const auto& [source, o] : outs) {
-    const std::string type = o.substr(0, o.find('='));
-    if (std::find(std::begin(kTypes), std::end(kTypes), type) == std::end(kTypes)) {
-      flag_error(source, "invalid output type '" + type +
-                             "', available types are: json, csv, influxdb, experimental-prometheus-rw");
-    }
-    skipped += (skipped.empty() ? "" : ", ") + o;
-  }
-  if (!skipped.empty()) {
-    std::fprintf(stderr, "inferload: warning: outputs are not written yet, so %s is skipped; the summary "
-                 "and --summary-export are written as usual\n", skipped.c_str());
-  }
-}
-
 double cpu_seconds() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
@@ -370,7 +344,14 @@ int run_command(const RunArgs& a) {
   const scv2::EnvLookup env = make_env(a);
   // k6 reads its own K6_* options from the process environment; -e sets only the script's.
   const scv2::EnvLookup k6_env = scv2::process_env();
-  warn_about_outputs(a.out, k6_env);
+  const SampleOutputsPlan sample_plan = plan_sample_outputs(a.out, k6_env, a.csv_time_format);
+  if (!sample_plan.skipped.empty()) {
+    std::string skipped;
+    for (const std::string& o : sample_plan.skipped) skipped += (skipped.empty() ? "" : ", ") + o;
+    std::fprintf(stderr, "inferload: warning: %s %s not written yet, so %s skipped; the summary and the other outputs "
+                 "are written as usual\n", skipped.c_str(), sample_plan.skipped.size() == 1 ? "is" : "are",
+                 sample_plan.skipped.size() == 1 ? "it is" : "they are");
+  }
 
   const scv2::Script* script = nullptr;
   try {
@@ -646,13 +627,37 @@ int run_command(const RunArgs& a) {
     std::fprintf(stderr, "inferload: about %llu open files needed, open-file limit %llu\n",
                  static_cast<unsigned long long>(needed), static_cast<unsigned long long>(open_file_limit));
   }
+  // The sample outputs' files are opened before the header: a bad path stops the run before any load.
+  std::vector<std::unique_ptr<output::SampleSink>> sample_sinks;
+  std::vector<std::string> sample_outputs;
+  try {
+    if (sample_plan.csv) {
+      sample_sinks.push_back(output::make_csv_output(*sample_plan.csv));
+      sample_outputs.push_back(sample_plan.csv->file == "-" ? "csv(stdout)" : "csv (" + sample_plan.csv->file + ")");
+    }
+    if (sample_plan.json) {
+      output::DeclaredThresholds declared;
+      for (const auto& t : run_plan.thresholds) {
+        auto& exprs = declared[t.metric];
+        exprs.insert(exprs.end(), t.expressions.begin(), t.expressions.end());
+      }
+      sample_sinks.push_back(output::make_json_output(*sample_plan.json, std::move(declared)));
+      sample_outputs.push_back(*sample_plan.json == "-" ? "json(stdout)" : "json (" + *sample_plan.json + ")");
+    }
+  } catch (const std::runtime_error& e) {
+    throw ExitError(kExitOtherError, std::string("--out: ") + e.what());
+  }
+  std::string output_line;
+  for (const std::string& o : sample_outputs) output_line += (output_line.empty() ? "" : ", ") + o;
+  if (output_line.empty()) output_line = "-";
+
   StdoutWatch out;
   if (!a.quiet) {
     const std::string models_text = lifecycle ? std::string("a model per iteration")
                                               : std::to_string(targets->model_count()) +
                                                     (targets->model_count() == 1 ? " model" : " models");
-    std::printf("\n     execution: local\n        script: %s\n        output: -\n",
-                a.script.value_or(script->name).c_str());
+    std::printf("\n     execution: local\n        script: %s\n        output: %s\n",
+                a.script.value_or(script->name).c_str(), output_line.c_str());
     std::printf("     inferload: %s, %s (%s), %d worker%s\n", INFERLOAD_VERSION, runtime::to_string(backend.backend),
                 backend.detail.c_str(), effective_workers,
                 effective_workers == 1 ? "" : "s");
@@ -760,11 +765,35 @@ int run_command(const RunArgs& a) {
     opt.scenarios[i].program = programs.back().get();
   }
 
+  std::optional<output::SampleCollector> samples;
+  if (!sample_sinks.empty()) {
+    output::SampleContext context;
+    for (const auto& sc : scenarios) {
+      context.scenarios.push_back({sc.name, {sc.tags.begin(), sc.tags.end()}});
+    }
+    if (use_rest && targets) {
+      const scv2::TargetTable* table = targets.get();
+      const std::string base = settings.infer_http_endpoint;
+      context.rest_url = [table, base](std::uint32_t type, std::uint32_t id) {
+        return base + "/v2/models/" + table->name({type, id}) + "/infer";
+      };
+    }
+    context.rest_check = script->check_name;
+    context.grpc_check = script->grpc_check_name;
+    context.grpc_url = settings.infer_grpc_endpoint + "/inference.GRPCInferenceService/ModelInfer";
+    samples.emplace(effective_workers, std::move(context), std::move(sample_sinks));
+    opt.sample_rings = samples->rings();
+    samples->start();
+  }
+
   load::MonitorHooks hooks;
   hooks.stop_fd = signals.fd();
   hooks.on_stop_fd = [&] { return signals.on_readable(); };
   std::string final_progress;
   hooks.on_progress = [&](const load::Progress& p) {
+    if (samples && !p.done) {
+      samples->gauges(runtime::now_ns(), static_cast<double>(p.active_vus), static_cast<double>(p.vus_max));
+    }
     if (a.quiet) return;
     if (p.done) {
       final_progress = output::render_progress(p, scenarios);
@@ -784,6 +813,18 @@ int run_command(const RunArgs& a) {
     result = load::empty_result(opt.scenarios.size());
   }
   const double cpu = setup_exit == kExitOk ? cpu_seconds() - cpu0 : 0;
+  output::SampleTotals sample_totals;
+  if (samples) {
+    sample_totals = samples->stop();
+    for (const std::string& e : sample_totals.errors) std::fprintf(stderr, "inferload: --out: %s\n", e.c_str());
+    if (sample_totals.rows_lost > 0) {
+      std::fprintf(stderr,
+                   "inferload: warning: %llu sample rows (of %llu requests and iterations) were not written: the "
+                   "output thread fell behind the workers\n",
+                   static_cast<unsigned long long>(sample_totals.rows_lost),
+                   static_cast<unsigned long long>(sample_totals.records_lost));
+    }
+  }
   if (result.totals && result.totals->preconnect_opened < result.totals->preconnect_asked && !result.stopped_by_user) {
     std::fprintf(stderr,
                  "inferload: warning: --preconnect opened %llu of %llu VUs' connections before the start (it "
@@ -814,6 +855,9 @@ int run_command(const RunArgs& a) {
   info.io_detail = backend.detail;
   info.workers = result.workers;
   info.driver_cpu_seconds = cpu;
+  info.sample_outputs = sample_outputs;
+  info.sample_rows_written = sample_totals.rows_written;
+  info.sample_rows_lost = sample_totals.rows_lost;
   // Every built-in script's setup() returns the suite's config object, unless --no-setup.
   if (!a.no_setup) info.setup_data = scv2::k6_config(settings, env);
   if (setup_report) info.setup = describe(*setup_report);

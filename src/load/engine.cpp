@@ -135,7 +135,8 @@ struct Engine::ScenarioWorker final : ExecutorHost {
 
   Nanos begin_iteration(Vu& vu, const IterationStart& start) noexcept override {
     const Nanos started = w.reactor->clock();
-    if (start.scheduled) shard->schedule_lateness.record(std::max<Nanos>(started - start.intended, 0));
+    vu.lateness = start.scheduled ? std::max<Nanos>(started - start.intended, 0) : -1;
+    if (start.scheduled) shard->schedule_lateness.record(vu.lateness);
     ++shard->iterations_started;
     vu.in_iteration = true;
     shard->live_active_vus.add(1);
@@ -145,13 +146,31 @@ struct Engine::ScenarioWorker final : ExecutorHost {
   void end_iteration(Vu& vu, Nanos started, IterationEnd end) noexcept override {
     vu.in_iteration = false;
     shard->live_active_vus.add(-1);
-    if (end == IterationEnd::interrupted) shard->record_interrupted_iteration();
-    else shard->record_iteration(std::max(w.reactor->now(), started) - started);
+    if (end == IterationEnd::interrupted) {
+      shard->record_interrupted_iteration();
+      return;
+    }
+    const Nanos now = std::max(w.reactor->now(), started);
+    shard->record_iteration(now - started);
+    if (shard->samples) {
+      metrics::SampleRecord r;
+      r.kind = metrics::SampleKind::iteration;
+      r.at = now;
+      r.duration = now - started;
+      r.intended = vu.lateness;
+      shard->emit(r);
+    }
   }
 
   void drop(std::uint64_t n) noexcept override {
     shard->dropped_iterations += n;
     shard->live_dropped.add(static_cast<std::int64_t>(n));
+    if (shard->samples) {
+      metrics::SampleRecord r;
+      r.kind = metrics::SampleKind::dropped;
+      r.at = w.reactor->clock();
+      for (std::uint64_t i = 0; i < n; ++i) shard->emit(r);
+    }
   }
 
   void interrupt(Vu& vu) noexcept override {
@@ -256,6 +275,10 @@ runtime::Task<void> run_worker(Engine::WorkerSlot& w) {
   runtime::Reactor& r = *w.reactor;
   for (auto& sw : w.scenarios) {
     sw->tasks.bind(r);
+    if (!w.shared.opt.sample_rings.empty()) {
+      sw->shard->samples = w.shared.opt.sample_rings[static_cast<std::size_t>(w.index) % w.shared.opt.sample_rings.size()];
+      sw->shard->scenario_index = static_cast<std::uint8_t>(sw->s.index);
+    }
     sw->program = sw->s.program->make_worker({r, *sw->shard, w.index});
     sw->executor = sw->s.executor->for_worker(w.index, w.shared.workers);
   }

@@ -230,6 +230,22 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
   w.number(info.driver_cpu_seconds);
   w.key("requests");
   write_accounting(w, info.requests);
+  if (!info.sample_outputs.empty()) {
+    w.key("samples");
+    w.begin_object();
+    w.key("outputs");
+    w.begin_array();
+    for (const std::string& o : info.sample_outputs) {
+      w.element();
+      w.string(o);
+    }
+    w.end_array();
+    w.key("rows_written");
+    w.integer(info.sample_rows_written);
+    w.key("rows_lost");
+    w.integer(info.sample_rows_lost);
+    w.end_object();
+  }
   if (info.scheduler_requests.issued > 0) {
     w.key("scheduler_requests");
     write_accounting(w, info.scheduler_requests);

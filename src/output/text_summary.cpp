@@ -390,6 +390,15 @@ void render_inferload(Text& text, const Context& ctx) {
     }
     lines.emplace_back("grpc_statuses", statuses.empty() ? "none" : statuses);
   }
+  if (!info.sample_outputs.empty()) {
+    std::string outs;
+    for (const std::string& o : info.sample_outputs) outs += (outs.empty() ? "" : ", ") + o;
+    std::string line = std::to_string(info.sample_rows_written) + " rows to " + outs;
+    if (info.sample_rows_lost > 0) {
+      line += ", " + ctx.paint(std::to_string(info.sample_rows_lost) + " lost (the output thread fell behind)", kRed);
+    }
+    lines.emplace_back("samples", line);
+  }
   add_failure_lines(lines, info.failures, ctx);
   if (info.setup.ran) lines.emplace_back("setup", control_line(info.setup, true, ctx));
   if (info.teardown.ran) lines.emplace_back("teardown", control_line(info.teardown, false, ctx));

@@ -14,7 +14,7 @@ runtime::Task<IterationEnd> rest_calls(CallSite site, http1::Client& client, scv
     // Asked for every call: a request id, when there is one, is new each time.
     const http1::RequestTemplate& request = site.plan.targets->rest(pick, buffer, rng);
     const http1::Exchange x = co_await client.exchange(request);
-    if (record_rest(site.metrics, site.shard, x, start) == RequestFate::interrupted) co_return IterationEnd::interrupted;
+    if (record_rest(site.metrics, site.shard, x, start, pick) == RequestFate::interrupted) co_return IterationEnd::interrupted;
     if (x.failure == net::Failure::no_resources) co_return IterationEnd::out_of_resources;
   }
   co_return IterationEnd::completed;
@@ -39,7 +39,7 @@ runtime::Task<IterationEnd> grpc_calls_on_new_connection(CallSite site, scv2::Gr
     } else {
       r = grpc::result_without_stream(a, asked, site.reactor.now());
     }
-    if (record_grpc(site.metrics, site.shard, r, start) == RequestFate::interrupted) {
+    if (record_grpc(site.metrics, site.shard, r, start, pick) == RequestFate::interrupted) {
       end = IterationEnd::interrupted;
       break;
     }

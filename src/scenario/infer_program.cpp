@@ -178,7 +178,7 @@ runtime::Task<IterationEnd> InferVu::iterate(const load::IterationStart& start_r
       // free stream (the server's stream limit) is part of what the caller sees.
       r.started_at = start;
     }
-    if (record_grpc(w_.state.metrics, w_.shard, r, started) == RequestFate::interrupted) {
+    if (record_grpc(w_.state.metrics, w_.shard, r, started, pick) == RequestFate::interrupted) {
       end = IterationEnd::interrupted;
       break;
     }

@@ -73,8 +73,49 @@ void GrpcMetrics::merge(const GrpcMetrics& o) noexcept {
   checks_failed += o.checks_failed;
 }
 
+namespace {
+
+std::uint32_t clamp32(std::uint64_t v) noexcept { return v > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(v); }
+
+void emit_rest(load::Shard& s, const http1::Exchange& x, runtime::Nanos intended, scv2::ModelPick pick) noexcept {
+  metrics::SampleRecord r;
+  r.kind = metrics::SampleKind::http;
+  r.at = x.ended_at;
+  r.duration = x.timings.duration;
+  r.blocked = x.timings.blocked;
+  r.connecting = x.timings.connecting;
+  r.sending = x.timings.sending;
+  r.waiting = x.timings.waiting;
+  r.receiving = x.timings.receiving;
+  r.intended = intended;
+  r.target_type = pick.type;
+  r.target_id = pick.id;
+  r.bytes_sent = clamp32(x.bytes_sent);
+  r.bytes_received = clamp32(x.bytes_received);
+  r.status = static_cast<std::uint16_t>(x.status);
+  r.failure = static_cast<std::uint8_t>(x.failure);
+  r.detail = static_cast<std::uint8_t>(x.parse_error);
+  s.emit(r);
+}
+
+void emit_grpc(load::Shard& s, const grpc::CallResult& c, runtime::Nanos intended, scv2::ModelPick pick) noexcept {
+  metrics::SampleRecord r;
+  r.kind = metrics::SampleKind::grpc;
+  r.at = c.ended_at;
+  r.duration = c.duration();
+  r.intended = intended;
+  r.target_type = pick.type;
+  r.target_id = pick.id;
+  r.status = static_cast<std::uint16_t>(c.status);
+  r.failure = static_cast<std::uint8_t>(c.failure);
+  r.detail = static_cast<std::uint8_t>(c.net_failure);
+  s.emit(r);
+}
+
+}  // namespace
+
 metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::Exchange& x,
-                                 const load::IterationStart& start) noexcept {
+                                 const load::IterationStart& start, scv2::ModelPick pick) noexcept {
   using metrics::RequestFate;
   s.data.sent += x.bytes_sent;
   s.data.received += x.bytes_received;
@@ -86,7 +127,9 @@ metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::
   HttpReqMetrics& h = p.rest.http;
   ++h.count;
   h.duration.record(x.timings.duration);
-  if (start.scheduled) h.duration_intended.record(std::max<runtime::Nanos>(x.ended_at - start.intended, 0));
+  const runtime::Nanos intended = start.scheduled ? std::max<runtime::Nanos>(x.ended_at - start.intended, 0) : -1;
+  if (start.scheduled) h.duration_intended.record(intended);
+  if (s.samples) emit_rest(s, x, intended, pick);
   h.blocked.record(x.timings.blocked);
   h.connecting.record(x.timings.connecting);
   h.sending.record(x.timings.sending);
@@ -110,7 +153,7 @@ metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::
 }
 
 metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::CallResult& r,
-                                 const load::IterationStart& start) noexcept {
+                                 const load::IterationStart& start, scv2::ModelPick pick) noexcept {
   using metrics::RequestFate;
   if (r.failure == grpc::CallFailure::interrupted) {
     s.record_request(RequestFate::interrupted);
@@ -119,7 +162,9 @@ metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::C
   GrpcMetrics& g = p.grpc;
   ++g.calls;
   g.duration.record(r.duration());
-  if (start.scheduled) g.duration_intended.record(std::max<runtime::Nanos>(r.ended_at - start.intended, 0));
+  const runtime::Nanos intended = start.scheduled ? std::max<runtime::Nanos>(r.ended_at - start.intended, 0) : -1;
+  if (start.scheduled) g.duration_intended.record(intended);
+  if (s.samples) emit_grpc(s, r, intended, pick);
   ++g.by_status[static_cast<std::size_t>(r.status) < GrpcMetrics::kStatuses ? static_cast<std::size_t>(r.status) : 2];
   RequestFate fate = RequestFate::ok;
   if (r.ok()) {

@@ -62,6 +62,7 @@ struct RunArgs {
   std::optional<std::string> http_debug;  // --http-debug ("headers") or --http-debug=full
   std::vector<std::string> env;  // -e NAME=VALUE
   std::vector<std::string> out;  // --out TYPE[=ARG]
+  std::optional<std::string> csv_time_format;
   bool quiet = false;
   bool no_summary = false;
   std::optional<std::string> setup_timeout;

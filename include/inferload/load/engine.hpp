@@ -12,6 +12,7 @@
 #include "inferload/load/program.hpp"
 #include "inferload/load/scenario.hpp"
 #include "inferload/load/shard.hpp"
+#include "inferload/metrics/sample_ring.hpp"
 #include "inferload/runtime/backend.hpp"
 
 namespace inferload::load {
@@ -34,6 +35,10 @@ struct RunOptions {
   Nanos spin_before_deadline = 0;
   // Arrival rates' pre-allocated VUs open their connections before the clock starts.
   bool preconnect = false;
+  // One per worker (as many as effective_workers()), or empty: every sample's record goes into
+  // its worker's ring, for the outputs. They outlive the run, so that the last records are read
+  // after the workers stopped.
+  std::vector<metrics::SampleRing*> sample_rings;
 };
 
 // How many workers a run uses: no more than the most VUs any scenario can have at once.

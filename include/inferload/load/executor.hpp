@@ -29,6 +29,7 @@ struct Vu {
   // The VU's coroutine while it waits to be given an iteration (arrival-rate executors).
   std::coroutine_handle<> idle_waiter;
   Nanos intended = 0;  // the due time of the iteration it was last given
+  Nanos lateness = -1;  // how late its current iteration started; -1: not scheduled
   std::uint64_t iterations_left = 0;  // per-vu-iterations
 };
 

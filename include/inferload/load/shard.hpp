@@ -8,6 +8,7 @@
 
 #include "inferload/metrics/histogram.hpp"
 #include "inferload/metrics/live_counter.hpp"
+#include "inferload/metrics/sample_ring.hpp"
 #include "inferload/metrics/summary.hpp"
 #include "inferload/runtime/clock.hpp"
 
@@ -28,6 +29,15 @@ struct Shard {
   std::uint64_t preconnect_opened = 0;
   metrics::ByteCounts data;            // data_sent, data_received
   metrics::RequestAccounting requests;  // every request issued, by fate
+
+  // --out csv/json: the worker's ring that every sample record goes into (null: no output wants
+  // them), and this shard's scenario, which the records carry.
+  metrics::SampleRing* samples = nullptr;
+  std::uint8_t scenario_index = 0;
+  void emit(metrics::SampleRecord r) noexcept {
+    r.scenario = scenario_index;
+    samples->push(r);
+  }
 
   // Read by the monitor thread while the run goes on.
   metrics::LiveCounter live_iterations;

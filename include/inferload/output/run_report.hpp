@@ -64,6 +64,11 @@ struct RunInfo {
   // What the script's setup() returned (the suite's config object), which k6 writes as the
   // export's setup_data; none without a setup (--no-setup).
   std::optional<scv2::ConfigValue> setup_data;
+  // --out csv/json: what they were, the rows they got, and the rows lost because the output
+  // thread fell behind the workers (never silently: here, in the export and on stderr).
+  std::vector<std::string> sample_outputs;  // e.g. "csv (results/base.gz)"
+  std::uint64_t sample_rows_written = 0;
+  std::uint64_t sample_rows_lost = 0;
 };
 
 struct RunReport {

@@ -10,6 +10,7 @@
 #include "inferload/load/shard.hpp"
 #include "inferload/metrics/histogram.hpp"
 #include "inferload/metrics/summary.hpp"
+#include "inferload/scv2/targets.hpp"
 
 namespace inferload::scenario {
 
@@ -111,11 +112,12 @@ struct ProtocolShard {
 };
 
 // One REST inference: k6's HTTP metrics, the check, data bytes and the request's fate.
+// `pick`, the model called, goes into the sample record the outputs read (--out).
 metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::Exchange& x,
-                                 const load::IterationStart& start = {}) noexcept;
+                                 const load::IterationStart& start = {}, scv2::ModelPick pick = {}) noexcept;
 // One gRPC call (its bytes are counted by the connection, which sees every frame).
 metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::CallResult& r,
-                                 const load::IterationStart& start = {}) noexcept;
+                                 const load::IterationStart& start = {}, scv2::ModelPick pick = {}) noexcept;
 // One scheduler call and its check, which `passed` decides (a call cut off by a hard stop has
 // neither a sample nor a check, as in k6).
 metrics::RequestFate record_control(ControlMetrics& c, ControlCheck check, const grpc::CallResult& r,

@@ -1,0 +1,106 @@
+#pragma once
+// k6's samples, as its outputs (CSV, JSON lines) write them, made from the compact records the
+// workers hand over (metrics::SampleRecord). One REST request becomes the rows k6 emits for it,
+// in k6's order: http_reqs, http_req_duration, http_req_blocked, http_req_connecting,
+// http_req_tls_handshaking, http_req_sending, http_req_waiting, http_req_receiving,
+// http_req_failed, then the check, data_sent and data_received (k6 sums the bytes per
+// iteration; here they come per request, the same sums), and http_req_duration_intended for a
+// scheduled iteration. A completed iteration is iteration_duration, iterations and, when
+// scheduled, schedule_lateness; a dropped one is dropped_iterations.
+//
+// Runs on the output thread: it may allocate, and caches what repeats (URLs, tag sets).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "inferload/metrics/sample_ring.hpp"
+
+namespace inferload::output {
+
+using runtime::Nanos;
+
+enum class MetricType : std::uint8_t { counter, gauge, rate, trend };
+enum class MetricContains : std::uint8_t { plain, time, data };  // k6's "default", "time", "data"
+
+struct MetricInfo {
+  std::string_view name;
+  MetricType type;
+  MetricContains contains;
+};
+
+struct Tag {
+  std::string_view name;
+  std::string_view value;
+};
+
+// One sample. Tags are sorted by name, as k6's JSON output writes them.
+struct SampleRow {
+  const MetricInfo* metric;
+  Nanos time;  // Unix time, ns
+  double value;
+  const Tag* tags;
+  std::size_t tag_count;
+};
+
+class SampleSink {
+ public:
+  virtual ~SampleSink() = default;
+  virtual void write(const SampleRow& row) = 0;
+  // Called every 50 ms or so, after a batch: the sink writes out what its interval says is due.
+  virtual void tick(Nanos now_unix) = 0;
+  // The last rows were written: flush and close, every error checked. Returns "" or what failed.
+  virtual std::string close() = 0;
+};
+
+// What the records refer to, from the run's plan.
+struct SampleContext {
+  struct Scenario {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> tags;  // the scenario's own tags (extra_tags)
+  };
+  std::vector<Scenario> scenarios;
+  // The full URL of a REST request to model (type, id); empty function: REST is off.
+  std::function<std::string(std::uint32_t type, std::uint32_t id)> rest_url;
+  std::string rest_check = "model http prediction success";
+  // k6's gRPC url tag: host:port/inference.GRPCInferenceService/ModelInfer.
+  std::string grpc_url;
+  std::string grpc_check = "model grpc prediction success";
+  // Unix time = the monotonic clock + this.
+  Nanos unix_offset = 0;
+};
+
+// The monotonic clock's offset to Unix time, now.
+Nanos unix_offset_now() noexcept;
+
+class SampleExpander {
+ public:
+  explicit SampleExpander(SampleContext context);
+  // Writes the rows of `r` to every sink; returns how many.
+  std::size_t expand(const metrics::SampleRecord& r, const std::vector<SampleSink*>& sinks);
+  // vus and vus_max, each second, as k6's engine emits them (no tags).
+  std::size_t gauges(Nanos unix_time, double vus, double vus_max, const std::vector<SampleSink*>& sinks);
+  // How many rows a record of this kind becomes (for the count of rows lost with it).
+  static std::size_t rows_of(metrics::SampleKind kind, bool scheduled) noexcept;
+
+  // k6's metrics in the order their rows come, with type and contents (the JSON output's Metric lines).
+  static const MetricInfo* metric(std::string_view name) noexcept;
+
+ private:
+  const std::string& rest_url(std::uint32_t type, std::uint32_t id);
+  void emit(const std::vector<SampleSink*>& sinks, const MetricInfo* m, Nanos time, double value,
+            const std::vector<Tag>& tags, std::size_t& rows);
+
+  // Appends scenario `i`'s own tags, keeping the list sorted by name.
+  void add_scenario_tags(std::vector<Tag>& tags, std::size_t i);
+
+  SampleContext c_;
+  std::unordered_map<std::uint64_t, std::string> urls_;
+  std::vector<Tag> tags_;
+  std::string status_, error_, error_code_;
+};
+
+}  // namespace inferload::output

@@ -1,0 +1,84 @@
+#include "inferload/output/sample_collector.hpp"
+
+#include <chrono>
+
+#include "inferload/runtime/clock.hpp"
+
+namespace inferload::output {
+
+SampleCollector::SampleCollector(int workers, SampleContext context, std::vector<std::unique_ptr<SampleSink>> sinks)
+    : expander_([&] {
+        context.unix_offset = unix_offset_now();
+        return context;
+      }()),
+      sinks_(std::move(sinks)),
+      unix_offset_(unix_offset_now()) {
+  for (int i = 0; i < workers; ++i) rings_.push_back(std::make_unique<metrics::SampleRing>(kRingRecords));
+  for (auto& s : sinks_) sink_ptrs_.push_back(s.get());
+}
+
+SampleCollector::~SampleCollector() {
+  if (!stopped_) stop();
+}
+
+std::vector<metrics::SampleRing*> SampleCollector::rings() {
+  std::vector<metrics::SampleRing*> out;
+  for (auto& r : rings_) out.push_back(r.get());
+  return out;
+}
+
+void SampleCollector::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void SampleCollector::gauges(Nanos mono_now, double vus, double vus_max) {
+  std::lock_guard lock(gauge_mutex_);
+  gauges_.push_back({mono_now, vus, vus_max});
+}
+
+void SampleCollector::drain_once() {
+  for (auto& ring : rings_) {
+    ring->drain([&](const metrics::SampleRecord& r) { totals_.rows_written += expander_.expand(r, sink_ptrs_); });
+  }
+  {
+    std::lock_guard lock(gauge_mutex_);
+    gauges_taken_.swap(gauges_);
+  }
+  for (const Gauge& g : gauges_taken_) {
+    totals_.rows_written += expander_.gauges(g.at + unix_offset_, g.vus, g.vus_max, sink_ptrs_);
+  }
+  gauges_taken_.clear();
+  const Nanos now = runtime::now_ns() + unix_offset_;
+  for (SampleSink* s : sink_ptrs_) s->tick(now);
+}
+
+void SampleCollector::run() {
+  while (!stopping_.load(std::memory_order_acquire)) {
+    drain_once();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+SampleTotals SampleCollector::stop() {
+  if (stopped_) return totals_;
+  stopped_ = true;
+  stopping_.store(true, std::memory_order_release);
+  if (thread_.joinable()) thread_.join();
+  drain_once();
+  for (auto& ring : rings_) {
+    for (std::size_t k = 0; k < metrics::kSampleKinds; ++k) {
+      const auto kind = static_cast<metrics::SampleKind>(k);
+      for (const bool scheduled : {false, true}) {
+        const std::uint64_t lost = ring->lost(kind, scheduled);
+        totals_.records_lost += lost;
+        totals_.rows_lost += lost * SampleExpander::rows_of(kind, scheduled);
+      }
+    }
+  }
+  for (auto& s : sinks_) {
+    if (std::string e = s->close(); !e.empty()) totals_.errors.push_back(std::move(e));
+  }
+  return totals_;
+}
+
+}  // namespace inferload::output

@@ -1,0 +1,205 @@
+#include "inferload/output/sample_rows.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+
+#include "inferload/grpc/call.hpp"
+#include "inferload/http1/error_code.hpp"
+
+namespace inferload::output {
+namespace {
+
+using metrics::SampleKind;
+using metrics::SampleRecord;
+
+constexpr MetricInfo kMetrics[] = {
+    {"http_reqs", MetricType::counter, MetricContains::plain},
+    {"http_req_duration", MetricType::trend, MetricContains::time},
+    {"http_req_blocked", MetricType::trend, MetricContains::time},
+    {"http_req_connecting", MetricType::trend, MetricContains::time},
+    {"http_req_tls_handshaking", MetricType::trend, MetricContains::time},
+    {"http_req_sending", MetricType::trend, MetricContains::time},
+    {"http_req_waiting", MetricType::trend, MetricContains::time},
+    {"http_req_receiving", MetricType::trend, MetricContains::time},
+    {"http_req_failed", MetricType::rate, MetricContains::plain},
+    {"checks", MetricType::rate, MetricContains::plain},
+    {"data_sent", MetricType::counter, MetricContains::data},
+    {"data_received", MetricType::counter, MetricContains::data},
+    {"http_req_duration_intended", MetricType::trend, MetricContains::time},
+    {"grpc_req_duration", MetricType::trend, MetricContains::time},
+    {"grpc_req_duration_intended", MetricType::trend, MetricContains::time},
+    {"iteration_duration", MetricType::trend, MetricContains::time},
+    {"iterations", MetricType::counter, MetricContains::plain},
+    {"schedule_lateness", MetricType::trend, MetricContains::time},
+    {"dropped_iterations", MetricType::counter, MetricContains::plain},
+    {"vus", MetricType::gauge, MetricContains::plain},
+    {"vus_max", MetricType::gauge, MetricContains::plain},
+};
+
+enum M : std::size_t {
+  kHttpReqs, kHttpDuration, kHttpBlocked, kHttpConnecting, kHttpTls, kHttpSending, kHttpWaiting, kHttpReceiving,
+  kHttpFailed, kChecks, kDataSent, kDataReceived, kHttpIntended, kGrpcDuration, kGrpcIntended, kIterationDuration,
+  kIterations, kLateness, kDropped, kVus, kVusMax,
+};
+
+constexpr double ms(Nanos ns) noexcept { return static_cast<double>(ns) / 1e6; }
+
+constexpr std::string_view kGrpcName = "/inference.GRPCInferenceService/ModelInfer";
+
+}  // namespace
+
+Nanos unix_offset_now() noexcept {
+  timespec real{}, mono{};
+  ::clock_gettime(CLOCK_REALTIME, &real);
+  ::clock_gettime(CLOCK_MONOTONIC, &mono);
+  return (static_cast<Nanos>(real.tv_sec) - static_cast<Nanos>(mono.tv_sec)) * 1'000'000'000 +
+         (static_cast<Nanos>(real.tv_nsec) - static_cast<Nanos>(mono.tv_nsec));
+}
+
+const MetricInfo* SampleExpander::metric(std::string_view name) noexcept {
+  for (const MetricInfo& m : kMetrics) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+SampleExpander::SampleExpander(SampleContext context) : c_(std::move(context)) {}
+
+std::size_t SampleExpander::rows_of(SampleKind kind, bool scheduled) noexcept {
+  switch (kind) {
+    case SampleKind::http: return 12 + (scheduled ? 1 : 0);
+    case SampleKind::grpc: return 2 + (scheduled ? 1 : 0);
+    case SampleKind::iteration: return 2 + (scheduled ? 1 : 0);
+    case SampleKind::dropped: return 1;
+  }
+  return 0;
+}
+
+const std::string& SampleExpander::rest_url(std::uint32_t type, std::uint32_t id) {
+  const std::uint64_t key = (static_cast<std::uint64_t>(type) << 32) | id;
+  auto it = urls_.find(key);
+  if (it == urls_.end()) {
+    // Many models (up to 10^8) would fill memory: the cache is a window, not the whole table.
+    if (urls_.size() >= 65536) urls_.clear();
+    it = urls_.emplace(key, c_.rest_url ? c_.rest_url(type, id) : std::string()).first;
+  }
+  return it->second;
+}
+
+void SampleExpander::add_scenario_tags(std::vector<Tag>& tags, std::size_t i) {
+  if (i >= c_.scenarios.size() || c_.scenarios[i].tags.empty()) return;
+  for (const auto& [k, v] : c_.scenarios[i].tags) {
+    // A scenario tag named as a system tag replaces it, as in k6.
+    auto same = std::find_if(tags.begin(), tags.end(), [&](const Tag& t) { return t.name == k; });
+    if (same != tags.end()) same->value = v;
+    else tags.push_back({k, v});
+  }
+  std::sort(tags.begin(), tags.end(), [](const Tag& a, const Tag& b) { return a.name < b.name; });
+}
+
+void SampleExpander::emit(const std::vector<SampleSink*>& sinks, const MetricInfo* m, Nanos time, double value,
+                          const std::vector<Tag>& tags, std::size_t& rows) {
+  const SampleRow row{m, time, value, tags.data(), tags.size()};
+  for (SampleSink* s : sinks) s->write(row);
+  ++rows;
+}
+
+std::size_t SampleExpander::expand(const SampleRecord& r, const std::vector<SampleSink*>& sinks) {
+  std::size_t rows = 0;
+  const Nanos t = r.at + c_.unix_offset;
+  const std::string_view scenario =
+      r.scenario < c_.scenarios.size() ? std::string_view(c_.scenarios[r.scenario].name) : std::string_view("default");
+  tags_.clear();
+  switch (r.kind) {
+    case SampleKind::http: {
+      http1::Exchange x;
+      x.status = r.status;
+      x.failure = static_cast<net::Failure>(r.failure);
+      x.parse_error = static_cast<http1::ParseError>(r.detail);
+      const int code = http1::k6_error_code(x);
+      const bool expected = r.status >= 200 && r.status < 400;
+      const std::string& url = rest_url(r.target_type, r.target_id);
+      status_ = std::to_string(r.status);
+      if (code != 0) {
+        error_ = http1::k6_error_text(x);
+        error_code_ = std::to_string(code);
+        tags_.push_back({"error", error_});
+        tags_.push_back({"error_code", error_code_});
+      }
+      tags_.push_back({"expected_response", expected ? "true" : "false"});
+      tags_.push_back({"group", ""});
+      tags_.push_back({"method", "POST"});
+      tags_.push_back({"name", url});
+      // A request that got no response has no protocol, as in k6.
+      tags_.push_back({"proto", r.status != 0 ? "HTTP/1.1" : ""});
+      tags_.push_back({"scenario", scenario});
+      tags_.push_back({"status", status_});
+      tags_.push_back({"url", url});
+      add_scenario_tags(tags_, r.scenario);
+      emit(sinks, &kMetrics[kHttpReqs], t, 1.0, tags_, rows);
+      emit(sinks, &kMetrics[kHttpDuration], t, ms(r.duration), tags_, rows);
+      emit(sinks, &kMetrics[kHttpBlocked], t, ms(r.blocked), tags_, rows);
+      emit(sinks, &kMetrics[kHttpConnecting], t, ms(r.connecting), tags_, rows);
+      emit(sinks, &kMetrics[kHttpTls], t, 0.0, tags_, rows);
+      emit(sinks, &kMetrics[kHttpSending], t, ms(r.sending), tags_, rows);
+      emit(sinks, &kMetrics[kHttpWaiting], t, ms(r.waiting), tags_, rows);
+      emit(sinks, &kMetrics[kHttpReceiving], t, ms(r.receiving), tags_, rows);
+      emit(sinks, &kMetrics[kHttpFailed], t, expected ? 0.0 : 1.0, tags_, rows);
+      if (r.intended >= 0) emit(sinks, &kMetrics[kHttpIntended], t, ms(r.intended), tags_, rows);
+      tags_.assign({{"check", c_.rest_check}, {"group", ""}, {"scenario", scenario}});
+      add_scenario_tags(tags_, r.scenario);
+      emit(sinks, &kMetrics[kChecks], t, r.status == 200 ? 1.0 : 0.0, tags_, rows);
+      tags_.assign({{"group", ""}, {"scenario", scenario}});
+      add_scenario_tags(tags_, r.scenario);
+      emit(sinks, &kMetrics[kDataSent], t, static_cast<double>(r.bytes_sent), tags_, rows);
+      emit(sinks, &kMetrics[kDataReceived], t, static_cast<double>(r.bytes_received), tags_, rows);
+      break;
+    }
+    case SampleKind::grpc: {
+      status_ = std::to_string(r.status);
+      tags_.push_back({"group", ""});
+      tags_.push_back({"method", "ModelInfer"});
+      tags_.push_back({"name", kGrpcName});
+      tags_.push_back({"scenario", scenario});
+      tags_.push_back({"service", "inference.GRPCInferenceService"});
+      tags_.push_back({"status", status_});
+      tags_.push_back({"url", c_.grpc_url});
+      add_scenario_tags(tags_, r.scenario);
+      emit(sinks, &kMetrics[kGrpcDuration], t, ms(r.duration), tags_, rows);
+      if (r.intended >= 0) emit(sinks, &kMetrics[kGrpcIntended], t, ms(r.intended), tags_, rows);
+      const bool ok = r.failure == static_cast<std::uint8_t>(grpc::CallFailure::none) &&
+                      r.status == static_cast<std::uint16_t>(grpc::StatusCode::ok);
+      tags_.assign({{"check", c_.grpc_check}, {"group", ""}, {"scenario", scenario}});
+      add_scenario_tags(tags_, r.scenario);
+      emit(sinks, &kMetrics[kChecks], t, ok ? 1.0 : 0.0, tags_, rows);
+      break;
+    }
+    case SampleKind::iteration: {
+      tags_.push_back({"group", ""});
+      tags_.push_back({"scenario", scenario});
+      add_scenario_tags(tags_, r.scenario);
+      emit(sinks, &kMetrics[kIterationDuration], t, ms(r.duration), tags_, rows);
+      emit(sinks, &kMetrics[kIterations], t, 1.0, tags_, rows);
+      if (r.intended >= 0) emit(sinks, &kMetrics[kLateness], t, ms(r.intended), tags_, rows);
+      break;
+    }
+    case SampleKind::dropped: {
+      tags_.push_back({"scenario", scenario});
+      add_scenario_tags(tags_, r.scenario);
+      emit(sinks, &kMetrics[kDropped], t, 1.0, tags_, rows);
+      break;
+    }
+  }
+  return rows;
+}
+
+std::size_t SampleExpander::gauges(Nanos unix_time, double vus, double vus_max, const std::vector<SampleSink*>& sinks) {
+  std::size_t rows = 0;
+  tags_.clear();
+  emit(sinks, &kMetrics[kVus], unix_time, vus, tags_, rows);
+  emit(sinks, &kMetrics[kVusMax], unix_time, vus_max, tags_, rows);
+  return rows;
+}
+
+}  // namespace inferload::output

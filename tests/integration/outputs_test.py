@@ -1,0 +1,241 @@
+"""k6's sample outputs (--out csv=..., --out json=...) end to end against scv2-sim: every row read
+back (gzip through the gzip module and through zcat), its columns and formats as k6 writes them,
+and its counts reconciled with the summary export, per metric; the same after a SIGTERM.
+
+Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
+"""
+import collections
+import csv
+import gzip
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from peers import Sim, main_for_backend, run_with_export  # noqa: E402
+
+INFERLOAD = os.environ["INFERLOAD"]
+SCV2_SIM = os.environ["SCV2_SIM"]
+IO = os.environ.get("INFERLOAD_IO", "uring")
+
+HEADER = ("metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,"
+          "scenario,service,status,subproto,tls_version,url,extra_tags,metadata")
+HTTP_ROWS = ("http_reqs", "http_req_duration", "http_req_blocked", "http_req_connecting", "http_req_tls_handshaking",
+             "http_req_sending", "http_req_waiting", "http_req_receiving", "http_req_failed")
+TRENDS = ("http_req_duration", "http_req_blocked", "http_req_connecting", "http_req_sending", "http_req_waiting",
+          "http_req_receiving", "iteration_duration", "grpc_req_duration", "schedule_lateness",
+          "http_req_duration_intended")
+
+
+def env_for(sim, **extra):
+    e = dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=sim.url, MODEL_TYPE="iris,tfsimple")
+    if sim.grpc:
+        e["INFER_GRPC_ENDPOINT"] = sim.grpc
+    e.update(extra)
+    return e
+
+
+def read_csv(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", newline="") as f:
+        text = f.read()
+    lines = text.split("\n")
+    return lines[0], list(csv.DictReader(io.StringIO(text)))
+
+
+def by_metric(rows):
+    out = collections.defaultdict(list)
+    for r in rows:
+        out[r["metric_name"]].append(r)
+    return out
+
+
+class Outputs(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="inferload-outputs-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def reconcile(self, rows, export):
+        """Every metric of the export that the rows carry: counts, sums and extremes agree."""
+        metrics = export["metrics"]
+        rows = by_metric(rows)
+        self.assertEqual(len(rows["iterations"]), metrics["iterations"]["count"])
+        for name in ("http_reqs", "dropped_iterations"):
+            if name in metrics:
+                self.assertEqual(len(rows[name]), metrics[name]["count"], name)
+        for name in TRENDS:
+            if name not in metrics or not rows.get(name):
+                continue
+            values = [float(r["metric_value"]) for r in rows[name]]
+            m = metrics[name]
+            # The export's trends come from histograms of 3 significant digits; the rows are exact.
+            self.assertAlmostEqual(max(values), m["max"], delta=max(1e-3, m["max"] * 0.002), msg=name)
+            self.assertAlmostEqual(min(values), m["min"], delta=max(1e-3, m["min"] * 0.002), msg=name)
+            self.assertAlmostEqual(sum(values) / len(values), m["avg"], delta=max(1e-3, m["avg"] * 0.002), msg=name)
+        checks = rows["checks"]
+        passed = sum(1 for r in checks if r["metric_value"] == "1.000000")
+        self.assertEqual(passed, metrics["checks"]["passes"])
+        self.assertEqual(len(checks) - passed, metrics["checks"]["fails"])
+        if "http_req_failed" in metrics:
+            failed = sum(1 for r in rows["http_req_failed"] if r["metric_value"] == "1.000000")
+            self.assertEqual(failed, metrics["http_req_failed"]["passes"])
+
+    def test_csv_gz_and_json_hold_every_sample_of_a_rest_run(self):
+        csv_path = os.path.join(self.dir, "results", "base.gz")
+        json_path = os.path.join(self.dir, "results", "out.json")
+        with Sim(SCV2_SIM, "--error-rate", "0.2") as sim:
+            started = time.time()
+            code, out, err, export = run_with_export(
+                [INFERLOAD, "run", "--io", IO, "--rate", "100", "-d", "2s", "--pre-allocated-vus", "5",
+                 "--out", f"csv={csv_path}", "--out", f"json={json_path}"],
+                env_for(sim, INFER_GRPC_ITERATIONS="0"))
+            ended = time.time()
+            served = sim.stats()["rest_infer"]
+        self.assertEqual(code, 0, err)
+        self.assertIn(f"output: csv ({csv_path}), json ({json_path})", out)
+        # zcat reads the stream to its trailer: the gzip file is whole.
+        z = subprocess.run(["zcat", csv_path], stdout=subprocess.PIPE, text=True)
+        self.assertEqual(z.returncode, 0)
+        header, rows = read_csv(csv_path)
+        self.assertEqual(header, HEADER)
+        self.assertEqual(z.stdout.split("\n")[0], HEADER)
+        self.assertEqual(z.stdout.count("\n"), len(rows) + 1)
+        self.reconcile(rows, export)
+        grouped = by_metric(rows)
+        self.assertEqual(len(grouped["http_reqs"]), served)
+        self.assertEqual(len(grouped["iterations"]), 200)
+        self.assertEqual(len(grouped["schedule_lateness"]), 200)
+        self.assertEqual(sum(float(r["metric_value"]) for r in grouped["data_sent"]), export["metrics"]["data_sent"]["count"])
+        self.assertEqual(sum(float(r["metric_value"]) for r in grouped["data_received"]),
+                         export["metrics"]["data_received"]["count"])
+        # k6's order for one request, its columns and value format.
+        first = next(i for i, r in enumerate(rows) if r["metric_name"] == "http_reqs")
+        self.assertEqual([r["metric_name"] for r in rows[first:first + 9]], list(HTTP_ROWS))
+        for r in rows:
+            self.assertRegex(r["metric_value"], r"^-?\d+\.\d{6}$")
+            self.assertRegex(r["timestamp"], r"^\d{10}$")
+            self.assertTrue(int(started) - 1 <= int(r["timestamp"]) <= int(ended) + 1, r)
+        ok = next(r for r in grouped["http_reqs"] if r["status"] == "200")
+        self.assertRegex(ok["url"], r"^%s/v2/models/(iris|tfsimple)\d+/infer$" % re.escape(sim.url))
+        self.assertEqual(ok["name"], ok["url"])
+        self.assertEqual((ok["method"], ok["proto"], ok["scenario"], ok["expected_response"], ok["group"]),
+                         ("POST", "HTTP/1.1", "default", "true", ""))
+        self.assertEqual((ok["error"], ok["error_code"]), ("", ""))
+        bad = [r for r in grouped["http_req_failed"] if r["status"] == "500"]
+        self.assertGreater(len(bad), 0)
+        self.assertEqual({(r["metric_value"], r["error_code"], r["expected_response"]) for r in bad},
+                         {("1.000000", "1500", "false")})
+        self.assertEqual({r["check"] for r in grouped["checks"]}, {"model http prediction success"})
+        self.assertTrue(all(r["metadata"] == "" and r["extra_tags"] == "" for r in rows))
+
+        # The JSON lines: a Metric line before each metric's first Point, tags sorted, the same samples.
+        seen, points = set(), collections.Counter()
+        with open(json_path) as f:
+            for line in f:
+                o = json.loads(line)
+                if o["type"] == "Metric":
+                    self.assertNotIn(o["metric"], seen)
+                    seen.add(o["metric"])
+                    self.assertEqual(list(o), ["type", "data", "metric"])
+                    self.assertEqual(list(o["data"]), ["name", "type", "contains", "thresholds", "submetrics"])
+                    continue
+                self.assertEqual(o["type"], "Point")
+                self.assertIn(o["metric"], seen, "its Metric line came first")
+                self.assertEqual(list(o), ["metric", "type", "data"])
+                tags = list(o["data"]["tags"])
+                self.assertEqual(tags, sorted(tags))
+                self.assertRegex(o["data"]["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$")
+                points[o["metric"]] += 1
+        self.assertEqual(points, collections.Counter({k: len(v) for k, v in grouped.items()}))
+
+    def test_grpc_rows_carry_k6s_grpc_tags(self):
+        path = os.path.join(self.dir, "grpc.csv")
+        with Sim(SCV2_SIM, "--grpc-port", "0") as sim:
+            code, out, err, export = run_with_export(
+                [INFERLOAD, "run", "--io", IO, "-u", "2", "-i", "30", "--out", f"csv={path}"],
+                env_for(sim, INFER_HTTP_ITERATIONS="0", INFER_GRPC_ITERATIONS="1"))
+        self.assertEqual(code, 0, err)
+        _, rows = read_csv(path)
+        self.reconcile(rows, export)
+        grpc = by_metric(rows)["grpc_req_duration"]
+        self.assertEqual(len(grpc), 30)
+        self.assertEqual({(r["method"], r["name"], r["service"], r["status"], r["url"], r["scenario"]) for r in grpc},
+                         {("ModelInfer", "/inference.GRPCInferenceService/ModelInfer", "inference.GRPCInferenceService",
+                           "0", sim.grpc + "/inference.GRPCInferenceService/ModelInfer", "default")})
+        self.assertEqual({r["check"] for r in by_metric(rows)["checks"]}, {"model grpc prediction success"})
+
+    def test_time_formats(self):
+        cases = {"unix_milli": r"^\d{13}$", "unix_micro": r"^\d{16}$", "unix_nano": r"^\d{19}$",
+                 "rfc3339": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$",
+                 "rfc3339_nano": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$"}
+        with Sim(SCV2_SIM) as sim:
+            for i, (fmt, pattern) in enumerate(cases.items()):
+                path = os.path.join(self.dir, f"t{i}.csv")
+                # Three ways to ask: the flag, the --out argument's timeFormat, K6_CSV_TIME_FORMAT.
+                how = [(["--csv-time-format", fmt, "--out", f"csv={path}"], {}),
+                       (["--out", f"csv=fileName={path},timeFormat={fmt}"], {}),
+                       (["--out", f"csv={path}"], {"K6_CSV_TIME_FORMAT": fmt})][i % 3]
+                code, _, err, _ = run_with_export([INFERLOAD, "run", "--io", IO, "-i", "3", *how[0]],
+                                                  env_for(sim, INFER_GRPC_ITERATIONS="0", **how[1]))
+                self.assertEqual(code, 0, err)
+                _, rows = read_csv(path)
+                self.assertGreater(len(rows), 0)
+                for r in rows:
+                    self.assertRegex(r["timestamp"], pattern, fmt)
+        now_ms = time.time() * 1000
+        self.assertLess(abs(int(read_csv(os.path.join(self.dir, "t0.csv"))[1][0]["timestamp"]) - now_ms), 60000)
+
+    def test_sigterm_leaves_every_output_whole_and_consistent(self):
+        csv_path = os.path.join(self.dir, "base.gz")
+        json_path = os.path.join(self.dir, "out.json.gz")
+        export_path = os.path.join(self.dir, "base.json")
+        with Sim(SCV2_SIM, "--latency", "2ms") as sim:
+            proc = subprocess.Popen(
+                [INFERLOAD, "run", "--io", IO, "-u", "8", "-d", "30s", "--out", f"csv={csv_path}",
+                 "--out", f"json={json_path}", "--summary-export", export_path],
+                env=env_for(sim, INFER_GRPC_ITERATIONS="0"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                text=True)
+            time.sleep(1.5)
+            proc.send_signal(signal.SIGTERM)
+            t0 = time.monotonic()
+            _, err = proc.communicate(timeout=30)
+            took = time.monotonic() - t0
+        self.assertEqual(proc.returncode, 105, err)
+        self.assertLess(took, 2.0, "every output written within 2 s of the signal")
+        with open(export_path) as f:
+            export = json.load(f)
+        _, rows = read_csv(csv_path)
+        self.assertGreater(len(rows), 100)
+        self.reconcile(rows, export)
+        with gzip.open(json_path, "rt") as f:
+            points = sum(1 for line in f if json.loads(line)["type"] == "Point")
+        self.assertEqual(points, len(rows))
+
+    def test_bad_outputs_are_one_line_errors_before_any_load(self):
+        with Sim(SCV2_SIM) as sim:
+            for args, needle in [
+                (["--out", "csv=/proc/no/such/dir/x.csv"], "--out: /proc/no/such/dir/x.csv"),
+                (["--out", "csv=fileName=a.csv,bogus=1"], "unknown csv option 'bogus'"),
+                (["--out", "csv=a.csv", "--csv-time-format", "weekly"], "--csv-time-format: unknown time format 'weekly'"),
+                (["--out", "statsd"], "invalid output type 'statsd'"),
+            ]:
+                p = subprocess.run([INFERLOAD, "run", "--io", IO, "-i", "1", *args], env=env_for(sim, INFER_GRPC_ITERATIONS="0"),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60, cwd=self.dir)
+                self.assertNotEqual(p.returncode, 0, args)
+                self.assertIn(needle, p.stderr, args)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            self.assertEqual(sim.stats()["rest_infer"], 0, "no load was sent")
+
+
+if __name__ == "__main__":
+    main_for_backend(INFERLOAD, IO)

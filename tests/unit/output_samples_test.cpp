@@ -1,0 +1,148 @@
+// The sample outputs' pieces: the ring the workers write, k6's value and time formats, the CSV
+// row layout and the rows one record becomes.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "inferload/metrics/sample_ring.hpp"
+#include "inferload/output/sample_outputs.hpp"
+#include "inferload/output/sample_rows.hpp"
+
+namespace inferload {
+namespace {
+
+using metrics::SampleKind;
+using runtime::Nanos;
+using metrics::SampleRecord;
+using metrics::SampleRing;
+
+TEST(SampleRing, KeepsOrderAcrossWrapsAndCountsWhatDidNotFit) {
+  SampleRing ring(8);
+  std::vector<Nanos> seen;
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 6; ++i) {
+      SampleRecord r;
+      r.at = round * 100 + i;
+      EXPECT_TRUE(ring.push(r));
+    }
+    ring.drain([&](const SampleRecord& r) { seen.push_back(r.at); });
+  }
+  ASSERT_EQ(seen.size(), 30u);
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(round * 6 + i)], round * 100 + i);
+  }
+  // Full: the ninth and tenth are lost, counted by kind and by whether they were scheduled.
+  for (int i = 0; i < 8; ++i) EXPECT_TRUE(ring.push(SampleRecord{}));
+  SampleRecord scheduled;
+  scheduled.kind = SampleKind::iteration;
+  scheduled.intended = 5;
+  EXPECT_FALSE(ring.push(scheduled));
+  EXPECT_FALSE(ring.push(SampleRecord{}));
+  EXPECT_EQ(ring.lost(SampleKind::iteration, true), 1u);
+  EXPECT_EQ(ring.lost(SampleKind::http, false), 1u);
+  EXPECT_EQ(ring.lost(SampleKind::http, true), 0u);
+  EXPECT_EQ(ring.drain([](const SampleRecord&) {}), 8u);
+}
+
+TEST(SampleRing, OneProducerOneConsumerLoseNothingWhileThereIsRoom) {
+  SampleRing ring(1024);
+  constexpr int kRecords = 200000;
+  std::thread producer([&] {
+    for (int i = 0; i < kRecords;) {
+      SampleRecord r;
+      r.at = i;
+      if (ring.push(r)) ++i;
+    }
+  });
+  Nanos expected = 0;
+  while (expected < kRecords) {
+    ring.drain([&](const SampleRecord& r) {
+      EXPECT_EQ(r.at, expected);
+      ++expected;
+    });
+  }
+  producer.join();
+  EXPECT_EQ(expected, kRecords);
+}
+
+TEST(SampleFormats, GoFloatIsStrconvShortestG) {
+  EXPECT_EQ(output::go_float(5), "5");
+  EXPECT_EQ(output::go_float(0), "0");
+  EXPECT_EQ(output::go_float(12.345678), "12.345678");
+  EXPECT_EQ(output::go_float(0.0001), "0.0001");
+  EXPECT_EQ(output::go_float(0.00001), "1e-05");
+  EXPECT_EQ(output::go_float(123456.7), "123456.7");
+  EXPECT_EQ(output::go_float(1500000), "1.5e+06");
+  EXPECT_EQ(output::go_float(1e21), "1e+21");
+  EXPECT_EQ(output::go_float(-2.5), "-2.5");
+}
+
+TEST(SampleFormats, Rfc3339InUtcAndInAnOffsetZone) {
+  const char* old = getenv("TZ");
+  const std::string saved = old ? old : "";
+  setenv("TZ", "UTC", 1);
+  tzset();
+  const Nanos t = 1718000000LL * 1'000'000'000 + 123'450'000;
+  EXPECT_EQ(output::rfc3339(t, true), "2024-06-10T06:13:20.12345Z");
+  EXPECT_EQ(output::rfc3339(t, false), "2024-06-10T06:13:20Z");
+  EXPECT_EQ(output::rfc3339(1718000000LL * 1'000'000'000, true), "2024-06-10T06:13:20Z");
+  setenv("TZ", "IST-5:30", 1);
+  tzset();
+  EXPECT_EQ(output::rfc3339(t, false), "2024-06-10T11:43:20+05:30");
+  if (old) setenv("TZ", saved.c_str(), 1);
+  else unsetenv("TZ");
+  tzset();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+TEST(CsvOutput, RowsAsK6WritesThem) {
+  const std::string path = ::testing::TempDir() + "/rows.csv";
+  output::CsvOptions o;
+  o.file = path;
+  o.time_format = output::CsvTimeFormat::unix_milli;
+  auto sink = output::make_csv_output(o);
+  output::SampleContext c;
+  c.scenarios = {{"default", {{"team", "a,b"}}}};
+  c.rest_url = [](std::uint32_t type, std::uint32_t id) {
+    return "http://h:80/v2/models/m" + std::to_string(type) + "_" + std::to_string(id) + "/infer";
+  };
+  output::SampleExpander x(c);
+  SampleRecord r;
+  r.kind = SampleKind::http;
+  r.at = 1718000000LL * 1'000'000'000 + 5'000'000;
+  r.duration = 1'500'000;
+  r.status = 503;
+  r.target_type = 1;
+  r.target_id = 7;
+  std::vector<output::SampleSink*> sinks{sink.get()};
+  EXPECT_EQ(x.expand(r, sinks), output::SampleExpander::rows_of(SampleKind::http, false));
+  EXPECT_EQ(sink->close(), "");
+  const std::string text = read_file(path);
+  std::istringstream lines(text);
+  std::string header, reqs, duration;
+  std::getline(lines, header);
+  std::getline(lines, reqs);
+  std::getline(lines, duration);
+  EXPECT_EQ(header,
+            "metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,"
+            "scenario,service,status,subproto,tls_version,url,extra_tags,metadata");
+  // A scenario tag goes to extra_tags, quoted as Go's encoding/csv quotes a comma.
+  EXPECT_EQ(reqs,
+            "http_reqs,1718000000005,1.000000,,status 503,1503,false,,POST,http://h:80/v2/models/m1_7/infer,HTTP/1.1,"
+            "default,,503,,,http://h:80/v2/models/m1_7/infer,\"team=a,b\",");
+  EXPECT_EQ(duration.substr(0, duration.find(',', 32)), "http_req_duration,1718000000005,1.500000");
+}
+
+}  // namespace
+}  // namespace inferload

@@ -52,6 +52,9 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_option("--csv-time-format", a.csv_time_format,
                  "The CSV output's timestamps: unix (default), unix_milli, unix_micro, unix_nano, rfc3339 or "
                  "rfc3339_nano (env K6_CSV_TIME_FORMAT)");
+  run.add_option("--sample-buffer", a.sample_buffer,
+                 "Sample records each worker holds for --out csv/json until the output thread takes them "
+                 "(default 32768, rounded up to a power of two); a full buffer loses rows, counted and reported");
   run.add_option("--summary-export", a.summary_export, "Write the end-of-test summary as k6's legacy JSON to this file");
   run.add_option("--summary-trend-stats", a.summary_trend_stats,
                  "Trend statistics in the summary, e.g. avg,min,med,max,p(90),p(95),p(99.9)");

@@ -345,6 +345,9 @@ int run_command(const RunArgs& a) {
   // k6 reads its own K6_* options from the process environment; -e sets only the script's.
   const scv2::EnvLookup k6_env = scv2::process_env();
   const SampleOutputsPlan sample_plan = plan_sample_outputs(a.out, k6_env, a.csv_time_format);
+  const std::size_t ring_records =
+      a.sample_buffer ? static_cast<std::size_t>(parse_count("--sample-buffer", *a.sample_buffer, 2, 1u << 24))
+                      : output::SampleCollector::kRingRecords;
   if (!sample_plan.skipped.empty()) {
     std::string skipped;
     for (const std::string& o : sample_plan.skipped) skipped += (skipped.empty() ? "" : ", ") + o;
@@ -781,7 +784,7 @@ int run_command(const RunArgs& a) {
     context.rest_check = script->check_name;
     context.grpc_check = script->grpc_check_name;
     context.grpc_url = settings.infer_grpc_endpoint + "/inference.GRPCInferenceService/ModelInfer";
-    samples.emplace(effective_workers, std::move(context), std::move(sample_sinks));
+    samples.emplace(effective_workers, std::move(context), std::move(sample_sinks), ring_records);
     opt.sample_rings = samples->rings();
     samples->start();
   }

@@ -1,19 +1,23 @@
 #include "inferload/output/sample_collector.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
 
 #include "inferload/runtime/clock.hpp"
 
 namespace inferload::output {
 
-SampleCollector::SampleCollector(int workers, SampleContext context, std::vector<std::unique_ptr<SampleSink>> sinks)
+SampleCollector::SampleCollector(int workers, SampleContext context, std::vector<std::unique_ptr<SampleSink>> sinks,
+                                 std::size_t ring_records)
     : expander_([&] {
         context.unix_offset = unix_offset_now();
         return context;
       }()),
       sinks_(std::move(sinks)),
       unix_offset_(unix_offset_now()) {
-  for (int i = 0; i < workers; ++i) rings_.push_back(std::make_unique<metrics::SampleRing>(kRingRecords));
+  const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(ring_records, 2));
+  for (int i = 0; i < workers; ++i) rings_.push_back(std::make_unique<metrics::SampleRing>(capacity));
   for (auto& s : sinks_) sink_ptrs_.push_back(s.get());
 }
 

@@ -221,6 +221,27 @@ class Outputs(unittest.TestCase):
             points = sum(1 for line in f if json.loads(line)["type"] == "Point")
         self.assertEqual(points, len(rows))
 
+    def test_rows_the_output_thread_could_not_take_are_counted_exactly(self):
+        # Two records of room per worker and a closed loop as fast as the sim answers: the
+        # workers outrun the output thread's 20 ms rounds, and never wait for it.
+        path = os.path.join(self.dir, "lossy.csv")
+        with Sim(SCV2_SIM) as sim:
+            code, out, err, export = run_with_export(
+                [INFERLOAD, "run", "--io", IO, "-u", "4", "-d", "2s", "--sample-buffer", "2", "--out", f"csv={path}"],
+                env_for(sim, INFER_GRPC_ITERATIONS="0"))
+        self.assertEqual(code, 0, err)
+        _, rows = read_csv(path)
+        samples = export["inferload"]["samples"]
+        self.assertGreater(samples["rows_lost"], 0)
+        self.assertEqual(samples["rows_written"], len(rows))
+        m = export["metrics"]
+        gauges = len(by_metric(rows)["vus"]) + len(by_metric(rows)["vus_max"])
+        # A closed loop: 12 rows per request, 2 per iteration, none lost of the once-a-second gauges.
+        self.assertEqual(len(rows) + samples["rows_lost"], 12 * m["http_reqs"]["count"] + 2 * m["iterations"]["count"] + gauges)
+        self.assertIn("sample rows (of", err)
+        self.assertIn("were not written: the output thread fell behind the workers", err)
+        self.assertRegex(out, r"samples\.+: %d rows to csv \(%s\), %d lost" % (len(rows), re.escape(path), samples["rows_lost"]))
+
     def test_bad_outputs_are_one_line_errors_before_any_load(self):
         with Sim(SCV2_SIM) as sim:
             for args, needle in [

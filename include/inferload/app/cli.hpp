@@ -63,6 +63,7 @@ struct RunArgs {
   std::vector<std::string> env;  // -e NAME=VALUE
   std::vector<std::string> out;  // --out TYPE[=ARG]
   std::optional<std::string> csv_time_format;
+  std::optional<std::string> sample_buffer;
   bool quiet = false;
   bool no_summary = false;
   std::optional<std::string> setup_timeout;

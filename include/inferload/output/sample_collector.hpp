@@ -28,7 +28,9 @@ class SampleCollector {
   // requests a second, far beyond the 20 ms between two drains.
   static constexpr std::size_t kRingRecords = 1u << 15;
 
-  SampleCollector(int workers, SampleContext context, std::vector<std::unique_ptr<SampleSink>> sinks);
+  // `ring_records` is rounded up to a power of two.
+  SampleCollector(int workers, SampleContext context, std::vector<std::unique_ptr<SampleSink>> sinks,
+                  std::size_t ring_records = kRingRecords);
   ~SampleCollector();
 
   std::vector<metrics::SampleRing*> rings();

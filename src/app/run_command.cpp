@@ -861,6 +861,7 @@ int run_command(const RunArgs& a) {
   info.sample_outputs = sample_outputs;
   info.sample_rows_written = sample_totals.rows_written;
   info.sample_rows_lost = sample_totals.rows_lost;
+  info.sample_writer_cpu_seconds = sample_totals.writer_cpu_seconds;
   // Every built-in script's setup() returns the suite's config object, unless --no-setup.
   if (!a.no_setup) info.setup_data = scv2::k6_config(settings, env);
   if (setup_report) info.setup = describe(*setup_report);

@@ -57,6 +57,24 @@ class CsvOutput final : public SampleSink {
     char num[64];
     const auto r = std::to_chars(num, num + sizeof num, row.value, std::chars_format::fixed, 6);
     line_.append(num, r.ptr);
+    if (row.tag_set != tag_set_ || tag_cells_.empty()) render_tags(row);
+    line_ += tag_cells_;
+    file_.write(line_);
+  }
+
+  void tick(Nanos now) override {
+    if (now - last_save_ < o_.save_interval) return;
+    last_save_ = now;
+    file_.flush();
+  }
+
+  std::string close() override { return file_.close(); }
+
+ private:
+  // Everything after the value: the same for all the rows of one tag set.
+  void render_tags(const SampleRow& row) {
+    tag_set_ = row.tag_set;
+    tag_cells_.clear();
     std::string_view cells[kColumnCount] = {};
     extra_.clear();
     for (std::size_t i = 0; i < row.tag_count; ++i) {
@@ -70,24 +88,14 @@ class CsvOutput final : public SampleSink {
       extra_.append(t.name).append("=").append(t.value);
     }
     for (std::string_view cell : cells) {
-      line_ += ',';
-      append_field(line_, cell);
+      tag_cells_ += ',';
+      append_field(tag_cells_, cell);
     }
-    line_ += ',';
-    append_field(line_, extra_);
-    line_ += ",\n";  // metadata: vu and iter are not enabled by default in k6 1.x
-    file_.write(line_);
+    tag_cells_ += ',';
+    append_field(tag_cells_, extra_);
+    tag_cells_ += ",\n";  // metadata: vu and iter are not enabled by default in k6 1.x
   }
 
-  void tick(Nanos now) override {
-    if (now - last_save_ < o_.save_interval) return;
-    last_save_ = now;
-    file_.flush();
-  }
-
-  std::string close() override { return file_.close(); }
-
- private:
   void append_time(Nanos t) {
     char num[32];
     Nanos v = t;
@@ -105,7 +113,8 @@ class CsvOutput final : public SampleSink {
 
   CsvOptions o_;
   SampleFile file_;
-  std::string line_, extra_;
+  std::string line_, extra_, tag_cells_;
+  std::uint64_t tag_set_ = 0;
   Nanos last_save_ = 0;
 };
 

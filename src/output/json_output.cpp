@@ -51,17 +51,21 @@ class JsonOutput final : public SampleSink {
     line_ += "{\"metric\":";
     append_html_safe(line_, row.metric->name);
     line_ += ",\"type\":\"Point\",\"data\":{\"time\":\"";
-    line_ += rfc3339(row.time, true);
+    append_time(row.time);
     line_ += "\",\"value\":";
     line_ += go_float(row.value);
-    line_ += ",\"tags\":{";
-    for (std::size_t i = 0; i < row.tag_count; ++i) {
-      if (i > 0) line_ += ',';
-      append_html_safe(line_, row.tags[i].name);
-      line_ += ':';
-      append_html_safe(line_, row.tags[i].value);
+    if (row.tag_set != tag_set_ || tags_json_.empty()) {
+      tag_set_ = row.tag_set;
+      tags_json_ = ",\"tags\":{";
+      for (std::size_t i = 0; i < row.tag_count; ++i) {
+        if (i > 0) tags_json_ += ',';
+        append_html_safe(tags_json_, row.tags[i].name);
+        tags_json_ += ':';
+        append_html_safe(tags_json_, row.tags[i].value);
+      }
+      tags_json_ += "}}}\n";
     }
-    line_ += "}}}\n";
+    line_ += tags_json_;
     file_.write(line_);
   }
 
@@ -137,8 +141,32 @@ class JsonOutput final : public SampleSink {
     line_ += "}\n";
   }
 
+  // RFC 3339 with nanoseconds, the calendar part rendered once per second.
+  void append_time(Nanos t) {
+    const Nanos sec = t >= 0 ? t / 1'000'000'000 : (t - 999'999'999) / 1'000'000'000;
+    if (sec != time_second_ || time_prefix_.empty()) {
+      time_second_ = sec;
+      const std::string whole = rfc3339(sec * 1'000'000'000, false);
+      const std::size_t zone = whole.find_first_of("Z+-", 19);
+      time_prefix_ = whole.substr(0, zone);
+      time_zone_ = whole.substr(zone);
+    }
+    line_ += time_prefix_;
+    if (const Nanos frac = t - sec * 1'000'000'000; frac != 0) {
+      char f[16];
+      int n = std::snprintf(f, sizeof f, ".%09lld", static_cast<long long>(frac));
+      while (f[n - 1] == '0') --n;
+      line_.append(f, static_cast<std::size_t>(n));
+    }
+    line_ += time_zone_;
+  }
+
   SampleFile file_;
   DeclaredThresholds thresholds_;
+  std::string tags_json_;
+  std::uint64_t tag_set_ = 0;
+  Nanos time_second_ = 0;
+  std::string time_prefix_, time_zone_;
   std::set<std::string_view> described_;
   std::string line_;
   Nanos last_save_ = 0;

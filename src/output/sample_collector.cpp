@@ -1,5 +1,7 @@
 #include "inferload/output/sample_collector.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <bit>
 #include <chrono>
@@ -7,6 +9,15 @@
 #include "inferload/runtime/clock.hpp"
 
 namespace inferload::output {
+namespace {
+
+double thread_cpu_seconds() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+}  // namespace
 
 SampleCollector::SampleCollector(int workers, SampleContext context, std::vector<std::unique_ptr<SampleSink>> sinks,
                                  std::size_t ring_records)
@@ -61,6 +72,7 @@ void SampleCollector::run() {
     drain_once();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  totals_.writer_cpu_seconds += thread_cpu_seconds();
 }
 
 SampleTotals SampleCollector::stop() {
@@ -68,6 +80,7 @@ SampleTotals SampleCollector::stop() {
   stopped_ = true;
   stopping_.store(true, std::memory_order_release);
   if (thread_.joinable()) thread_.join();
+  const double cpu0 = thread_cpu_seconds();
   drain_once();
   for (auto& ring : rings_) {
     for (std::size_t k = 0; k < metrics::kSampleKinds; ++k) {
@@ -82,6 +95,7 @@ SampleTotals SampleCollector::stop() {
   for (auto& s : sinks_) {
     if (std::string e = s->close(); !e.empty()) totals_.errors.push_back(std::move(e));
   }
+  totals_.writer_cpu_seconds += thread_cpu_seconds() - cpu0;
   return totals_;
 }
 

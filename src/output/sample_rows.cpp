@@ -88,6 +88,7 @@ const std::string& SampleExpander::rest_url(std::uint32_t type, std::uint32_t id
 }
 
 void SampleExpander::add_scenario_tags(std::vector<Tag>& tags, std::size_t i) {
+  ++tag_set_;  // called once each time the tags are built: a new set
   if (i >= c_.scenarios.size() || c_.scenarios[i].tags.empty()) return;
   for (const auto& [k, v] : c_.scenarios[i].tags) {
     // A scenario tag named as a system tag replaces it, as in k6.
@@ -100,7 +101,7 @@ void SampleExpander::add_scenario_tags(std::vector<Tag>& tags, std::size_t i) {
 
 void SampleExpander::emit(const std::vector<SampleSink*>& sinks, const MetricInfo* m, Nanos time, double value,
                           const std::vector<Tag>& tags, std::size_t& rows) {
-  const SampleRow row{m, time, value, tags.data(), tags.size()};
+  const SampleRow row{m, time, value, tags.data(), tags.size(), tag_set_};
   for (SampleSink* s : sinks) s->write(row);
   ++rows;
 }
@@ -197,6 +198,7 @@ std::size_t SampleExpander::expand(const SampleRecord& r, const std::vector<Samp
 std::size_t SampleExpander::gauges(Nanos unix_time, double vus, double vus_max, const std::vector<SampleSink*>& sinks) {
   std::size_t rows = 0;
   tags_.clear();
+  ++tag_set_;
   emit(sinks, &kMetrics[kVus], unix_time, vus, tags_, rows);
   emit(sinks, &kMetrics[kVusMax], unix_time, vus_max, tags_, rows);
   return rows;

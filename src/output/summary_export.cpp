@@ -244,6 +244,8 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
     w.integer(info.sample_rows_written);
     w.key("rows_lost");
     w.integer(info.sample_rows_lost);
+    w.key("writer_cpu_seconds");
+    w.number(info.sample_writer_cpu_seconds);
     w.end_object();
   }
   if (info.scheduler_requests.issued > 0) {

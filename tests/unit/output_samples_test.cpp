@@ -144,5 +144,41 @@ TEST(CsvOutput, RowsAsK6WritesThem) {
   EXPECT_EQ(duration.substr(0, duration.find(',', 32)), "http_req_duration,1718000000005,1.500000");
 }
 
+TEST(JsonOutput, PointsAsK6WritesThemTagSetAfterTagSet) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  const std::string path = ::testing::TempDir() + "/points.json";
+  auto sink = output::make_json_output(path, {{"iteration_duration", {"p(95)<500"}}});
+  output::SampleContext c;
+  c.scenarios = {{"s&1", {}}};
+  output::SampleExpander x(c);
+  std::vector<output::SampleSink*> sinks{sink.get()};
+  SampleRecord it;
+  it.kind = SampleKind::iteration;
+  it.at = 1718000000LL * 1'000'000'000 + 120'000'000;
+  it.duration = 2'000'000'000;
+  x.expand(it, sinks);
+  SampleRecord drop;
+  drop.kind = SampleKind::dropped;
+  drop.at = 1718000001LL * 1'000'000'000;
+  x.expand(drop, sinks);
+  EXPECT_EQ(sink->close(), "");
+  EXPECT_EQ(read_file(path),
+            "{\"type\":\"Metric\",\"data\":{\"name\":\"iteration_duration\",\"type\":\"trend\",\"contains\":\"time\","
+            "\"thresholds\":[\"p(95)<500\"],\"submetrics\":null},\"metric\":\"iteration_duration\"}\n"
+            "{\"metric\":\"iteration_duration\",\"type\":\"Point\",\"data\":{\"time\":\"2024-06-10T06:13:20.12Z\","
+            "\"value\":2000,\"tags\":{\"group\":\"\",\"scenario\":\"s\\u00261\"}}}\n"
+            "{\"type\":\"Metric\",\"data\":{\"name\":\"iterations\",\"type\":\"counter\",\"contains\":\"default\","
+            "\"thresholds\":[],\"submetrics\":null},\"metric\":\"iterations\"}\n"
+            "{\"metric\":\"iterations\",\"type\":\"Point\",\"data\":{\"time\":\"2024-06-10T06:13:20.12Z\","
+            "\"value\":1,\"tags\":{\"group\":\"\",\"scenario\":\"s\\u00261\"}}}\n"
+            "{\"type\":\"Metric\",\"data\":{\"name\":\"dropped_iterations\",\"type\":\"counter\",\"contains\":"
+            "\"default\",\"thresholds\":[],\"submetrics\":null},\"metric\":\"dropped_iterations\"}\n"
+            "{\"metric\":\"dropped_iterations\",\"type\":\"Point\",\"data\":{\"time\":\"2024-06-10T06:13:21Z\","
+            "\"value\":1,\"tags\":{\"scenario\":\"s\\u00261\"}}}\n");
+  unsetenv("TZ");
+  tzset();
+}
+
 }  // namespace
 }  // namespace inferload

@@ -69,6 +69,7 @@ struct RunInfo {
   std::vector<std::string> sample_outputs;  // e.g. "csv (results/base.gz)"
   std::uint64_t sample_rows_written = 0;
   std::uint64_t sample_rows_lost = 0;
+  double sample_writer_cpu_seconds = 0;
 };
 
 struct RunReport {

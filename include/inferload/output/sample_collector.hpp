@@ -20,6 +20,9 @@ struct SampleTotals {
   std::uint64_t records_lost = 0;  // records the rings had no room for
   std::uint64_t rows_lost = 0;     // the rows those records would have been
   std::vector<std::string> errors;  // a sink that failed to write or close, named
+  // CPU time spent turning records into rows and writing them (the output thread's, and the
+  // final drain's): what the outputs cost, apart from the workers.
+  double writer_cpu_seconds = 0;
 };
 
 class SampleCollector {

@@ -44,6 +44,9 @@ struct SampleRow {
   double value;
   const Tag* tags;
   std::size_t tag_count;
+  // The same for every row given the same tags (a request's nine http_req* rows share theirs):
+  // a sink may render the tags once per tag set.
+  std::uint64_t tag_set;
 };
 
 class SampleSink {
@@ -100,6 +103,7 @@ class SampleExpander {
   SampleContext c_;
   std::unordered_map<std::uint64_t, std::string> urls_;
   std::vector<Tag> tags_;
+  std::uint64_t tag_set_ = 0;
   std::string status_, error_, error_code_;
 };
 

@@ -3,11 +3,13 @@
 #include "inferload/output/sample_collector.hpp"
 
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -268,6 +270,12 @@ scv2::EnvLookup make_env(const RunArgs& a) {
 std::string grpc_strategy(scenario::GrpcConnections mode, int pool_size) {
   if (mode == scenario::GrpcConnections::per_iteration) return "per-iteration connections";
   return "pooled, " + std::to_string(pool_size) + " connection" + (pool_size == 1 ? "" : "s") + " per worker";
+}
+
+int terminal_columns() {
+  winsize ws{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
 }
 
 double cpu_seconds() {
@@ -597,6 +605,10 @@ int run_command(const RunArgs& a) {
   std::optional<scenario::LifecyclePlan> lifecycle = plan_lifecycle(a, *script, settings, grpc_timeout);
 
   load::RunOptions opt;
+  // A terminal gets k6's in-place display; logs (a pod's, CI's) get a block per second.
+  const char* term = std::getenv("TERM");
+  const bool terminal = !a.quiet && ::isatty(STDOUT_FILENO) == 1 && !(term && std::string_view(term) == "dumb");
+  if (terminal) opt.progress_interval = 100 * runtime::kMillisecond;
   opt.workers = workers;
   opt.cpus = cpus;
   opt.backend = backend;
@@ -793,11 +805,51 @@ int run_command(const RunArgs& a) {
   hooks.stop_fd = signals.fd();
   hooks.on_stop_fd = [&] { return signals.on_readable(); };
   std::string final_progress;
+  // On a terminal the block is redrawn in place ten times a second, as k6 does; in logs it is
+  // printed anew each second.
+  struct Snapshot {
+    Nanos elapsed;
+    std::int64_t requests;
+    metrics::LiveHistogram::Counts durations;
+  };
+  std::deque<Snapshot> window;  // the last second of terminal redraws
+  int drawn_lines = 0;
+  const auto erase_drawn = [&] {
+    if (drawn_lines > 0) std::printf("\x1b[%dF\x1b[J", drawn_lines);
+    drawn_lines = 0;
+  };
   hooks.on_progress = [&](const load::Progress& p) {
-    if (samples && !p.done) {
+    if (samples && p.second && !p.done) {
       samples->gauges(runtime::now_ns(), static_cast<double>(p.active_vus), static_cast<double>(p.vus_max));
     }
     if (a.quiet) return;
+    if (terminal) {
+      window.push_back({p.elapsed, p.requests, p.durations});
+      while (window.size() > 11) window.pop_front();
+      output::LiveFigures live;
+      const Snapshot& first = window.front();
+      if (window.size() > 1 && p.elapsed > first.elapsed) {
+        live.requests_per_second = static_cast<double>(p.requests - first.requests) * 1e9 /
+                                   static_cast<double>(p.elapsed - first.elapsed);
+        metrics::LiveHistogram::Counts recent{};
+        bool any = false;
+        for (std::size_t i = 0; i < recent.size(); ++i) {
+          recent[i] = p.durations[i] - first.durations[i];
+          any = any || recent[i] != 0;
+        }
+        if (any) live.p95_ms = metrics::LiveHistogram::quantile(recent, 0.95) / 1e6;
+      }
+      const std::string block = output::render_progress_tty(p, scenarios, live, terminal_columns());
+      erase_drawn();
+      if (p.done) {
+        final_progress = block;
+      } else {
+        std::fputs(block.c_str(), stdout);
+        drawn_lines = static_cast<int>(std::count(block.begin(), block.end(), '\n'));
+      }
+      out.flush();
+      return;
+    }
     if (p.done) {
       final_progress = output::render_progress(p, scenarios);
       return;

@@ -453,6 +453,7 @@ RunResult Engine::run(const MonitorHooks& hooks) {
         p.requests += sh.live_requests.read();
         p.failed += sh.live_failed.read();
         p.dropped += sh.live_dropped.read();
+        sh.live_durations.add_to(p.durations);
       }
     }
     p.stopping = shared.stop_new.load() || runtime::now_ns() >= run_end;
@@ -461,7 +462,9 @@ RunResult Engine::run(const MonitorHooks& hooks) {
   };
 
   std::vector<bool> scenario_stopped(shared.scenarios.size(), false);
-  Nanos next_tick = start + runtime::kSecond;
+  const Nanos interval = opt_.progress_interval > 0 ? opt_.progress_interval : runtime::kSecond;
+  Nanos next_tick = start + interval;
+  Nanos next_second = start + runtime::kSecond;
   while (shared.workers_alive.load() > 0) {
     const Nanos now = runtime::now_ns();
     Nanos wake = next_tick;
@@ -475,11 +478,16 @@ RunResult Engine::run(const MonitorHooks& hooks) {
       }
     }
     if (now >= next_tick) {
-      const Progress p = progress(false);
-      result.vus.sample(static_cast<double>(p.active_vus), false);
-      result.vus_max.sample(static_cast<double>(p.vus_max), false);
+      Progress p = progress(false);
+      // vus and vus_max are sampled each second, as k6 does, however often the display redraws.
+      if (now >= next_second) {
+        p.second = true;
+        next_second += runtime::kSecond;
+        result.vus.sample(static_cast<double>(p.active_vus), false);
+        result.vus_max.sample(static_cast<double>(p.vus_max), false);
+      }
       if (hooks.on_progress) hooks.on_progress(p);
-      next_tick += runtime::kSecond;
+      next_tick += interval;
       continue;
     }
     const Nanos rel = std::max<Nanos>(wake - now, 0);

@@ -46,8 +46,9 @@ std::string format_progress_time(runtime::Nanos t, runtime::Nanos max) {
 namespace {
 
 // One scenario's bar, as k6 draws it: how far it is, and the executor's own columns.
+// `bar_width` 0: k6's non-terminal percentage, else a bar of that many characters.
 std::string scenario_line(const load::ScenarioProgress& sp, const load::ScenarioConfig& sc, runtime::Nanos elapsed,
-                          bool stopping, bool done, std::int64_t interrupted) {
+                          bool stopping, bool done, std::int64_t interrupted, int bar_width = 0) {
   const runtime::Nanos r = sc.regular_duration();
   const runtime::Nanos own = std::max<runtime::Nanos>(elapsed - sc.start_time, 0);
   const std::string elapsed_text = format_progress_time(std::min(own, r), r);
@@ -94,8 +95,18 @@ std::string scenario_line(const load::ScenarioProgress& sp, const load::Scenario
   std::string status = " ";
   if (done) status = interrupted > 0 || fill < 1.0 ? "\xE2\x9C\x97" : "\xE2\x9C\x93";  // ✗ / ✓
   else if (stopping || own >= r) status = "\xE2\x86\x93";                             // ↓
-  char bar[32];
-  std::snprintf(bar, sizeof(bar), "[ %3.0f%% ]", std::min(fill, 1.0) * 100.0);
+  std::string bar;
+  if (bar_width >= 9) {
+    const int inner = bar_width - 2;
+    const int filled = static_cast<int>(std::min(fill, 1.0) * inner + 0.5);
+    bar = "[" + std::string(static_cast<std::size_t>(filled), '=');
+    if (filled > 0 && filled < inner) bar.back() = '>';
+    bar += std::string(static_cast<std::size_t>(inner - filled), '-') + "]";
+  } else {
+    char pct[32];
+    std::snprintf(pct, sizeof(pct), "[ %3.0f%% ]", std::min(fill, 1.0) * 100.0);
+    bar = pct;
+  }
   return sc.name + " " + status + " " + bar + " " + cols + "\n";
 }
 
@@ -118,6 +129,36 @@ std::string render_progress(const load::Progress& p, const std::vector<load::Sce
   std::snprintf(extra, sizeof(extra), "inferload: %lld requests (%.0f/s), %lld failed%s\n",
                 static_cast<long long>(p.requests), secs > 0 ? static_cast<double>(p.requests) / secs : 0.0,
                 static_cast<long long>(p.failed),
+                p.dropped > 0 ? (", " + std::to_string(p.dropped) + " iterations dropped").c_str() : "");
+  out += extra;
+  return out;
+}
+
+std::string render_progress_tty(const load::Progress& p, const std::vector<load::ScenarioConfig>& scenarios,
+                                const LiveFigures& live, int columns) {
+  runtime::Nanos plan = 0;
+  std::size_t name_width = 0;
+  for (const auto& sc : scenarios) {
+    plan = std::max(plan, sc.start_time + sc.regular_duration() + sc.graceful_stop);
+    name_width = std::max(name_width, sc.name.size());
+  }
+  const int vu_width = digits(p.vus_max);
+  std::string out = "running (" + format_progress_time(p.elapsed, plan) + "), " + padded(p.active_vus, vu_width) + "/" +
+                    padded(p.vus_max, vu_width) + " VUs, " + std::to_string(p.iterations) + " complete and " +
+                    std::to_string(p.interrupted) + " interrupted iterations\n";
+  // k6's 40-character bar, narrower when the terminal leaves less room beside the name and columns.
+  const int bar = std::clamp(columns - static_cast<int>(name_width) - 45, 0, 40);
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    const load::ScenarioProgress sp = i < p.scenarios.size() ? p.scenarios[i] : load::ScenarioProgress{};
+    load::ScenarioConfig named = scenarios[i];
+    named.name.resize(name_width, ' ');
+    out += scenario_line(sp, named, p.elapsed, p.stopping, p.done, p.interrupted, bar);
+  }
+  char extra[200];
+  char p95[32] = "-";
+  if (live.p95_ms >= 0) std::snprintf(p95, sizeof(p95), "%.3gms", live.p95_ms);
+  std::snprintf(extra, sizeof(extra), "inferload: %lld requests, %.0f/s, p95 %s, %lld failed%s\n",
+                static_cast<long long>(p.requests), live.requests_per_second, p95, static_cast<long long>(p.failed),
                 p.dropped > 0 ? (", " + std::to_string(p.dropped) + " iterations dropped").c_str() : "");
   out += extra;
   return out;

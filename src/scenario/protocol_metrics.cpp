@@ -148,7 +148,7 @@ metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::
                                                                                               : RequestFate::failed;
     p.rest.failures.record(x);
   }
-  s.record_request(fate);
+  s.record_request(fate, x.timings.duration);
   return fate;
 }
 
@@ -176,7 +176,7 @@ metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::C
     if (r.failure == grpc::CallFailure::none) ++g.by_server_status[static_cast<std::size_t>(r.status)];
     fate = failed_fate(r);
   }
-  s.record_request(fate);
+  s.record_request(fate, r.duration());
   return fate;
 }
 

@@ -258,5 +258,57 @@ class Outputs(unittest.TestCase):
             self.assertEqual(sim.stats()["rest_infer"], 0, "no load was sent")
 
 
+class TerminalProgress(unittest.TestCase):
+    def run_on_pty(self, args, env):
+        """Runs inferload with a pseudo-terminal as stdout (120 columns); returns all it wrote there."""
+        import fcntl
+        import pty
+        import struct
+        import termios
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        proc = subprocess.Popen([INFERLOAD, "run", "--io", IO, *args], env=dict(env, TERM="xterm"), stdin=slave,
+                                stdout=slave, stderr=subprocess.PIPE)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed its end
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(timeout=60)
+        os.close(master)
+        self.assertEqual(proc.returncode, 0, proc.stderr.read())
+        return b"".join(chunks).decode()
+
+    def test_a_terminal_gets_bars_redrawn_in_place_with_rate_and_p95(self):
+        with Sim(SCV2_SIM) as sim:
+            text = self.run_on_pty(["--rate", "200", "-d", "2s", "-u", "5"], env_for(sim, INFER_GRPC_ITERATIONS="0"))
+        # Redrawn ten times a second: cursor up over the last block, then erase below.
+        redraws = re.findall(r"\x1b\[(\d+)F\x1b\[J", text)
+        self.assertGreater(len(redraws), 10)
+        self.assertEqual(set(redraws), {"3"}, "the block is three lines: status, one scenario, inferload's")
+        self.assertRegex(text, r"default   \[=*>-*\] \d+/5 VUs")
+        self.assertRegex(text, r"inferload: \d+ requests, \d+/s, p95 [\d.e+-]+ms, 0 failed")
+        # The last block comes after the summary, finished, with a full bar.
+        summary_end = text.rindex("INFERLOAD")
+        self.assertRegex(text[summary_end:], r"default ✓ \[={38}\]")
+        self.assertNotIn("\x1b[", text[summary_end:])
+
+    def test_logs_get_a_plain_block_each_second(self):
+        with Sim(SCV2_SIM) as sim:
+            code, out, err, _ = run_with_export([INFERLOAD, "run", "--io", IO, "--rate", "100", "-d", "2s", "-u", "2"],
+                                                env_for(sim, INFER_GRPC_ITERATIONS="0"))
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("\x1b[", out)
+        # A block at 1 s (the run ends just before 2 s), and the last after the summary.
+        self.assertEqual(out.count("running ("), 2)
+        self.assertIn("running (", out[out.rindex("INFERLOAD"):])
+        self.assertIn("[ 100% ]", out[out.rindex("INFERLOAD"):])
+
+
 if __name__ == "__main__":
     main_for_backend(INFERLOAD, IO)

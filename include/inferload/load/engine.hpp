@@ -12,6 +12,7 @@
 #include "inferload/load/program.hpp"
 #include "inferload/load/scenario.hpp"
 #include "inferload/load/shard.hpp"
+#include "inferload/metrics/live_histogram.hpp"
 #include "inferload/metrics/sample_ring.hpp"
 #include "inferload/runtime/backend.hpp"
 
@@ -35,6 +36,8 @@ struct RunOptions {
   Nanos spin_before_deadline = 0;
   // Arrival rates' pre-allocated VUs open their connections before the clock starts.
   bool preconnect = false;
+  // How often MonitorHooks::on_progress is called: each second (logs), or 100 ms on a terminal.
+  Nanos progress_interval = runtime::kSecond;
   // One per worker (as many as effective_workers()), or empty: every sample's record goes into
   // its worker's ring, for the outputs. They outlive the run, so that the last records are read
   // after the workers stopped.
@@ -60,6 +63,10 @@ struct Progress {
   std::int64_t requests = 0;
   std::int64_t failed = 0;
   std::int64_t dropped = 0;
+  // Every request with a result so far, by duration (metrics::LiveHistogram's buckets): the
+  // difference between two reports is the interval's.
+  metrics::LiveHistogram::Counts durations{};
+  bool second = false;    // also the once-a-second sample (vus, vus_max)
   bool stopping = false;  // past the regular duration, or stopped by the user
   bool done = false;
 };
@@ -96,7 +103,7 @@ struct MonitorHooks {
   int stop_fd = -1;
   // Called on the monitor thread when stop_fd is readable; returns true to stop the run now.
   std::function<bool()> on_stop_fd;
-  // Called every second and once at the end.
+  // Called every RunOptions::progress_interval and once at the end.
   std::function<void(const Progress&)> on_progress;
 };
 

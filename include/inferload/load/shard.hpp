@@ -8,6 +8,7 @@
 
 #include "inferload/metrics/histogram.hpp"
 #include "inferload/metrics/live_counter.hpp"
+#include "inferload/metrics/live_histogram.hpp"
 #include "inferload/metrics/sample_ring.hpp"
 #include "inferload/metrics/summary.hpp"
 #include "inferload/runtime/clock.hpp"
@@ -47,13 +48,15 @@ struct Shard {
   metrics::LiveCounter live_active_vus;
   metrics::LiveCounter live_vus_max;  // VUs made so far (k6's vus_max)
   metrics::LiveCounter live_dropped;
+  metrics::LiveHistogram live_durations;  // requests with a result: the progress display's p95
 
   // One request of any protocol. k6 emits no sample for a request cut off by a hard stop, so
   // the progress line does not count those; the accounting does.
-  void record_request(metrics::RequestFate fate) noexcept {
+  void record_request(metrics::RequestFate fate, runtime::Nanos duration = 0) noexcept {
     requests.add(fate);
     if (fate == metrics::RequestFate::interrupted) return;
     live_requests.add();
+    live_durations.record(duration);
     if (fate != metrics::RequestFate::ok) live_failed.add();
   }
   void record_iteration(runtime::Nanos duration) noexcept;

@@ -15,4 +15,16 @@ std::string format_progress_time(runtime::Nanos t, runtime::Nanos max);
 // The block for the run's scenarios, in the order they were given.
 std::string render_progress(const load::Progress& p, const std::vector<load::ScenarioConfig>& scenarios);
 
+// What the terminal display adds, over the last second or so.
+struct LiveFigures {
+  double requests_per_second = 0;
+  double p95_ms = -1;  // -1: no request ended in the window
+};
+
+// The block as k6 draws it on a terminal: `[=====>-----]` bars of `bar_width` characters
+// (brackets included; k6's 40 at most, narrower to fit `columns`), and inferload's line with the
+// request rate and p95 of the last second.
+std::string render_progress_tty(const load::Progress& p, const std::vector<load::ScenarioConfig>& scenarios,
+                                const LiveFigures& live, int columns);
+
 }  // namespace inferload::output

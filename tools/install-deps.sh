@@ -13,6 +13,8 @@ packages=(
   clang libclang-rt-14-dev
   # tests and benchmarks: real peers and the tools that drive them
   python3 curl procps util-linux nginx wrk nghttp2-client nghttp2-server valgrind linux-perf
+  # renders the HTML report in the tests (headless, offline)
+  chromium
 )
 
 missing=()

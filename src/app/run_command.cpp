@@ -1,5 +1,6 @@
 #include "inferload/app/run_command.hpp"
 #include "inferload/app/sample_outputs_plan.hpp"
+#include "inferload/output/html_report.hpp"
 #include "inferload/output/sample_collector.hpp"
 
 #include <signal.h>
@@ -567,6 +568,12 @@ int run_command(const RunArgs& a) {
   // Every output is opened now: a bad path must not cost a whole test before it is reported.
   std::optional<OutputFile> export_file;
   if (summary_export && !no_summary) export_file.emplace(summary_export->first, summary_export->second);
+  // --report, else K6_WEB_DASHBOARD_EXPORT (k6's web dashboard's own report file).
+  std::optional<OutputFile> report_file;
+  if (a.report) report_file.emplace("--report", *a.report);
+  else if (auto v = k6_env("K6_WEB_DASHBOARD_EXPORT"); v && !v->empty()) report_file.emplace("K6_WEB_DASHBOARD_EXPORT", *v);
+  output::Timeline timeline;
+  const std::string started_at = output::rfc3339(runtime::now_ns() + output::unix_offset_now(), false);
 
   runtime::BackendChoice backend;
   try {
@@ -819,6 +826,7 @@ int run_command(const RunArgs& a) {
     drawn_lines = 0;
   };
   hooks.on_progress = [&](const load::Progress& p) {
+    if (report_file && (p.second || p.done)) timeline.add(p);
     if (samples && p.second && !p.done) {
       samples->gauges(runtime::now_ns(), static_cast<double>(p.active_vus), static_cast<double>(p.vus_max));
     }
@@ -979,6 +987,21 @@ int run_command(const RunArgs& a) {
         std::fprintf(stderr, "inferload: %s\n", e.what());
         code = kExitOtherError;
       }
+    }
+  }
+  if (report_file) {
+    output::ReportPage page;
+    page.title = "inferload: " + a.script.value_or(script->name);
+    page.started_at = started_at;
+    for (const auto& sc : scenarios) {
+      page.scenario_names.push_back(sc.name);
+      page.scenario_descriptions.push_back(sc.describe());
+    }
+    try {
+      report_file->write(output::render_html_report(page, timeline, report));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "inferload: %s\n", e.what());
+      code = kExitOtherError;
     }
   }
   if (out.error() != 0) {

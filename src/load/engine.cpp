@@ -136,7 +136,10 @@ struct Engine::ScenarioWorker final : ExecutorHost {
   Nanos begin_iteration(Vu& vu, const IterationStart& start) noexcept override {
     const Nanos started = w.reactor->clock();
     vu.lateness = start.scheduled ? std::max<Nanos>(started - start.intended, 0) : -1;
-    if (start.scheduled) shard->schedule_lateness.record(vu.lateness);
+    if (start.scheduled) {
+      shard->schedule_lateness.record(vu.lateness);
+      shard->live_lateness.record(vu.lateness);
+    }
     ++shard->iterations_started;
     vu.in_iteration = true;
     shard->live_active_vus.add(1);
@@ -454,6 +457,7 @@ RunResult Engine::run(const MonitorHooks& hooks) {
         p.failed += sh.live_failed.read();
         p.dropped += sh.live_dropped.read();
         sh.live_durations.add_to(p.durations);
+        sh.live_lateness.add_to(p.lateness);
       }
     }
     p.stopping = shared.stop_new.load() || runtime::now_ns() >= run_end;

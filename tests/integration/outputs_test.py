@@ -310,5 +310,49 @@ class TerminalProgress(unittest.TestCase):
         self.assertIn("[ 100% ]", out[out.rindex("INFERLOAD"):])
 
 
+class HtmlReport(unittest.TestCase):
+    def test_the_report_renders_offline_in_headless_chromium(self):
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if not chromium:
+            self.skipTest("chromium is not installed (tools/install-deps.sh installs it): the report is not rendered")
+        tmp = tempfile.mkdtemp(prefix="inferload-report-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        report = os.path.join(tmp, "out", "report.html")
+        with Sim(SCV2_SIM, "--error-rate", "0.1") as sim:
+            code, _, err, export = run_with_export(
+                [INFERLOAD, "run", "--io", IO, "--rate", "200", "-d", "3s", "--report", report],
+                env_for(sim, INFER_GRPC_ITERATIONS="0"))
+        self.assertEqual(code, 0, err)
+        with open(report) as f:
+            html = f.read()
+        # Self-contained: nothing to fetch.
+        self.assertIsNone(re.search(r"<(script|link|img)[^>]+(src|href)=", html))
+        self.assertLess(len(html), 100000, "charts from per-second snapshots, not from every request")
+        # No network at all for the browser: every name unresolvable, every proxy dead.
+        flags = [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9",
+                 "--virtual-time-budget=5000", "--window-size=1280,2200", f"--user-data-dir={tmp}/profile"]
+        dom = subprocess.run([*flags, "--dump-dom", "file://" + report], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, timeout=120).stdout
+        self.assertIn('data-rendered="1"', dom, "the page's script ran")
+        for chart in ("throughput", "latency", "vus", "iterations", "lateness"):
+            m = re.search(r'<canvas id="%s"[^>]*data-points="(\d+)"' % chart, dom)
+            self.assertIsNotNone(m, chart)
+            self.assertGreater(int(m.group(1)), 0, chart)
+        summary = dom[dom.index('id="summary"'):]
+        self.assertIn("<code>http_req_duration</code>", summary)
+        self.assertIn("<code>iterations</code>", summary)
+        errors = dom[dom.index('id="errors"'):dom.index('id="summary"')]
+        failed = sum(int(n) for n in re.findall(r"<tr><td>(\d+)</td><td>1500</td>", errors))
+        self.assertEqual(failed, export["metrics"]["http_req_failed"]["passes"])
+        # The screenshot is kept for people to look at.
+        shots = os.environ.get("TEST_ARTIFACTS", tmp)
+        os.makedirs(shots, exist_ok=True)
+        shot = os.path.join(shots, f"report-{IO}.png")
+        subprocess.run([*flags, f"--screenshot={shot}", "file://" + report], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=120)
+        self.assertGreater(os.path.getsize(shot), 20000, "a page with charts, not a blank one")
+
+
 if __name__ == "__main__":
     main_for_backend(INFERLOAD, IO)

@@ -64,6 +64,7 @@ struct RunArgs {
   std::vector<std::string> out;  // --out TYPE[=ARG]
   std::optional<std::string> csv_time_format;
   std::optional<std::string> sample_buffer;
+  std::optional<std::string> report;
   bool quiet = false;
   bool no_summary = false;
   std::optional<std::string> setup_timeout;

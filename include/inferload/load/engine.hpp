@@ -66,6 +66,7 @@ struct Progress {
   // Every request with a result so far, by duration (metrics::LiveHistogram's buckets): the
   // difference between two reports is the interval's.
   metrics::LiveHistogram::Counts durations{};
+  metrics::LiveHistogram::Counts lateness{};  // scheduled iterations' schedule_lateness, likewise
   bool second = false;    // also the once-a-second sample (vus, vus_max)
   bool stopping = false;  // past the regular duration, or stopped by the user
   bool done = false;

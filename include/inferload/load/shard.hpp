@@ -49,6 +49,7 @@ struct Shard {
   metrics::LiveCounter live_vus_max;  // VUs made so far (k6's vus_max)
   metrics::LiveCounter live_dropped;
   metrics::LiveHistogram live_durations;  // requests with a result: the progress display's p95
+  metrics::LiveHistogram live_lateness;   // scheduled iterations' lateness, for the report's timeline
 
   // One request of any protocol. k6 emits no sample for a request cut off by a hard stop, so
   // the progress line does not count those; the accounting does.

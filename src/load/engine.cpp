@@ -496,12 +496,19 @@ RunResult Engine::run(const MonitorHooks& hooks) {
     }
     const Nanos rel = std::max<Nanos>(wake - now, 0);
     timespec ts{static_cast<time_t>(rel / runtime::kSecond), static_cast<long>(rel % runtime::kSecond)};
-    pollfd fds[2] = {{shared.done_fd, POLLIN, 0}, {hooks.stop_fd, POLLIN, 0}};
-    const int n = ::ppoll(fds, hooks.stop_fd >= 0 ? 2 : 1, &ts, nullptr);
+    // A missing fd (-1) is skipped by ppoll.
+    pollfd fds[3] = {{shared.done_fd, POLLIN, 0}, {hooks.stop_fd, POLLIN, 0}, {stopped_all ? -1 : hooks.abort_fd, POLLIN, 0}};
+    const int n = ::ppoll(fds, 3, &ts, nullptr);
     if (n <= 0) continue;
     if (fds[0].revents & POLLIN) {
       std::uint64_t v;
       [[maybe_unused]] ssize_t r = ::read(shared.done_fd, &v, sizeof(v));
+    }
+    if (fds[2].fd >= 0 && (fds[2].revents & POLLIN)) {
+      // k6's abortOnFail: every scenario stops at once, without its graceful stop.
+      result.aborted_by_thresholds = true;
+      stopped_all = true;
+      hard_stop_all();
     }
     if (hooks.stop_fd >= 0 && (fds[1].revents & POLLIN) && hooks.on_stop_fd && hooks.on_stop_fd()) {
       result.stopped_by_user = true;

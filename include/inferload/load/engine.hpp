@@ -90,6 +90,7 @@ struct RunResult {
   GaugeStats vus_max;
   std::uint64_t dropped_iterations = 0;
   bool stopped_by_user = false;
+  bool aborted_by_thresholds = false;
   int workers = 0;
   std::vector<double> worker_cpu_seconds;  // each worker thread's own CPU time (user + system)
   std::vector<double> worker_spin_seconds;  // of which it spun by choice rather than sleep
@@ -104,6 +105,8 @@ struct MonitorHooks {
   int stop_fd = -1;
   // Called on the monitor thread when stop_fd is readable; returns true to stop the run now.
   std::function<bool()> on_stop_fd;
+  // Readable when a threshold with abortOnFail failed: the run stops as a signal stops it; -1 for none.
+  int abort_fd = -1;
   // Called every RunOptions::progress_interval and once at the end.
   std::function<void(const Progress&)> on_progress;
 };

@@ -30,6 +30,7 @@ SampleCollector::SampleCollector(int workers, SampleContext context, std::vector
   const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(ring_records, 2));
   for (int i = 0; i < workers; ++i) rings_.push_back(std::make_unique<metrics::SampleRing>(capacity));
   for (auto& s : sinks_) sink_ptrs_.push_back(s.get());
+  for (SampleSink* s : sink_ptrs_) s->open(expander_.context());
 }
 
 SampleCollector::~SampleCollector() {
@@ -51,6 +52,19 @@ void SampleCollector::gauges(Nanos mono_now, double vus, double vus_max) {
   gauges_.push_back({mono_now, vus, vus_max});
 }
 
+namespace {
+
+std::uint64_t rows_lost(const metrics::SampleRing& ring) noexcept {
+  std::uint64_t rows = 0;
+  for (std::size_t k = 0; k < metrics::kSampleKinds; ++k) {
+    const auto kind = static_cast<metrics::SampleKind>(k);
+    for (const bool scheduled : {false, true}) rows += ring.lost(kind, scheduled) * SampleExpander::rows_of(kind, scheduled);
+  }
+  return rows;
+}
+
+}  // namespace
+
 void SampleCollector::drain_once() {
   for (auto& ring : rings_) {
     ring->drain([&](const metrics::SampleRecord& r) { totals_.rows_written += expander_.expand(r, sink_ptrs_); });
@@ -63,8 +77,13 @@ void SampleCollector::drain_once() {
     totals_.rows_written += expander_.gauges(g.at + unix_offset_, g.vus, g.vus_max, sink_ptrs_);
   }
   gauges_taken_.clear();
+  std::uint64_t lost = 0;
+  for (auto& ring : rings_) lost += rows_lost(*ring);
   const Nanos now = runtime::now_ns() + unix_offset_;
-  for (SampleSink* s : sink_ptrs_) s->tick(now);
+  for (SampleSink* s : sink_ptrs_) {
+    s->rows_lost(lost);
+    s->tick(now);
+  }
 }
 
 void SampleCollector::run() {

@@ -101,13 +101,14 @@ void SampleExpander::add_scenario_tags(std::vector<Tag>& tags, std::size_t i) {
 
 void SampleExpander::emit(const std::vector<SampleSink*>& sinks, const MetricInfo* m, Nanos time, double value,
                           const std::vector<Tag>& tags, std::size_t& rows) {
-  const SampleRow row{m, time, value, tags.data(), tags.size(), tag_set_};
+  const SampleRow row{m, time, value, tags.data(), tags.size(), tag_set_, record_};
   for (SampleSink* s : sinks) s->write(row);
   ++rows;
 }
 
 std::size_t SampleExpander::expand(const SampleRecord& r, const std::vector<SampleSink*>& sinks) {
   std::size_t rows = 0;
+  record_ = &r;
   const Nanos t = r.at + c_.unix_offset;
   const std::string_view scenario =
       r.scenario < c_.scenarios.size() ? std::string_view(c_.scenarios[r.scenario].name) : std::string_view("default");
@@ -192,11 +193,13 @@ std::size_t SampleExpander::expand(const SampleRecord& r, const std::vector<Samp
       break;
     }
   }
+  record_ = nullptr;
   return rows;
 }
 
 std::size_t SampleExpander::gauges(Nanos unix_time, double vus, double vus_max, const std::vector<SampleSink*>& sinks) {
   std::size_t rows = 0;
+  record_ = nullptr;
   tags_.clear();
   ++tag_set_;
   emit(sinks, &kMetrics[kVus], unix_time, vus, tags_, rows);

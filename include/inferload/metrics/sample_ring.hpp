@@ -54,7 +54,10 @@ class SampleRing {
     if (head - tail_cache_ > mask_) {
       tail_cache_ = tail_.load(std::memory_order_acquire);
       if (head - tail_cache_ > mask_) {
-        ++lost_[static_cast<std::size_t>(r.kind)][r.intended >= 0 ? 1 : 0];
+        // One writer: a relaxed load and store, no read-modify-write, so that the output
+        // thread may read the count while the run goes on.
+        auto& lost = lost_[static_cast<std::size_t>(r.kind)][r.intended >= 0 ? 1 : 0];
+        lost.store(lost.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
         return false;
       }
     }
@@ -74,9 +77,10 @@ class SampleRing {
   }
 
   // Records lost because the ring was full, by kind and whether they were of a scheduled
-  // iteration (which makes one row more). Exact once the producer has stopped.
+  // iteration (which makes one row more). Exact once the producer has stopped; while it runs,
+  // a count that may lag by the records lost meanwhile.
   std::uint64_t lost(SampleKind k, bool scheduled) const noexcept {
-    return lost_[static_cast<std::size_t>(k)][scheduled ? 1 : 0];
+    return lost_[static_cast<std::size_t>(k)][scheduled ? 1 : 0].load(std::memory_order_relaxed);
   }
   std::size_t capacity() const noexcept { return mask_ + 1; }
 
@@ -84,7 +88,7 @@ class SampleRing {
   // Producer and consumer indices on lines of their own: no false sharing on every push.
   alignas(64) std::atomic<std::uint64_t> head_{0};
   std::uint64_t tail_cache_ = 0;
-  std::uint64_t lost_[kSampleKinds][2] = {};
+  std::atomic<std::uint64_t> lost_[kSampleKinds][2] = {};
   alignas(64) std::atomic<std::uint64_t> tail_{0};
   alignas(64) const std::size_t mask_;
   std::unique_ptr<SampleRecord[]> slots_;

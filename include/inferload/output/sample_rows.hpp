@@ -47,14 +47,23 @@ struct SampleRow {
   // The same for every row given the same tags (a request's nine http_req* rows share theirs):
   // a sink may render the tags once per tag set.
   std::uint64_t tag_set;
+  // The record the row was made from (null for vus and vus_max): a sink that aggregates, such as
+  // --prometheus, reads its raw fields instead of parsing tags back.
+  const metrics::SampleRecord* record = nullptr;
 };
+
+struct SampleContext;
 
 class SampleSink {
  public:
   virtual ~SampleSink() = default;
+  // Before the first row: what the records refer to (scenario and model type names).
+  virtual void open(const SampleContext& /*context*/) {}
   virtual void write(const SampleRow& row) = 0;
   // Called every 50 ms or so, after a batch: the sink writes out what its interval says is due.
   virtual void tick(Nanos now_unix) = 0;
+  // Before each tick: the rows lost so far because a worker's ring was full (may lag the workers).
+  virtual void rows_lost(std::uint64_t /*rows*/) {}
   // The last rows were written: flush and close, every error checked. Returns "" or what failed.
   virtual std::string close() = 0;
 };
@@ -72,6 +81,8 @@ struct SampleContext {
   // k6's gRPC url tag: host:port/inference.GRPCInferenceService/ModelInfer.
   std::string grpc_url;
   std::string grpc_check = "model grpc prediction success";
+  // The model types' names: index = SampleRecord::target_type.
+  std::vector<std::string> model_types;
   // Unix time = the monotonic clock + this.
   Nanos unix_offset = 0;
 };
@@ -92,10 +103,13 @@ class SampleExpander {
   // k6's metrics in the order their rows come, with type and contents (the JSON output's Metric lines).
   static const MetricInfo* metric(std::string_view name) noexcept;
 
+  const SampleContext& context() const noexcept { return c_; }
+
  private:
   const std::string& rest_url(std::uint32_t type, std::uint32_t id);
   void emit(const std::vector<SampleSink*>& sinks, const MetricInfo* m, Nanos time, double value,
             const std::vector<Tag>& tags, std::size_t& rows);
+  const metrics::SampleRecord* record_ = nullptr;  // the record being expanded, for its rows
 
   // Appends scenario `i`'s own tags, keeping the list sorted by name.
   void add_scenario_tags(std::vector<Tag>& tags, std::size_t i);

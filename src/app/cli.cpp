@@ -58,6 +58,9 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_option("--report", a.report,
                  "Write a self-contained HTML report (charts over time, errors, the summary table) to this file "
                  "(env K6_WEB_DASHBOARD_EXPORT)");
+  run.add_option("--prometheus", a.prometheus,
+                 "Serve the run's live metrics at http://ADDR/metrics in Prometheus's text format, e.g. "
+                 "127.0.0.1:9464 (also --out prometheus=ADDR)");
   run.add_option("--summary-export", a.summary_export, "Write the end-of-test summary as k6's legacy JSON to this file");
   run.add_option("--summary-trend-stats", a.summary_trend_stats,
                  "Trend statistics in the summary, e.g. avg,min,med,max,p(90),p(95),p(99.9)");

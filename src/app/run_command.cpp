@@ -1,4 +1,5 @@
 #include "inferload/app/run_command.hpp"
+#include "inferload/app/prometheus_plan.hpp"
 #include "inferload/app/sample_outputs_plan.hpp"
 #include "inferload/output/html_report.hpp"
 #include "inferload/output/sample_collector.hpp"
@@ -353,7 +354,9 @@ int run_command(const RunArgs& a) {
   const scv2::EnvLookup env = make_env(a);
   // k6 reads its own K6_* options from the process environment; -e sets only the script's.
   const scv2::EnvLookup k6_env = scv2::process_env();
-  const SampleOutputsPlan sample_plan = plan_sample_outputs(a.out, k6_env, a.csv_time_format);
+  SampleOutputsPlan sample_plan = plan_sample_outputs(a.out, k6_env, a.csv_time_format);
+  add_prometheus_flag(sample_plan, a.prometheus);
+  check_prometheus_address(sample_plan);
   const std::size_t ring_records =
       a.sample_buffer ? static_cast<std::size_t>(parse_count("--sample-buffer", *a.sample_buffer, 2, 1u << 24))
                       : output::SampleCollector::kRingRecords;
@@ -669,6 +672,11 @@ int run_command(const RunArgs& a) {
   } catch (const std::runtime_error& e) {
     throw ExitError(kExitOtherError, std::string("--out: ") + e.what());
   }
+  if (sample_plan.prometheus) {
+    std::string described;
+    sample_sinks.push_back(open_prometheus(sample_plan, described));
+    sample_outputs.push_back(std::move(described));
+  }
   std::string output_line;
   for (const std::string& o : sample_outputs) output_line += (output_line.empty() ? "" : ", ") + o;
   if (output_line.empty()) output_line = "-";
@@ -803,6 +811,9 @@ int run_command(const RunArgs& a) {
     context.rest_check = script->check_name;
     context.grpc_check = script->grpc_check_name;
     context.grpc_url = settings.infer_grpc_endpoint + "/inference.GRPCInferenceService/ModelInfer";
+    if (targets) {
+      for (const auto& t : targets->types()) context.model_types.push_back(t.type);
+    }
     samples.emplace(effective_workers, std::move(context), std::move(sample_sinks), ring_records);
     opt.sample_rings = samples->rings();
     samples->start();

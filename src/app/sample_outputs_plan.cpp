@@ -91,10 +91,15 @@ SampleOutputsPlan plan_sample_outputs(const std::vector<std::string>& out_flags,
     } else if (type == "json") {
       if (plan.json) fail(source, "json is given twice: one JSON output per run");
       plan.json = arg && !arg->empty() ? *arg : std::string("-");
+    } else if (type == "prometheus") {
+      if (plan.prometheus) fail(source, "prometheus is given twice: one endpoint per run");
+      if (!arg || arg->empty()) fail(source, "prometheus needs the address to serve /metrics on: prometheus=HOST:PORT");
+      plan.prometheus = *arg;
+      plan.prometheus_source = source + " prometheus";
     } else if (std::find(std::begin(kSkipped), std::end(kSkipped), type) != std::end(kSkipped)) {
       plan.skipped.push_back(o);
     } else {
-      fail(source, "invalid output type '" + type + "', available types are: json, csv, influxdb, experimental-prometheus-rw");
+      fail(source, "invalid output type '" + type + "', available types are: json, csv, prometheus, influxdb, experimental-prometheus-rw");
     }
   }
   if (csv_time_format_flag && !plan.csv) time_format("--csv-time-format", *csv_time_format_flag);

@@ -65,6 +65,7 @@ struct RunArgs {
   std::optional<std::string> csv_time_format;
   std::optional<std::string> sample_buffer;
   std::optional<std::string> report;
+  std::optional<std::string> prometheus;  // --prometheus ADDR: serve /metrics there
   bool quiet = false;
   bool no_summary = false;
   std::optional<std::string> setup_timeout;

@@ -16,7 +16,10 @@ struct SampleOutputsPlan {
   std::optional<output::CsvOptions> csv;
   std::optional<std::string> json;  // the file; "-" is stdout
   std::vector<std::string> skipped;  // TYPE[=ARG] of outputs known to k6 but not written
-  bool any() const noexcept { return csv || json; }
+  // --out prometheus=ADDR (app/prometheus_plan.hpp adds --prometheus): the address, and what gave it.
+  std::optional<std::string> prometheus;
+  std::string prometheus_source;
+  bool any() const noexcept { return csv || json || prometheus; }
 };
 
 // Throws ExitError naming the flag or variable at fault.

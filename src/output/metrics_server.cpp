@@ -7,9 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 #include <string_view>
 
@@ -152,7 +154,9 @@ std::uint64_t MetricsServer::scrapes_begun() const {
 
 Nanos MetricsServer::scrape_interval() const {
   std::lock_guard lock(m_);
-  return interval_;
+  Nanos longest = 0;
+  for (Nanos i : intervals_) longest = std::max(longest, i);
+  return longest;
 }
 
 bool MetricsServer::wait_answered(std::uint64_t n, Nanos deadline) {
@@ -244,7 +248,7 @@ void MetricsServer::serve(int fd) {
         std::lock_guard lock(m_);
         const Nanos now = runtime::now_ns();
         scrape = ++begun_;
-        if (last_begun_at_ != 0) interval_ = now - last_begun_at_;
+        if (last_begun_at_ != 0) intervals_[begun_ % std::size(intervals_)] = now - last_begun_at_;
         last_begun_at_ = now;
       }
       render_(body_);

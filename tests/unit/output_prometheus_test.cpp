@@ -261,6 +261,20 @@ TEST(MetricsServer, AnswersGetAndHeadOfMetricsAndNothingElse) {
   server.stop();
 }
 
+TEST(MetricsServer, TheScrapeIntervalIsTheLongestRecentGap) {
+  output::MetricsServer server("127.0.0.1:0", [](std::string&) {});
+  server.start();
+  EXPECT_EQ(server.scrape_interval(), 0);
+  http(server.port(), "GET /metrics HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(server.scrape_interval(), 0);  // one scrape: no interval yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  http(server.port(), "GET /metrics HTTP/1.1\r\n\r\n");
+  http(server.port(), "GET /metrics HTTP/1.1\r\n\r\n");  // a second scraper, right after the first
+  http(server.port(), "GET /elsewhere HTTP/1.1\r\n\r\n");  // not a scrape
+  EXPECT_GE(server.scrape_interval(), 150 * runtime::kMillisecond);
+  EXPECT_EQ(server.scrapes_begun(), 3u);
+}
+
 TEST(MetricsServer, AddressesThatCannotServeAreErrorsThatSayWhy) {
   output::MetricsServer first("127.0.0.1:0", [](std::string&) {});
   const std::string taken = "127.0.0.1:" + std::to_string(first.port());

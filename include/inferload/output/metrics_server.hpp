@@ -38,7 +38,9 @@ class MetricsServer {
   const std::string& url() const noexcept { return url_; }
   std::uint16_t port() const noexcept { return port_; }
 
-  // Scrapes begun and answered so far; the time between the last two begun (0 before two).
+  // Scrapes begun so far, and the longest time between two of the last few (0 before two):
+  // with several scrapers (Prometheus and a person with curl) the shortest gap says nothing of
+  // when the slowest comes back.
   std::uint64_t scrapes_begun() const;
   runtime::Nanos scrape_interval() const;
   // Waits until scrape number `n` (counting from 1) has been answered, or until `deadline` on
@@ -60,7 +62,8 @@ class MetricsServer {
   mutable std::mutex m_;
   std::condition_variable answered_cv_;
   std::uint64_t begun_ = 0, answered_ = 0;
-  runtime::Nanos last_begun_at_ = 0, interval_ = 0;
+  runtime::Nanos last_begun_at_ = 0;
+  runtime::Nanos intervals_[8] = {};  // the last gaps between scrapes, a ring indexed by begun_
 
   std::string request_, response_, body_;  // the thread's buffers, reused
 };

@@ -91,8 +91,8 @@ std::string escape_label_value(const std::string& value);
 // The sink of --prometheus: binds ADDR (HOST:PORT, [V6]:PORT or :PORT for every address) at
 // once, so that a bad address or a port in use fails before any load, and serves /metrics from
 // a thread of its own. After the last rows it keeps serving the final numbers until the next
-// scrape has taken them (one interval between the scrapes seen, at most 30 s; no wait when it
-// has not been scraped twice), when the sink is destroyed. Throws std::runtime_error naming what
+// scrape has taken them (the longest recent interval between scrapes plus 1 s, at most 30 s; no
+// wait when it has not been scraped twice), when the sink is destroyed. Throws std::runtime_error naming what
 // failed (without the flag: the caller knows which it was).
 std::unique_ptr<SampleSink> make_prometheus_output(const std::string& address, std::string& url);
 

@@ -12,7 +12,7 @@ packages=(
   # fuzzing: libFuzzer and the sanitizer runtimes are only a recommended package of clang
   clang libclang-rt-14-dev
   # tests and benchmarks: real peers and the tools that drive them
-  python3 curl procps util-linux nginx wrk nghttp2-client nghttp2-server valgrind linux-perf
+  python3 curl procps util-linux nginx wrk nghttp2-client nghttp2-server valgrind linux-perf prometheus
   # renders the HTML report in the tests (headless, offline)
   chromium
 )

@@ -1,12 +1,12 @@
+#include "inferload/output/prometheus.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <mutex>
 
-#include "inferload/grpc/call.hpp"
 #include "inferload/grpc/status.hpp"
 #include "inferload/net/failure.hpp"
 #include "inferload/output/metrics_server.hpp"
-#include "inferload/output/prometheus.hpp"
 #include "inferload/output/sample_outputs.hpp"
 
 namespace inferload::output {

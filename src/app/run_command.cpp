@@ -889,7 +889,7 @@ int run_command(const RunArgs& a) {
   const double cpu = setup_exit == kExitOk ? cpu_seconds() - cpu0 : 0;
   output::SampleTotals sample_totals;
   if (samples) {
-    sample_totals = samples->stop();
+    sample_totals = samples->stop(result.stopped_by_user);
     for (const std::string& e : sample_totals.errors) std::fprintf(stderr, "inferload: --out: %s\n", e.c_str());
     if (sample_totals.rows_lost > 0) {
       std::fprintf(stderr,

@@ -99,9 +99,11 @@ std::string scenario_line(const load::ScenarioProgress& sp, const load::Scenario
   if (bar_width >= 9) {
     const int inner = bar_width - 2;
     const int filled = static_cast<int>(std::min(fill, 1.0) * inner + 0.5);
-    bar = "[" + std::string(static_cast<std::size_t>(filled), '=');
+    bar.assign(1, '[');
+    bar.append(static_cast<std::size_t>(filled), '=');
     if (filled > 0 && filled < inner) bar.back() = '>';
-    bar += std::string(static_cast<std::size_t>(inner - filled), '-') + "]";
+    bar.append(static_cast<std::size_t>(inner - filled), '-');
+    bar.push_back(']');
   } else {
     char pct[32];
     std::snprintf(pct, sizeof(pct), "[ %3.0f%% ]", std::min(fill, 1.0) * 100.0);

@@ -287,7 +287,7 @@ class PrometheusOutput final : public SampleSink {
   // After the run, the numbers stay up until a scraper has taken their final state (see
   // make_prometheus_output): a scrape of the last seconds would otherwise be lost with the process.
   ~PrometheusOutput() override {
-    if (closed_at_ != 0) {
+    if (closed_at_ != 0 && !hurry_) {
       const Nanos interval = server_.scrape_interval();
       if (interval > 0) {
         const Nanos wait = std::min(interval + runtime::kSecond, 30 * runtime::kSecond);
@@ -329,6 +329,7 @@ class PrometheusOutput final : public SampleSink {
   }
 
   void tick(Nanos) override {}
+  void hurry() override { hurry_ = true; }
 
   std::string close() override {
     // Every record is in: any scrape that begins from now on shows the final numbers.
@@ -347,6 +348,7 @@ class PrometheusOutput final : public SampleSink {
       SampleExpander::metric("iterations"), SampleExpander::metric("dropped_iterations")};
   Nanos closed_at_ = 0;
   std::uint64_t final_after_ = 0;
+  bool hurry_ = false;  // stopped by a signal: no wait for a last scrape
   MetricsServer server_;  // last: its thread renders the members above
 };
 

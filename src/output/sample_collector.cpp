@@ -94,7 +94,7 @@ void SampleCollector::run() {
   totals_.writer_cpu_seconds += thread_cpu_seconds();
 }
 
-SampleTotals SampleCollector::stop() {
+SampleTotals SampleCollector::stop(bool hurry) {
   if (stopped_) return totals_;
   stopped_ = true;
   stopping_.store(true, std::memory_order_release);
@@ -112,6 +112,7 @@ SampleTotals SampleCollector::stop() {
     }
   }
   for (auto& s : sinks_) {
+    if (hurry) s->hurry();
     if (std::string e = s->close(); !e.empty()) totals_.errors.push_back(std::move(e));
   }
   totals_.writer_cpu_seconds += thread_cpu_seconds() - cpu0;

@@ -356,6 +356,7 @@ void render_inferload(Text& text, const Context& ctx) {
   const RunInfo& info = ctx.report.info;
   const auto& rq = info.requests;
   std::vector<std::pair<std::string, std::string>> lines;
+  lines.reserve(32);
 
   std::string backend = info.io_backend.empty() ? "unknown" : info.io_backend;
   if (!info.io_detail.empty()) backend += " (" + info.io_detail + ")";

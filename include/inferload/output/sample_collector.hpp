@@ -41,7 +41,8 @@ class SampleCollector {
   // From the monitor thread, each second: k6's vus and vus_max samples.
   void gauges(Nanos mono_now, double vus, double vus_max);
   // After the workers have stopped: the last records, then every sink flushed and closed.
-  SampleTotals stop();
+  // `hurry`: the run was stopped by a signal, so no sink waits for anything after its close().
+  SampleTotals stop(bool hurry = false);
 
  private:
   void run();

@@ -66,6 +66,9 @@ class SampleSink {
   virtual void rows_lost(std::uint64_t /*rows*/) {}
   // The last rows were written: flush and close, every error checked. Returns "" or what failed.
   virtual std::string close() = 0;
+  // The run was stopped by a signal: whatever the sink would wait for after close() (a last
+  // scrape), it must not, since the process has seconds before it is killed.
+  virtual void hurry() {}
 };
 
 // What the records refer to, from the run's plan.

@@ -657,7 +657,8 @@ int run_command(const RunArgs& a) {
   std::vector<std::string> sample_outputs;
   try {
     if (sample_plan.csv) {
-      sample_sinks.push_back(output::make_csv_output(*sample_plan.csv));
+      sample_sinks.push_back(sample_plan.csv->aggregate > 0 ? output::make_csv_aggregate_output(*sample_plan.csv)
+                                                            : output::make_csv_output(*sample_plan.csv));
       sample_outputs.push_back(sample_plan.csv->file == "-" ? "csv(stdout)" : "csv (" + sample_plan.csv->file + ")");
     }
     if (sample_plan.json) {

@@ -57,13 +57,17 @@ output::CsvOptions csv_options(const std::string& source, const std::optional<st
         if (key == "fileName") o.file = value;
         else if (key == "saveInterval") o.save_interval = parse_duration_option(source, value, runtime::DurationSyntax::extended);
         else if (key == "timeFormat") o.time_format = time_format(source, value);
-        else fail(source, "unknown csv option '" + key + "': use fileName, saveInterval or timeFormat");
+        else if (key == "aggregate") o.aggregate = parse_duration_option(source, value, runtime::DurationSyntax::extended);
+        else fail(source, "unknown csv option '" + key + "': use fileName, saveInterval, timeFormat or aggregate");
       }
     }
   }
   if (time_format_flag) o.time_format = time_format("--csv-time-format", *time_format_flag);
   if (o.file.empty()) o.file.assign(1, '-');  // not = "-": GCC 12 warns falsely (-Wrestrict) on that
   if (o.save_interval <= 0) fail(source, "saveInterval must be above 0");
+  if (o.aggregate < 0 || (arg && arg->find("aggregate=") != std::string::npos && o.aggregate == 0)) {
+    fail(source, "aggregate must be a duration above 0, e.g. aggregate=1s");
+  }
   return o;
 }
 

@@ -242,6 +242,35 @@ class Outputs(unittest.TestCase):
         self.assertIn("were not written: the output thread fell behind the workers", err)
         self.assertRegex(out, r"samples\.+: %d rows to csv \(%s\), %d lost" % (len(rows), re.escape(path), samples["rows_lost"]))
 
+    def test_aggregate_csv_has_a_row_per_metric_and_tag_set_each_interval(self):
+        path = os.path.join(self.dir, "agg.csv.gz")
+        with Sim(SCV2_SIM, "--error-rate", "0.2") as sim:
+            code, _, err, export = run_with_export(
+                [INFERLOAD, "run", "--io", IO, "--rate", "200", "-d", "3s", "--out",
+                 f"csv=fileName={path},aggregate=1s"], env_for(sim, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris"))
+        self.assertEqual(code, 0, err)
+        header, rows = read_csv(path)
+        self.assertTrue(header.startswith("metric_name,timestamp,interval_s,count,sum,min,max,avg,med,p(90),p(95),p(99),"
+                                          "check,error,error_code,"), header)
+        grouped = by_metric(rows)
+        m = export["metrics"]
+        for name in ("http_reqs", "iterations", "http_req_duration", "checks", "schedule_lateness"):
+            self.assertEqual(sum(int(r["count"]) for r in grouped[name]), 600 if name != "http_reqs" else m["http_reqs"]["count"], name)
+        self.assertEqual(sum(int(r["count"]) for r in grouped["http_reqs"]), m["http_reqs"]["count"])
+        self.assertEqual(sum(float(r["sum"]) for r in grouped["data_sent"]), m["data_sent"]["count"])
+        # Successes and failures are separate tag sets: status 200 and status 500 rows.
+        self.assertEqual({r["status"] for r in grouped["http_reqs"]}, {"200", "500"})
+        failed = sum(int(r["count"]) for r in grouped["http_reqs"] if r["status"] == "500")
+        self.assertEqual(failed, m["http_req_failed"]["passes"])
+        durations = grouped["http_req_duration"]
+        self.assertAlmostEqual(max(float(r["max"]) for r in durations), m["http_req_duration"]["max"],
+                               delta=m["http_req_duration"]["max"] * 0.002 + 1e-3)
+        for r in durations:
+            self.assertLessEqual(float(r["min"]), float(r["med"]) + 1e-3)
+            self.assertLessEqual(float(r["p(90)"]), float(r["p(99)"]) + 1e-9)
+        self.assertGreaterEqual(len({r["timestamp"] for r in rows}), 3, "a row set per second")
+        self.assertLess(len(rows), 200, "rows per interval and tag set, not per sample")
+
     def test_bad_outputs_are_one_line_errors_before_any_load(self):
         with Sim(SCV2_SIM) as sim:
             for args, needle in [

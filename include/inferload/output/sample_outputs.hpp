@@ -25,9 +25,16 @@ struct CsvOptions {
   std::string file;
   Nanos save_interval = 1'000'000'000;
   CsvTimeFormat time_format = CsvTimeFormat::unix;
+  // inferload's aggregate=D: a row per metric and tag set each interval D instead of a row per
+  // sample (0: off, k6's format).
+  Nanos aggregate = 0;
 };
 
 std::unique_ptr<SampleSink> make_csv_output(const CsvOptions& options);
+// The aggregate form: metric_name, timestamp (the interval's start, Unix seconds), interval_s,
+// count, sum, min, max, avg, med, p(90), p(95), p(99) (trends only, microsecond resolution),
+// k6's tag columns and extra_tags.
+std::unique_ptr<SampleSink> make_csv_aggregate_output(const CsvOptions& options);
 
 // The thresholds declared on each metric name, as the JSON output's Metric lines list them:
 // "http_req_duration" -> its expressions, "http_req_duration{scenario:default}" -> a submetric.

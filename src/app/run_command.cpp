@@ -670,6 +670,10 @@ int run_command(const RunArgs& a) {
       sample_sinks.push_back(output::make_json_output(*sample_plan.json, std::move(declared)));
       sample_outputs.push_back(*sample_plan.json == "-" ? "json(stdout)" : "json (" + *sample_plan.json + ")");
     }
+    for (const auto& influx : sample_plan.influxdb) {
+      sample_sinks.push_back(output::make_influxdb_output(influx));
+      sample_outputs.push_back(output::influxdb_description(influx));
+    }
   } catch (const std::runtime_error& e) {
     throw ExitError(kExitOtherError, std::string("--out: ") + e.what());
   }
@@ -934,6 +938,7 @@ int run_command(const RunArgs& a) {
   info.sample_rows_written = sample_totals.rows_written;
   info.sample_rows_lost = sample_totals.rows_lost;
   info.sample_writer_cpu_seconds = sample_totals.writer_cpu_seconds;
+  info.sample_errors = sample_totals.errors;
   // Every built-in script's setup() returns the suite's config object, unless --no-setup.
   if (!a.no_setup) info.setup_data = scv2::k6_config(settings, env);
   if (setup_report) info.setup = describe(*setup_report);

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "inferload/app/cli.hpp"
+#include "inferload/app/influxdb_options.hpp"
 #include "inferload/app/options.hpp"
 
 namespace inferload::app {
@@ -82,7 +83,7 @@ SampleOutputsPlan plan_sample_outputs(const std::vector<std::string>& out_flags,
       for (const std::string& o : split(*v, ',')) outs.emplace_back("K6_OUT", o);
     }
   }
-  static constexpr std::string_view kSkipped[] = {"influxdb", "experimental-prometheus-rw",
+  static constexpr std::string_view kSkipped[] = {"experimental-prometheus-rw",
                                                   "experimental-opentelemetry", "cloud", "web-dashboard"};
   SampleOutputsPlan plan;
   for (const auto& [source, o] : outs) {
@@ -100,6 +101,8 @@ SampleOutputsPlan plan_sample_outputs(const std::vector<std::string>& out_flags,
       if (!arg || arg->empty()) fail(source, "prometheus needs the address to serve /metrics on: prometheus=HOST:PORT");
       plan.prometheus = *arg;
       plan.prometheus_source = source + " prometheus";
+    } else if (type == "influxdb") {
+      plan.influxdb.push_back(influxdb_options(source, arg, env));
     } else if (std::find(std::begin(kSkipped), std::end(kSkipped), type) != std::end(kSkipped)) {
       plan.skipped.push_back(o);
     } else {

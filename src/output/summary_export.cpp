@@ -246,6 +246,13 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
     w.integer(info.sample_rows_lost);
     w.key("writer_cpu_seconds");
     w.number(info.sample_writer_cpu_seconds);
+    w.key("errors");
+    w.begin_array();
+    for (const std::string& e : info.sample_errors) {
+      w.element();
+      w.string(e);
+    }
+    w.end_array();
     w.end_object();
   }
   if (info.scheduler_requests.issued > 0) {

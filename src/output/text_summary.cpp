@@ -398,6 +398,7 @@ void render_inferload(Text& text, const Context& ctx) {
     if (info.sample_rows_lost > 0) {
       line += ", " + ctx.paint(std::to_string(info.sample_rows_lost) + " lost (the output thread fell behind)", kRed);
     }
+    for (const std::string& e : info.sample_errors) line += "; " + ctx.paint(e, kRed);
     lines.emplace_back("samples", line);
   }
   add_failure_lines(lines, info.failures, ctx);

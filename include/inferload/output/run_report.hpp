@@ -70,6 +70,9 @@ struct RunInfo {
   std::uint64_t sample_rows_written = 0;
   std::uint64_t sample_rows_lost = 0;
   double sample_writer_cpu_seconds = 0;
+  // What an output could not do, one line each: a file that failed, or InfluxDB's
+  // "influxdb: N of M points not written: ...".
+  std::vector<std::string> sample_errors;
 };
 
 struct RunReport {

@@ -15,6 +15,8 @@ packages=(
   python3 curl procps util-linux nginx wrk nghttp2-client nghttp2-server valgrind linux-perf prometheus
   # renders the HTML report in the tests (headless, offline)
   chromium
+  # --out influxdb's integration test: influxd 1.x, started by the test with a config of its own
+  influxdb
 )
 
 missing=()

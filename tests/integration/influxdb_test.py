@@ -1,0 +1,261 @@
+"""--out influxdb=URL end to end: a real influxd 1.x on 127.0.0.1 (its own config, data in a
+temporary directory) receives every sample of a run against scv2-sim, and what InfluxQL reads
+back agrees with the summary export: counts, tags, the url field, the trend's mean. The K6_INFLUXDB_*
+variables and the URL's parameters change what is written; a dead InfluxDB costs points, counted
+on stderr, never the run; bad settings stop the run before any load.
+
+Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll). Without influxd
+(apt-get install influxdb) the file prints SKIPPED and exits 77.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from peers import SKIPPED, Sim, free_port, main_for_backend, run_with_export, stop_process, wait_for  # noqa: E402
+
+INFERLOAD = os.environ["INFERLOAD"]
+SCV2_SIM = os.environ["SCV2_SIM"]
+IO = os.environ.get("INFERLOAD_IO", "uring")
+INFLUXD = shutil.which("influxd")
+
+# Every listener but the HTTP API is off or on a free port of 127.0.0.1, so that nothing clashes
+# with another test or with what the machine runs (port 2024, 8086, 8088 may all be taken).
+CONFIG = """
+reporting-enabled = false
+bind-address = "127.0.0.1:{rpc_port}"
+[meta]
+  dir = "{dir}/meta"
+[data]
+  dir = "{dir}/data"
+  wal-dir = "{dir}/wal"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:{port}"
+  log-enabled = false
+[ifql]
+  enabled = false
+[subscriber]
+  enabled = false
+[continuous_queries]
+  enabled = false
+[[graphite]]
+  enabled = false
+[[collectd]]
+  enabled = false
+[[opentsdb]]
+  enabled = false
+[[udp]]
+  enabled = false
+"""
+
+
+class InfluxD:
+    """influxd in a child process with a config and data of its own; `url` is its HTTP API."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="inferload-influxd-")
+        self.port = free_port()
+        conf = os.path.join(self.dir, "influxdb.conf")
+        with open(conf, "w") as f:
+            f.write(CONFIG.format(dir=self.dir, port=self.port, rpc_port=free_port()))
+        self.log_path = os.path.join(self.dir, "influxd.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([INFLUXD, "-config", conf], stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}"
+        try:
+            wait_for("influxd answering /ping", self._ping, timeout=30)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _ping(self):
+        if self.proc.poll() is not None:
+            with open(self.log_path) as f:
+                raise AssertionError("influxd exited: " + f.read()[-2000:])
+        try:
+            with urllib.request.urlopen(self.url + "/ping", timeout=1) as r:
+                return r.status == 204
+        except OSError:
+            return False
+
+    def query(self, db, q, epoch=None):
+        params = {"db": db, "q": q}
+        if epoch:
+            params["epoch"] = epoch
+        with urllib.request.urlopen(self.url + "/query?" + urllib.parse.urlencode(params), timeout=30) as r:
+            result = json.loads(r.read())["results"][0]
+        if "error" in result:
+            raise AssertionError(f"{q}: {result['error']}")
+        return result.get("series", [])
+
+    def count(self, db, measurement):
+        series = self.query(db, f'SELECT count(value) FROM "{measurement}"')
+        return series[0]["values"][0][1] if series else 0
+
+    def counts(self, db):
+        """Points per measurement."""
+        return {s["name"]: s["values"][0][1] for s in self.query(db, "SELECT count(value) FROM /.*/")}
+
+    def stop(self):
+        stop_process(self.proc)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def env_for(sim, **extra):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("K6_")}
+    e.update(SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=sim.url, INFER_GRPC_ITERATIONS="0")
+    e.update(extra)
+    return e
+
+
+class InfluxdbOutput(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.influx = InfluxD()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.influx.stop()
+
+    def test_every_sample_reaches_influxdb_as_k6_writes_it(self):
+        influx = self.influx
+        with Sim(SCV2_SIM) as sim:
+            started = time.time()
+            code, out, err, export = run_with_export(
+                [INFERLOAD, "run", "--io", IO, "--rate", "50", "-d", "3s", "--pre-allocated-vus", "5",
+                 "--out", f"influxdb={influx.url}/k6db"], env_for(sim))
+            ended = time.time()
+            served = sim.stats()["rest_infer"]
+        self.assertEqual(code, 0, err)
+        self.assertIn(f"output: InfluxDBv1 ({influx.url})", out)
+        self.assertNotIn("not written", err)
+        samples = export["inferload"]["samples"]
+        self.assertEqual(samples["errors"], [])
+        m = export["metrics"]
+
+        # Every point, per measurement and in all: one per sample.
+        self.assertEqual(influx.count("k6db", "http_reqs"), m["http_reqs"]["count"])
+        self.assertEqual(m["http_reqs"]["count"], served)
+        self.assertEqual(influx.count("k6db", "iterations"), m["iterations"]["count"])
+        self.assertEqual(sum(influx.counts("k6db").values()), samples["rows_written"])
+        # A trend's points are its samples: their mean is the export's (a histogram of 3 digits).
+        mean = influx.query("k6db", "SELECT mean(value) FROM http_req_duration")[0]["values"][0][1]
+        self.assertAlmostEqual(mean, m["http_req_duration"]["avg"], delta=max(1e-3, m["http_req_duration"]["avg"] * 0.002))
+
+        # Tags are the rows' tags without empty ones and without url, which is a string field.
+        tag_keys = {v[0] for v in influx.query("k6db", "SHOW TAG KEYS FROM http_reqs")[0]["values"]}
+        self.assertEqual(tag_keys, {"expected_response", "method", "name", "proto", "scenario", "status"})
+        fields = dict(map(tuple, influx.query("k6db", "SHOW FIELD KEYS FROM http_reqs")[0]["values"]))
+        self.assertEqual(fields, {"url": "string", "value": "float"})
+        for key, value in (("scenario", "default"), ("status", "200"), ("method", "POST"), ("proto", "HTTP/1.1")):
+            values = {v[1] for v in influx.query("k6db", f'SHOW TAG VALUES FROM http_reqs WITH KEY = "{key}"')[0]["values"]}
+            self.assertEqual(values, {value}, key)
+        rows = influx.query("k6db", "SELECT url, value, \"name\" FROM http_reqs", epoch="ns")[0]
+        cols = rows["columns"]
+        for row in rows["values"]:
+            point = dict(zip(cols, row))
+            self.assertRegex(point["url"], r"^%s/v2/models/\w+/infer$" % re.escape(sim.url))
+            self.assertEqual(point["name"], point["url"])
+            self.assertEqual(point["value"], 1)
+            # Nanosecond timestamps of the run's own time.
+            self.assertTrue(started - 1 <= point["time"] / 1e9 <= ended + 1, point)
+        # Gauges come without tags; the group tag, always empty here, is nowhere.
+        self.assertEqual(influx.query("k6db", "SHOW TAG KEYS FROM vus"), [])
+        self.assertNotIn("group", {v[0] for s in influx.query("k6db", "SHOW TAG KEYS") for v in s["values"]})
+
+    def test_a_closed_loop_as_fast_as_it_goes_loses_no_point(self):
+        # Requests that end in one event-loop wake-up share its time: InfluxDB would keep one
+        # point per series and time, unless each moves to a nanosecond of its own.
+        influx = self.influx
+        with Sim(SCV2_SIM) as sim:
+            code, _, err, export = run_with_export(
+                [INFERLOAD, "run", "--io", IO, "-u", "8", "-i", "2000", "--out", f"influxdb={influx.url}/closedloop"],
+                env_for(sim, MODEL_TYPE="iris"))
+        self.assertEqual(code, 0, err)
+        self.assertEqual(export["metrics"]["http_reqs"]["count"], 2000)
+        self.assertEqual(influx.count("closedloop", "http_reqs"), 2000)
+        self.assertEqual(influx.count("closedloop", "iterations"), 2000)
+        self.assertEqual(influx.count("closedloop", "data_received"), 2000)
+        self.assertEqual(sum(influx.counts("closedloop").values()), export["inferload"]["samples"]["rows_written"])
+
+    def test_variables_and_url_parameters_change_what_is_written(self):
+        influx = self.influx
+        with Sim(SCV2_SIM) as sim:
+            code, out, err, export = run_with_export(
+                [INFERLOAD, "run", "--io", IO, "--rate", "20", "-d", "2s", "--pre-allocated-vus", "2",
+                 "--out", f"influxdb={influx.url}?precision=ms&tagsAsFields=url&tagsAsFields=status:int"],
+                env_for(sim, K6_INFLUXDB_DB="from-env", K6_INFLUXDB_PUSH_INTERVAL="200ms",
+                        K6_INFLUXDB_ADDR="http://127.0.0.1:1"))
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("not written", err)
+        # The URL's host beats K6_INFLUXDB_ADDR; with no path, the database is K6_INFLUXDB_DB's,
+        # a name InfluxQL wants quoted.
+        fields = dict(map(tuple, influx.query("from-env", "SHOW FIELD KEYS FROM http_reqs")[0]["values"]))
+        self.assertEqual(fields, {"status": "integer", "url": "string", "value": "float"})
+        times = [row[0] for row in influx.query("from-env", "SELECT value FROM http_req_duration", epoch="ns")[0]["values"]]
+        self.assertGreater(len(times), 0)
+        self.assertTrue(all(t % 1_000_000 == 0 for t in times), "millisecond precision")
+        self.assertEqual(influx.count("from-env", "iterations") > 0, True)
+
+    def test_a_dead_influxdb_costs_points_never_the_run(self):
+        port = free_port()  # nothing listens there
+        with Sim(SCV2_SIM) as sim:
+            t0 = time.monotonic()
+            code, out, err, export = run_with_export(
+                [INFERLOAD, "run", "--io", IO, "--rate", "50", "-d", "2s", "--pre-allocated-vus", "5",
+                 "--out", f"influxdb=http://127.0.0.1:{port}/k6db"], env_for(sim))
+            took = time.monotonic() - t0
+            served = sim.stats()["rest_infer"]
+        self.assertEqual(code, 0, err)
+        m = export["metrics"]
+        # The load is what it would have been: every scheduled iteration ran, none dropped.
+        self.assertEqual(m["iterations"]["count"], 100)
+        self.assertEqual(m["http_reqs"]["count"], served)
+        self.assertEqual(served, 100)
+        self.assertNotIn("dropped_iterations", m)
+        self.assertLess(took, 2 + 5)
+        rows = export["inferload"]["samples"]["rows_written"]
+        line = (f"inferload: --out: influxdb: {rows} of {rows} points not written: {rows} in failed writes "
+                f"(connect to 127.0.0.1:{port}: Connection refused)")
+        self.assertIn(line, err.splitlines())
+        self.assertEqual(export["inferload"]["samples"]["errors"], [line[len("inferload: --out: "):]])
+        # The first failure of its kind is told as it happens, once.
+        self.assertEqual(err.count("couldn't write"), 1, err)
+        self.assertIn("points not written", out)
+
+    def test_bad_settings_are_one_line_errors_before_any_load(self):
+        with Sim(SCV2_SIM) as sim:
+            for args, extra, needle in [
+                (["--out", "influxdb=http://127.0.0.1:1/db?bogus=1"], {}, "--out influxdb: unknown query parameter: bogus"),
+                (["--out", "influxdb=udp://127.0.0.1:8089"], {}, "--out influxdb: influxdb over UDP"),
+                (["--out", "influxdb=http://127.0.0.1:1/db?precision=us"], {}, "invalid precision \"us\""),
+                (["--out", "influxdb"], {"K6_INFLUXDB_PUSH_INTERVAL": "soon"}, "K6_INFLUXDB_PUSH_INTERVAL: "),
+                (["--out", "influxdb"], {"K6_INFLUXDB_CONCURRENT_WRITES": "0"}, "K6_INFLUXDB_CONCURRENT_WRITES: "),
+                ([], {"K6_OUT": "influxdb=http://127.0.0.1:1/db?tagsAsFields=vu:long"}, "K6_OUT influxdb (tagsAsFields): "),
+            ]:
+                p = subprocess.run([INFERLOAD, "run", "--io", IO, "-i", "1", *args], env=env_for(sim, **extra),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+                self.assertEqual(p.returncode, 255, (args, p.stderr))
+                self.assertIn(needle, p.stderr, args)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            self.assertEqual(sim.stats()["rest_infer"], 0, "no load was sent")
+
+
+if __name__ == "__main__":
+    if not INFLUXD:
+        print("SKIPPED: influxd is not installed (apt-get install influxdb)")
+        sys.exit(SKIPPED)
+    main_for_backend(INFERLOAD, IO)

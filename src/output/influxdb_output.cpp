@@ -1,5 +1,7 @@
 #include "inferload/output/influxdb_output.hpp"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -96,7 +98,14 @@ class Senders {
     fields_ = "User-Agent: k6\r\nContent-Type: \r\n";
     if (!o.username.empty()) fields_ += "Authorization: Basic " + base64(o.username + ":" + o.password) + "\r\n";
     if (!o.proxy_authorization.empty()) fields_ += "Proxy-Authorization: " + o.proxy_authorization + "\r\n";
+    // The senders start before the run blocks SIGINT and SIGTERM to read them from a signalfd:
+    // a thread born with them unblocked would take a signal's default action, ending the
+    // process. Born with every signal blocked, they leave signals to the main thread.
+    sigset_t all, before;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &before);
     for (int i = 0; i < o.concurrent_writes; ++i) threads_.emplace_back([this, i] { run(i); });
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
   }
 
   ~Senders() {

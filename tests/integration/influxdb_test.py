@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -209,6 +210,29 @@ class InfluxdbOutput(unittest.TestCase):
         self.assertGreater(len(times), 0)
         self.assertTrue(all(t % 1_000_000 == 0 for t in times), "millisecond precision")
         self.assertEqual(influx.count("from-env", "iterations") > 0, True)
+
+    def test_sigterm_sends_the_last_batch_before_exit(self):
+        influx = self.influx
+        export_path = tempfile.mktemp(suffix=".json")
+        with Sim(SCV2_SIM, "--latency", "2ms") as sim:
+            proc = subprocess.Popen(
+                [INFERLOAD, "run", "--io", IO, "-u", "4", "-d", "30s", "--summary-export", export_path,
+                 "--out", f"influxdb={influx.url}/stopped?pushInterval=10s"],
+                env=env_for(sim), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            time.sleep(1.5)
+            proc.send_signal(signal.SIGTERM)
+            t0 = time.monotonic()
+            _, err = proc.communicate(timeout=30)
+            took = time.monotonic() - t0
+        self.assertEqual(proc.returncode, 105, err)
+        self.assertLess(took, 5.0)
+        with open(export_path) as f:
+            export = json.load(f)
+        os.unlink(export_path)
+        # Nothing was due before the signal (a 10 s interval): every point came with the last batch.
+        self.assertGreater(export["metrics"]["http_reqs"]["count"], 100)
+        self.assertEqual(influx.count("stopped", "http_reqs"), export["metrics"]["http_reqs"]["count"])
+        self.assertEqual(sum(influx.counts("stopped").values()), export["inferload"]["samples"]["rows_written"])
 
     def test_a_dead_influxdb_costs_points_never_the_run(self):
         port = free_port()  # nothing listens there

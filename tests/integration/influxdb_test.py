@@ -148,10 +148,10 @@ class InfluxdbOutput(unittest.TestCase):
         m = export["metrics"]
 
         # Every point, per measurement and in all: one per sample.
-        self.assertEqual(influx.count("k6db", "http_reqs"), m["http_reqs"]["count"])
+        self.assertEqual(influx.count("k6db", "http_reqs"), m["http_reqs"]["count"], err)
         self.assertEqual(m["http_reqs"]["count"], served)
-        self.assertEqual(influx.count("k6db", "iterations"), m["iterations"]["count"])
-        self.assertEqual(sum(influx.counts("k6db").values()), samples["rows_written"])
+        self.assertEqual(influx.count("k6db", "iterations"), m["iterations"]["count"], err)
+        self.assertEqual(sum(influx.counts("k6db").values()), samples["rows_written"], err)
         # A trend's points are its samples: their mean is the export's (a histogram of 3 digits).
         mean = influx.query("k6db", "SELECT mean(value) FROM http_req_duration")[0]["values"][0][1]
         self.assertAlmostEqual(mean, m["http_req_duration"]["avg"], delta=max(1e-3, m["http_req_duration"]["avg"] * 0.002))
@@ -187,10 +187,10 @@ class InfluxdbOutput(unittest.TestCase):
                 env_for(sim, MODEL_TYPE="iris"))
         self.assertEqual(code, 0, err)
         self.assertEqual(export["metrics"]["http_reqs"]["count"], 2000)
-        self.assertEqual(influx.count("closedloop", "http_reqs"), 2000)
-        self.assertEqual(influx.count("closedloop", "iterations"), 2000)
-        self.assertEqual(influx.count("closedloop", "data_received"), 2000)
-        self.assertEqual(sum(influx.counts("closedloop").values()), export["inferload"]["samples"]["rows_written"])
+        self.assertEqual(influx.count("closedloop", "http_reqs"), 2000, err)
+        self.assertEqual(influx.count("closedloop", "iterations"), 2000, err)
+        self.assertEqual(influx.count("closedloop", "data_received"), 2000, err)
+        self.assertEqual(sum(influx.counts("closedloop").values()), export["inferload"]["samples"]["rows_written"], err)
 
     def test_variables_and_url_parameters_change_what_is_written(self):
         influx = self.influx
@@ -209,7 +209,7 @@ class InfluxdbOutput(unittest.TestCase):
         times = [row[0] for row in influx.query("from-env", "SELECT value FROM http_req_duration", epoch="ns")[0]["values"]]
         self.assertGreater(len(times), 0)
         self.assertTrue(all(t % 1_000_000 == 0 for t in times), "millisecond precision")
-        self.assertEqual(influx.count("from-env", "iterations") > 0, True)
+        self.assertGreater(influx.count("from-env", "iterations"), 0, err)
 
     def test_sigterm_sends_the_last_batch_before_exit(self):
         influx = self.influx
@@ -231,8 +231,8 @@ class InfluxdbOutput(unittest.TestCase):
         os.unlink(export_path)
         # Nothing was due before the signal (a 10 s interval): every point came with the last batch.
         self.assertGreater(export["metrics"]["http_reqs"]["count"], 100)
-        self.assertEqual(influx.count("stopped", "http_reqs"), export["metrics"]["http_reqs"]["count"])
-        self.assertEqual(sum(influx.counts("stopped").values()), export["inferload"]["samples"]["rows_written"])
+        self.assertEqual(influx.count("stopped", "http_reqs"), export["metrics"]["http_reqs"]["count"], err)
+        self.assertEqual(sum(influx.counts("stopped").values()), export["inferload"]["samples"]["rows_written"], err)
 
     def test_a_dead_influxdb_costs_points_never_the_run(self):
         port = free_port()  # nothing listens there
@@ -246,11 +246,11 @@ class InfluxdbOutput(unittest.TestCase):
         self.assertEqual(code, 0, err)
         m = export["metrics"]
         # The load is what it would have been: every scheduled iteration ran, none dropped.
-        self.assertEqual(m["iterations"]["count"], 100)
+        self.assertEqual(m["iterations"]["count"], 100, err)
         self.assertEqual(m["http_reqs"]["count"], served)
         self.assertEqual(served, 100)
-        self.assertNotIn("dropped_iterations", m)
-        self.assertLess(took, 2 + 5)
+        self.assertNotIn("dropped_iterations", m, err)
+        self.assertLess(took, 2 + 5, err)
         rows = export["inferload"]["samples"]["rows_written"]
         line = (f"inferload: --out: influxdb: {rows} of {rows} points not written: {rows} in failed writes "
                 f"(connect to 127.0.0.1:{port}: Connection refused)")

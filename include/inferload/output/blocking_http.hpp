@@ -1,9 +1,9 @@
 #pragma once
 // A small blocking HTTP/1.1 client for threads that may wait, such as the InfluxDB output's
-// senders, never a worker. One keep-alive connection at a time; every request is bounded by a
-// deadline and by a cancel descriptor (any fd that turns readable, an eventfd say), so whoever
-// owns the thread can always get it back. Responses are read with http1::ResponseParser, so
-// Content-Length, chunked and close-delimited bodies are all understood.
+// senders, never a worker. One keep-alive connection at a time, plain or TLS (OpenSSL); every
+// request is bounded by a deadline and by a cancel descriptor (any fd that turns readable, an
+// eventfd say), so whoever owns the thread can always get it back. Responses are read with
+// http1::ResponseParser, so Content-Length, chunked and close-delimited bodies are understood.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -20,11 +20,18 @@ struct HttpResult {
   bool cancelled = false;  // the cancel descriptor turned readable
 };
 
+struct TlsOptions {
+  bool enabled = false;
+  // Check the server's certificate against the system's CAs (or SSL_CERT_FILE / SSL_CERT_DIR)
+  // and the host's name or address; false is k6's insecure=true.
+  bool verify = true;
+};
+
 class BlockingHttpClient {
  public:
   // `host` is a name or an address (an IPv6 one without brackets); `host_header` the Host field.
   BlockingHttpClient(std::string host, std::uint16_t port, std::string host_header, runtime::Nanos timeout,
-                     int cancel_fd);
+                     int cancel_fd, TlsOptions tls = {});
   ~BlockingHttpClient();
   BlockingHttpClient(const BlockingHttpClient&) = delete;
   BlockingHttpClient& operator=(const BlockingHttpClient&) = delete;
@@ -38,10 +45,17 @@ class BlockingHttpClient {
 
  private:
   enum class Outcome { done, failed, stale };
+  // What one attempt to move bytes did; the waits say what the socket must become first.
+  enum class Io { done, wait_read, wait_write, closed, failed };
   bool connect(runtime::Nanos deadline, HttpResult& result);
+  bool handshake(runtime::Nanos deadline, HttpResult& result);
   Outcome exchange(std::string_view body, runtime::Nanos deadline, HttpResult& result);
+  // Writes from `a`, then `b` (plain TCP gathers both); `n` is what went out.
+  Io write_some(std::string_view a, std::string_view b, std::size_t& n, std::string& error);
+  Io read_some(char* buf, std::size_t size, std::size_t& n, std::string& error);
   // 1 when `fd` is ready for `events`, 0 at the deadline, -1 when cancelled.
   int wait(short events, runtime::Nanos deadline);
+  std::string tls_error(int ssl_result);
   void close_connection() noexcept;
 
   std::string host_;
@@ -49,6 +63,9 @@ class BlockingHttpClient {
   std::string host_header_;
   runtime::Nanos timeout_;
   int cancel_fd_;
+  TlsOptions tls_;
+  void* ssl_ctx_ = nullptr;  // SSL_CTX*, kept out of this header with OpenSSL's
+  void* ssl_ = nullptr;      // SSL* of the connection
   int fd_ = -1;
   std::string peer_;  // "ip:port" of the connection, for messages
   std::string head_;

@@ -175,7 +175,7 @@ class Senders {
   void run(int index) {
     const bool proxied = !o_.proxy_host.empty();
     BlockingHttpClient http(proxied ? o_.proxy_host : o_.host, proxied ? o_.proxy_port : o_.port, authority(),
-                            o_.request_timeout, cancel_fd_);
+                            o_.request_timeout, cancel_fd_, TlsOptions{o_.scheme == "https", !o_.insecure});
     if (index == 0) {
       // As k6 at its start: a failure here (a user who may not create databases, one that
       // exists already) is no reason to stop, and the writes tell if the database is missing.

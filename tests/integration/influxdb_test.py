@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,7 @@ bind-address = "127.0.0.1:{rpc_port}"
   enabled = true
   bind-address = "127.0.0.1:{port}"
   log-enabled = false
+{tls}
 [ifql]
   enabled = false
 [subscriber]
@@ -63,18 +65,29 @@ bind-address = "127.0.0.1:{rpc_port}"
 
 
 class InfluxD:
-    """influxd in a child process with a config and data of its own; `url` is its HTTP API."""
+    """influxd in a child process with a config and data of its own; `url` is its HTTP API. With
+    tls=True it serves https with a self-signed certificate for 127.0.0.1 (`cert` is its file)."""
 
-    def __init__(self):
+    def __init__(self, tls=False):
         self.dir = tempfile.mkdtemp(prefix="inferload-influxd-")
         self.port = free_port()
+        self.context = None
+        tls_conf = ""
+        if tls:
+            self.cert = os.path.join(self.dir, "cert.pem")
+            key = os.path.join(self.dir, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", self.cert,
+                            "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            tls_conf = f'  https-enabled = true\n  https-certificate = "{self.cert}"\n  https-private-key = "{key}"'
+            self.context = ssl.create_default_context(cafile=self.cert)
         conf = os.path.join(self.dir, "influxdb.conf")
         with open(conf, "w") as f:
-            f.write(CONFIG.format(dir=self.dir, port=self.port, rpc_port=free_port()))
+            f.write(CONFIG.format(dir=self.dir, port=self.port, rpc_port=free_port(), tls=tls_conf))
         self.log_path = os.path.join(self.dir, "influxd.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([INFLUXD, "-config", conf], stdout=self.log, stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         try:
             wait_for("influxd answering /ping", self._ping, timeout=30)
         except BaseException:
@@ -86,7 +99,7 @@ class InfluxD:
             with open(self.log_path) as f:
                 raise AssertionError("influxd exited: " + f.read()[-2000:])
         try:
-            with urllib.request.urlopen(self.url + "/ping", timeout=1) as r:
+            with urllib.request.urlopen(self.url + "/ping", timeout=1, context=self.context) as r:
                 return r.status == 204
         except OSError:
             return False
@@ -95,7 +108,8 @@ class InfluxD:
         params = {"db": db, "q": q}
         if epoch:
             params["epoch"] = epoch
-        with urllib.request.urlopen(self.url + "/query?" + urllib.parse.urlencode(params), timeout=30) as r:
+        with urllib.request.urlopen(self.url + "/query?" + urllib.parse.urlencode(params), timeout=30,
+                                    context=self.context) as r:
             result = json.loads(r.read())["results"][0]
         if "error" in result:
             raise AssertionError(f"{q}: {result['error']}")
@@ -276,6 +290,42 @@ class InfluxdbOutput(unittest.TestCase):
                 self.assertIn(needle, p.stderr, args)
                 self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
             self.assertEqual(sim.stats()["rest_infer"], 0, "no load was sent")
+
+
+class InfluxdbOverHttps(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not shutil.which("openssl"):
+            raise unittest.SkipTest("no openssl to make a certificate with")
+        cls.influx = InfluxD(tls=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.influx.stop()
+
+    def run_into(self, sim, db, query="", **env):
+        code, _, err, export = run_with_export(
+            [INFERLOAD, "run", "--io", IO, "--rate", "20", "-d", "1s", "--pre-allocated-vus", "2",
+             "--out", f"influxdb={self.influx.url}/{db}{query}"], env_for(sim, **env))
+        self.assertEqual(code, 0, err)
+        return err, export
+
+    def test_the_certificate_is_checked_unless_insecure(self):
+        with Sim(SCV2_SIM) as sim:
+            # Trusted through SSL_CERT_FILE, for the address the certificate names.
+            err, export = self.run_into(sim, "trusted", SSL_CERT_FILE=self.influx.cert)
+            self.assertNotIn("not written", err)
+            self.assertEqual(self.influx.count("trusted", "http_reqs"), export["metrics"]["http_reqs"]["count"], err)
+            # insecure=true: any certificate, as in k6.
+            err, export = self.run_into(sim, "insecure", "?insecure=true")
+            self.assertNotIn("not written", err)
+            self.assertEqual(self.influx.count("insecure", "http_reqs"), export["metrics"]["http_reqs"]["count"], err)
+            # Otherwise a self-signed certificate fails every write: counted, told, and the run goes on.
+            err, export = self.run_into(sim, "untrusted")
+        rows = export["inferload"]["samples"]["rows_written"]
+        self.assertIn(f"influxdb: {rows} of {rows} points not written: {rows} in failed writes (TLS handshake with "
+                      f"127.0.0.1:{self.influx.port}: certificate verify failed: self-signed certificate)", err)
+        self.assertEqual(export["metrics"]["http_reqs"]["count"], 20)
 
 
 if __name__ == "__main__":

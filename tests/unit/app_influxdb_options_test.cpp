@@ -159,8 +159,10 @@ TEST(InfluxdbOptions, MistakesAreOneLineNamingTheirSource) {
   EXPECT_NE(error_of("udp://127.0.0.1:8089").find("--out influxdb: influxdb over UDP (udp://127.0.0.1:8089) is not "
                                                   "supported by inferload"),
             std::string::npos);
-  EXPECT_NE(error_of("https://h/db").find("--out influxdb: influxdb over https"), std::string::npos);
-  EXPECT_NE(error_of("ftp://h/db").find("--out influxdb: unsupported protocol scheme \"ftp\""), std::string::npos);
+  EXPECT_EQ(error_of("ftp://h/db"), "--out influxdb: unsupported protocol scheme \"ftp\" in ftp://h/db: the address "
+                                   "must start with http:// or https://");
+  EXPECT_EQ(error_of("https://h/db", {{"K6_INFLUXDB_PROXY", "http://proxy:3128"}}),
+            "K6_INFLUXDB_PROXY: a proxy for an https:// InfluxDB is not supported by inferload; reach it directly");
 
   EXPECT_EQ(error_of(std::nullopt, {{"K6_INFLUXDB_PRECISION", "1s"}}),
             "K6_INFLUXDB_PRECISION: invalid precision \"1s\" (use n, u, ms, s, m or h)");
@@ -177,6 +179,19 @@ TEST(InfluxdbOptions, MistakesAreOneLineNamingTheirSource) {
             std::string::npos);
   EXPECT_NE(error_of(std::nullopt, {{"K6_INFLUXDB_TAGS_AS_FIELDS", "url:text"}}).find("K6_INFLUXDB_TAGS_AS_FIELDS: "),
             std::string::npos);
+}
+
+TEST(InfluxdbOptions, HttpsChecksTheCertificateUnlessInsecure) {
+  const InfluxOptions tls = parse("https://influx.example/k6");
+  EXPECT_EQ(tls.scheme, "https");
+  EXPECT_EQ(tls.port, 443);
+  EXPECT_FALSE(tls.insecure);
+  EXPECT_EQ(tls.address(), "https://influx.example:443");
+  EXPECT_TRUE(parse("https://h:8086/k6?insecure=true").insecure);
+  EXPECT_TRUE(parse("https://h:8086/k6", {{"K6_INFLUXDB_INSECURE", "1"}}).insecure);
+  // The URL's word is the last: false beats the variable, an empty value leaves it be.
+  EXPECT_FALSE(parse("https://h:8086/k6?insecure=false", {{"K6_INFLUXDB_INSECURE", "true"}}).insecure);
+  EXPECT_TRUE(parse("https://h:8086/k6?insecure=", {{"K6_INFLUXDB_INSECURE", "true"}}).insecure);
 }
 
 TEST(InfluxdbOptions, AProxyIsReachedWithItsOwnCredentials) {

@@ -18,13 +18,14 @@ namespace inferload::output {
 enum class InfluxFieldKind : std::uint8_t { string, integer, floating, boolean };
 
 struct InfluxOptions {
-  // Where to write: http://host[:port][/prefix]; the URL's scheme and host, or K6_INFLUXDB_ADDR.
+  // Where to write: http[s]://host[:port][/prefix]; the URL's scheme and host, or K6_INFLUXDB_ADDR.
   std::string scheme = "http";
   std::string host = "localhost";
   std::uint16_t port = 8086;
   std::string base_path;  // K6_INFLUXDB_ADDR's path, without a trailing '/'
   std::string db = "k6";
   std::string username, password;  // Basic auth when the username is not empty
+  bool insecure = false;            // https: accept any certificate
   // K6_INFLUXDB_PROXY: an http:// proxy the requests go through; no host, no proxy.
   std::string proxy_host;
   std::uint16_t proxy_port = 0;

@@ -63,13 +63,23 @@ std::string error_text(const HttpResult& r) {
   if (const auto at = body.find(key); at != std::string_view::npos) {
     std::string out;
     for (std::size_t i = at + key.size(); i < body.size() && body[i] != '"'; ++i) {
-      if (body[i] == '\\' && i + 1 < body.size()) ++i;
+      if (body[i] == '\\' && i + 1 < body.size()) {
+        ++i;
+        // A JSON escape: the character itself, or a space for a line break or tab.
+        out.push_back(body[i] == 'n' || body[i] == 'r' || body[i] == 't' ? ' ' : body[i]);
+        continue;
+      }
       out.push_back(body[i]);
     }
     return out;
   }
-  while (!body.empty() && (body.back() == '\n' || body.back() == '\r' || body.back() == ' ')) body.remove_suffix(1);
-  return std::string(body.substr(0, 200));
+  // Something else answered (a proxy's HTML page, say): a bit of it, on one line.
+  std::string out(body.substr(0, 200));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < ' ') c = ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out.empty() ? "(no explanation in the response)" : out;
 }
 
 std::string seconds_text(Nanos ns) {
@@ -104,7 +114,14 @@ class Senders {
     sigset_t all, before;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &before);
-    for (int i = 0; i < o.concurrent_writes; ++i) threads_.emplace_back([this, i] { run(i); });
+    try {
+      for (int i = 0; i < o.concurrent_writes; ++i) threads_.emplace_back([this, i] { run(i); });
+    } catch (...) {
+      pthread_sigmask(SIG_SETMASK, &before, nullptr);
+      abort_and_join();  // the threads already started, or their std::thread would terminate us
+      if (cancel_fd_ >= 0) ::close(cancel_fd_);
+      throw;
+    }
     pthread_sigmask(SIG_SETMASK, &before, nullptr);
   }
 

@@ -1,8 +1,9 @@
 """--out influxdb=URL end to end: a real influxd 1.x on 127.0.0.1 (its own config, data in a
 temporary directory) receives every sample of a run against scv2-sim, and what InfluxQL reads
 back agrees with the summary export: counts, tags, the url field, the trend's mean. The K6_INFLUXDB_*
-variables and the URL's parameters change what is written; a dead InfluxDB costs points, counted
-on stderr, never the run; bad settings stop the run before any load.
+variables and the URL's parameters change what is written; SIGTERM still delivers the last batch;
+https is checked against the certificate unless insecure=true; a dead InfluxDB costs points,
+counted on stderr, never the run; bad settings stop the run before any load.
 
 Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll). Without influxd
 (apt-get install influxdb) the file prints SKIPPED and exits 77.

@@ -253,19 +253,22 @@ class InfluxdbOutput(unittest.TestCase):
         port = free_port()  # nothing listens there
         with Sim(SCV2_SIM) as sim:
             t0 = time.monotonic()
+            # Shared iterations, so that the count does not hang on how busy the machine is.
             code, out, err, export = run_with_export(
-                [INFERLOAD, "run", "--io", IO, "--rate", "50", "-d", "2s", "--pre-allocated-vus", "5",
+                [INFERLOAD, "run", "--io", IO, "-u", "2", "-i", "100",
                  "--out", f"influxdb=http://127.0.0.1:{port}/k6db"], env_for(sim))
             took = time.monotonic() - t0
             served = sim.stats()["rest_infer"]
         self.assertEqual(code, 0, err)
         m = export["metrics"]
-        # The load is what it would have been: every scheduled iteration ran, none dropped.
+        # The load is what it would have been: every iteration ran and succeeded, promptly, and
+        # the output thread kept up (no sample rows lost).
         self.assertEqual(m["iterations"]["count"], 100, err)
         self.assertEqual(m["http_reqs"]["count"], served)
         self.assertEqual(served, 100)
-        self.assertNotIn("dropped_iterations", m, err)
-        self.assertLess(took, 2 + 5, err)
+        self.assertEqual(m["checks"]["passes"], 100)
+        self.assertEqual(export["inferload"]["samples"]["rows_lost"], 0)
+        self.assertLess(took, 5, err)
         rows = export["inferload"]["samples"]["rows_written"]
         line = (f"inferload: --out: influxdb: {rows} of {rows} points not written: {rows} in failed writes "
                 f"(connect to 127.0.0.1:{port}: Connection refused)")
@@ -306,8 +309,8 @@ class InfluxdbOverHttps(unittest.TestCase):
 
     def run_into(self, sim, db, query="", **env):
         code, _, err, export = run_with_export(
-            [INFERLOAD, "run", "--io", IO, "--rate", "20", "-d", "1s", "--pre-allocated-vus", "2",
-             "--out", f"influxdb={self.influx.url}/{db}{query}"], env_for(sim, **env))
+            [INFERLOAD, "run", "--io", IO, "-u", "1", "-i", "20", "--out", f"influxdb={self.influx.url}/{db}{query}"],
+            env_for(sim, **env))
         self.assertEqual(code, 0, err)
         return err, export
 

@@ -20,7 +20,8 @@ std::vector<std::pair<std::string, InfluxFieldKind>> url_as_field() { return {{"
 
 std::string line(lp::Formatter& f, const MetricInfo& m, Nanos t, double v, const std::vector<Tag>& tags) {
   std::string out;
-  EXPECT_TRUE(f.append(out, SampleRow{&m, t, v, tags.data(), tags.size()}));
+  // Tag set 0: each row renders its tags anew.
+  EXPECT_TRUE(f.append(out, SampleRow{&m, t, v, tags.data(), tags.size(), 0, nullptr}));
   return out;
 }
 
@@ -132,8 +133,8 @@ TEST(LineProtocol, NanAndInfinityAreRefusedWhole) {
   lp::Formatter f({}, 1);
   std::string out = "before\n";
   const Tag tag{"a", "b"};
-  EXPECT_FALSE(f.append(out, SampleRow{&kDuration, 1, std::nan(""), &tag, 1}));
-  EXPECT_FALSE(f.append(out, SampleRow{&kDuration, 1, std::numeric_limits<double>::infinity(), &tag, 1}));
+  EXPECT_FALSE(f.append(out, SampleRow{&kDuration, 1, std::nan(""), &tag, 1, 0, nullptr}));
+  EXPECT_FALSE(f.append(out, SampleRow{&kDuration, 1, std::numeric_limits<double>::infinity(), &tag, 1, 0, nullptr}));
   EXPECT_EQ(out, "before\n");
 }
 
@@ -156,6 +157,23 @@ TEST(LineProtocol, PointsOfOneSeriesNeverShareANanosecond) {
   EXPECT_EQ(line(f, kDuration, 1500, 6, a), "http_req_duration,scenario=default url=\"http://h/a\",value=6 1500\n");
   // An older point (another worker's ring, drained later) keeps its time.
   EXPECT_EQ(line(f, kDuration, 900, 7, a), "http_req_duration,scenario=default url=\"http://h/a\",value=7 900\n");
+}
+
+TEST(LineProtocol, ATagSetIsRenderedOnceForAllItsRows) {
+  lp::Formatter f(url_as_field(), 1'000);
+  const MetricInfo reqs{"http_reqs", MetricType::counter, MetricContains::plain};
+  std::vector<Tag> tags = {{"scenario", "default"}, {"status", "200"}, {"url", "http://h/a"}};
+  std::string out;
+  EXPECT_TRUE(f.append(out, SampleRow{&reqs, 1'000, 1, tags.data(), tags.size(), 7, nullptr}));
+  EXPECT_TRUE(f.append(out, SampleRow{&kDuration, 2'000, 0.25, tags.data(), tags.size(), 7, nullptr}));
+  // A new set: rendered anew, even where the expander reused the array.
+  tags[1].value = "500";
+  tags[2].value = "http://h/b";
+  EXPECT_TRUE(f.append(out, SampleRow{&reqs, 3'000, 1, tags.data(), tags.size(), 8, nullptr}));
+  EXPECT_EQ(out,
+            "http_reqs,scenario=default,status=200 url=\"http://h/a\",value=1 1\n"
+            "http_req_duration,scenario=default,status=200 url=\"http://h/a\",value=0.25 2\n"
+            "http_reqs,scenario=default,status=500 url=\"http://h/b\",value=1 3\n");
 }
 
 }  // namespace

@@ -48,12 +48,17 @@ class Formatter {
   };
   const InfluxFieldKind* field_kind(std::string_view tag) const noexcept;
   void append_field(std::string& out, const Field& f);
+  void render_tags(const SampleRow& row);
   Nanos unique_time(std::uint64_t series, Nanos t);
 
   std::vector<std::pair<std::string, InfluxFieldKind>> tags_as_fields_;
   std::int64_t divisor_;
   std::vector<Tag> sorted_;
   std::vector<Field> fields_;
+  // The last tag set's rendering: ",k=v..." and the fields before and after "value=".
+  std::uint64_t rendered_set_ = 0;
+  std::string tags_text_, fields_before_, fields_after_;
+  std::uint64_t tags_hash_ = 0;
   // Per series (a hash of measurement and tags): the time its last point came with, and the
   // time it was written with (see unique_time()).
   struct Last {

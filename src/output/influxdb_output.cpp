@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -311,6 +312,10 @@ class InfluxOutput final : public SampleSink {
     if (next_push_ <= now) next_push_ = now + o_.push_interval;
     hand_over(false);
   }
+
+  // A signal stopped the run, and a pod has seconds before it is killed: the last batch still
+  // goes, but is waited for 1 s at most.
+  void hurry() override { o_.close_timeout = std::min<Nanos>(o_.close_timeout, runtime::kSecond); }
 
   std::string close() override {
     if (closed_) return {};

@@ -237,7 +237,7 @@ const MetricInfo* reqs_metric() { return SampleExpander::metric("http_reqs"); }
 
 void write_rows(SampleSink& sink, int n, Nanos t0) {
   const Tag tags[] = {{"group", ""}, {"scenario", "default"}, {"status", "200"}, {"url", "http://h/m"}};
-  for (int i = 0; i < n; ++i) sink.write(SampleRow{reqs_metric(), t0 + i * 1000, 1.0, tags, std::size(tags)});
+  for (int i = 0; i < n; ++i) sink.write(SampleRow{reqs_metric(), t0 + i * 1000, 1.0, tags, std::size(tags), 1, nullptr});
 }
 
 TEST(InfluxdbOutput, CreatesTheDatabaseThenPostsEachIntervalsPointsAsK6Does) {
@@ -352,6 +352,25 @@ TEST(InfluxdbOutput, AFullQueueDropsWholeBatchesAndCloseWaitsOnlySoLong) {
   EXPECT_EQ(sink->close(), "influxdb: 50 of 50 points not written: 30 dropped in 3 batches while the queue to "
                            "InfluxDB was full, 20 still unsent 0.2s after the end");
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+}
+
+TEST(InfluxdbOutput, AfterASignalTheLastBatchIsWaitedForOneSecondAtMost) {
+  FakeServer server([](const Request& r) -> std::optional<std::string> {
+    if (r.head.rfind("POST /query", 0) == 0) return kChunkedQuery;
+    return std::nullopt;
+  });
+  InfluxOptions o = options_for(server.port());
+  o.request_timeout = 60 * runtime::kSecond;
+  o.close_timeout = 30 * runtime::kSecond;
+  auto sink = make_influxdb_output(o);
+  sink->tick(1);
+  write_rows(*sink, 4, 1);
+  sink->hurry();
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(sink->close(), "influxdb: 4 of 4 points not written: 4 still unsent 1s after the end");
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, 900ms);
+  EXPECT_LT(took, 3s);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 #pragma once
 // Which of k6's outputs a run writes (k6-semantics.md 1.7, 6.4, 6.5): `--out TYPE[=ARG]`
 // (repeatable), else K6_OUT (comma-separated), with the CSV's K6_CSV_* variables and
-// --csv-time-format. csv, json and influxdb are written; the other known types are skipped
-// with one warning, as before; an unknown type is k6's error.
+// --csv-time-format. csv, json, influxdb and prometheus are written; the other known types are
+// skipped with one warning, as before; an unknown type is k6's error.
 #include <optional>
 #include <string>
 #include <vector>

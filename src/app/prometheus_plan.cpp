@@ -16,6 +16,7 @@ void add_prometheus_flag(SampleOutputsPlan& plan, const std::optional<std::strin
   }
   if (flag->empty()) throw ExitError(kExitOtherError, "--prometheus: needs the address to serve /metrics on: HOST:PORT");
   plan.prometheus = *flag;
+  plan.order.push_back("prometheus");
   plan.prometheus_source = "--prometheus";
 }
 

@@ -682,6 +682,29 @@ int run_command(const RunArgs& a) {
     sample_sinks.push_back(open_prometheus(sample_plan, described));
     sample_outputs.push_back(std::move(described));
   }
+  // Described in the order they were given, as k6's header lists them.
+  {
+    std::vector<std::string> types;
+    if (sample_plan.csv) types.push_back("csv");
+    if (sample_plan.json) types.push_back("json");
+    for (std::size_t i = 0; i < sample_plan.influxdb.size(); ++i) types.push_back("influxdb");
+    if (sample_plan.prometheus) types.push_back("prometheus");
+    std::vector<std::pair<std::size_t, std::string>> ranked;
+    std::vector<bool> taken(sample_plan.order.size(), false);
+    for (std::size_t i = 0; i < types.size() && i < sample_outputs.size(); ++i) {
+      std::size_t at = sample_plan.order.size();
+      for (std::size_t k = 0; k < sample_plan.order.size(); ++k) {
+        if (!taken[k] && sample_plan.order[k] == types[i]) {
+          at = k;
+          taken[k] = true;
+          break;
+        }
+      }
+      ranked.emplace_back(at, sample_outputs[i]);
+    }
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (std::size_t i = 0; i < ranked.size(); ++i) sample_outputs[i] = ranked[i].second;
+  }
   std::string output_line;
   for (const std::string& o : sample_outputs) output_line += (output_line.empty() ? "" : ", ") + o;
   if (output_line.empty()) output_line = "-";

@@ -93,16 +93,20 @@ SampleOutputsPlan plan_sample_outputs(const std::vector<std::string>& out_flags,
     if (type == "csv") {
       if (plan.csv) fail(source, "csv is given twice: one CSV output per run");
       plan.csv = csv_options(source, arg, env, csv_time_format_flag);
+      plan.order.push_back(type);
     } else if (type == "json") {
       if (plan.json) fail(source, "json is given twice: one JSON output per run");
       plan.json = arg && !arg->empty() ? *arg : std::string("-");
+      plan.order.push_back(type);
     } else if (type == "prometheus") {
       if (plan.prometheus) fail(source, "prometheus is given twice: one endpoint per run");
       if (!arg || arg->empty()) fail(source, "prometheus needs the address to serve /metrics on: prometheus=HOST:PORT");
       plan.prometheus = *arg;
+      plan.order.push_back(type);
       plan.prometheus_source = source + " prometheus";
     } else if (type == "influxdb") {
       plan.influxdb.push_back(influxdb_options(source, arg, env));
+      plan.order.push_back(type);
     } else if (std::find(std::begin(kSkipped), std::end(kSkipped), type) != std::end(kSkipped)) {
       plan.skipped.push_back(o);
     } else {

@@ -21,6 +21,9 @@ struct SampleOutputsPlan {
   // --out prometheus=ADDR (app/prometheus_plan.hpp adds --prometheus): the address, and what gave it.
   std::optional<std::string> prometheus;
   std::string prometheus_source;
+  // The written outputs' types in the order given ("csv", "json", "influxdb", "prometheus"), the
+  // order k6's header lists them in.
+  std::vector<std::string> order;
   bool any() const noexcept { return csv || json || prometheus || !influxdb.empty(); }
 };
 

@@ -53,7 +53,8 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
                  "The CSV output's timestamps: unix (default), unix_milli, unix_micro, unix_nano, rfc3339 or "
                  "rfc3339_nano (env K6_CSV_TIME_FORMAT)");
   run.add_option("--sample-buffer", a.sample_buffer,
-                 "Sample records each worker holds for --out csv/json until the output thread takes them "
+                 "Sample records each worker holds for --out, --prometheus and abortOnFail thresholds until the "
+                 "output thread takes them "
                  "(default 32768, rounded up to a power of two); a full buffer loses rows, counted and reported");
   run.add_option("--report", a.report,
                  "Write a self-contained HTML report (charts over time, errors, the summary table) to this file "
@@ -92,8 +93,9 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
       ->allow_extra_args(false);
   run.add_option("-o,--out", a.out,
                  "An output TYPE[=ARG], repeatable (env K6_OUT): csv=FILE[.gz] (or fileName=F,saveInterval=D,"
-                 "timeFormat=T) and json=FILE[.gz] write every sample as k6 does; influxdb and "
-                 "experimental-prometheus-rw are accepted but not written yet (a warning says so)")
+                 "timeFormat=T,aggregate=D), json=FILE[.gz] and influxdb=URL write every sample as k6 does; "
+                 "prometheus=ADDR is --prometheus; experimental-prometheus-rw is accepted but not written yet "
+                 "(a warning says so)")
       ->allow_extra_args(false);
   run.add_flag("-q,--quiet", a.quiet, "No header and no progress lines; the summary is still printed");
   run.add_flag("--no-setup", a.no_setup,

@@ -38,6 +38,11 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_option("-c,--config", a.config,
                  "A k6 options file (JSON: scenarios, thresholds, vus, duration, iterations, stages), "
                  "below flags and K6_* env vars in precedence as k6 has it");
+  run.add_option("--threshold", a.thresholds,
+                 "A threshold 'METRIC[{TAG:VALUE}]: EXPR', e.g. 'http_req_duration: p(95)<500' (repeatable): added "
+                 "to the scenario's and the options file's thresholds, in the summary and the export as theirs are; "
+                 "a failed one exits 99")
+      ->allow_extra_args(false);
   run.add_flag("--precise-timing", a.precise_timing,
                "Spin instead of sleeping for the last microseconds before a scheduled iteration, for "
                "microsecond-exact arrival rates at the cost of CPU");

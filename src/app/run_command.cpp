@@ -27,6 +27,7 @@
 #include "inferload/app/options_file.hpp"
 #include "inferload/app/options.hpp"
 #include "inferload/app/output_file.hpp"
+#include "inferload/app/threshold_flag.hpp"
 #include "inferload/load/engine.hpp"
 #include "inferload/output/k6_format.hpp"
 #include "inferload/output/progress.hpp"
@@ -244,8 +245,9 @@ Plan derive_plan(const RunArgs& a, const scv2::EnvLookup& env, const scv2::Scrip
   }
   plan.thresholds = script.thresholds;
   if (file) {
-    for (const auto& [metric, exprs] : file->thresholds) plan.thresholds.push_back({metric, exprs});
+    for (const auto& [metric, exprs] : file->thresholds) add_threshold(plan.thresholds, {metric, exprs});
   }
+  for (const std::string& t : a.thresholds) add_threshold(plan.thresholds, parse_threshold_flag(t));
   return plan;
 }
 

@@ -43,6 +43,7 @@ struct RunArgs {
   std::optional<std::string> pre_allocated_vus;
   std::optional<std::string> max_vus;
   std::optional<std::string> config;             // a k6 options file (JSON)
+  std::vector<std::string> thresholds;           // --threshold 'METRIC[{TAG:VALUE}]: EXPR', repeatable
   bool precise_timing = false;
   bool preconnect = false;
   std::optional<std::string> max_lateness;

@@ -43,6 +43,10 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
                  "to the scenario's and the options file's thresholds, in the summary and the export as theirs are; "
                  "a failed one exits 99")
       ->allow_extra_args(false);
+  run.add_option("--metadata", a.metadata,
+                 "Write SCv2's results/metadata.txt as k6wrapper.sh does: start: before setup; end:, args:, envs: "
+                 "(secrets' values redacted), metadata: ($TEST_METADATA), inferload:, io_backend: after the run, "
+                 "also when it is stopped or setup fails (env INFERLOAD_METADATA)");
   run.add_flag("--precise-timing", a.precise_timing,
                "Spin instead of sleeping for the last microseconds before a scheduled iteration, for "
                "microsecond-exact arrival rates at the cost of CPU");
@@ -137,6 +141,7 @@ CommandLine parse_command_line(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     throw ExitError(kExitOtherError, one_line(e.what()) + " (see 'inferload run --help')");
   }
+  cl.run.arguments.assign(argv + 1, argv + argc);
   if (run->parsed()) cl.command = Command::run;
   else if (version->parsed()) cl.command = Command::version;
   else cl.help_text = app.help();

@@ -38,6 +38,15 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_option("-c,--config", a.config,
                  "A k6 options file (JSON: scenarios, thresholds, vus, duration, iterations, stages), "
                  "below flags and K6_* env vars in precedence as k6 has it");
+  run.add_option("--threshold", a.thresholds,
+                 "A threshold 'METRIC[{TAG:VALUE}]: EXPR', e.g. 'http_req_duration: p(95)<500' (repeatable): added "
+                 "to the scenario's and the options file's thresholds, in the summary and the export as theirs are; "
+                 "a failed one exits 99")
+      ->allow_extra_args(false);
+  run.add_option("--metadata", a.metadata,
+                 "Write SCv2's results/metadata.txt as k6wrapper.sh does: start: before setup; end:, args:, envs: "
+                 "(secrets' values redacted), metadata: ($TEST_METADATA), inferload:, io_backend: after the run, "
+                 "also when it is stopped or setup fails (env INFERLOAD_METADATA)");
   run.add_flag("--precise-timing", a.precise_timing,
                "Spin instead of sleeping for the last microseconds before a scheduled iteration, for "
                "microsecond-exact arrival rates at the cost of CPU");
@@ -134,6 +143,7 @@ CommandLine parse_command_line(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     throw ExitError(kExitOtherError, one_line(e.what()) + " (see 'inferload run --help')");
   }
+  cl.run.arguments.assign(argv + 1, argv + argc);
   if (run->parsed()) cl.command = Command::run;
   else if (version->parsed()) cl.command = Command::version;
   else cl.help_text = app.help();

@@ -18,6 +18,7 @@
 #include <stdexcept>
 
 #include "inferload/app/options.hpp"
+#include "inferload/output/report_builder.hpp"
 #include "inferload/runtime/duration.hpp"
 
 namespace inferload::app {
@@ -424,6 +425,12 @@ std::vector<std::pair<std::string, std::vector<std::string>>> parse_thresholds(c
     std::vector<std::string> expressions;
     const json::array& a = r.array(kv.value(), mpath);
     for (std::size_t i = 0; i < a.size(); ++i) expressions.push_back(parse_threshold(r, a[i], element(mpath, i)));
+    // Here rather than at the run's start, so that the error names the file and the key.
+    try {
+      output::check_threshold({metric, expressions});
+    } catch (const std::invalid_argument& e) {
+      r.fail(mpath, e.what());
+    }
     out.emplace_back(metric, std::move(expressions));
   }
   return out;

@@ -27,6 +27,8 @@
 #include "inferload/app/options_file.hpp"
 #include "inferload/app/options.hpp"
 #include "inferload/app/output_file.hpp"
+#include "inferload/app/run_metadata.hpp"
+#include "inferload/app/threshold_flag.hpp"
 #include "inferload/load/engine.hpp"
 #include "inferload/output/k6_format.hpp"
 #include "inferload/output/progress.hpp"
@@ -244,8 +246,9 @@ Plan derive_plan(const RunArgs& a, const scv2::EnvLookup& env, const scv2::Scrip
   }
   plan.thresholds = script.thresholds;
   if (file) {
-    for (const auto& [metric, exprs] : file->thresholds) plan.thresholds.push_back({metric, exprs});
+    for (const auto& [metric, exprs] : file->thresholds) add_threshold(plan.thresholds, {metric, exprs});
   }
+  for (const std::string& t : a.thresholds) add_threshold(plan.thresholds, parse_threshold_flag(t));
   return plan;
 }
 
@@ -584,6 +587,8 @@ int run_command(const RunArgs& a) {
   } catch (const std::runtime_error& e) {
     config_error(e.what());
   }
+  // Its start line comes before setup, as k6wrapper.sh writes it before k6 starts.
+  const std::unique_ptr<MetadataFile> metadata = open_metadata(a, k6_env, backend);
 
   // Setup: the targets must be reachable before any load is started.
   auto reach = [&](const char* variable, const std::string& given, const net::HttpUrl& u) {
@@ -1047,6 +1052,14 @@ int run_command(const RunArgs& a) {
   if (out.error() != 0) {
     std::fprintf(stderr, "inferload: %s\n", out.message().c_str());
     code = kExitOtherError;
+  }
+  if (metadata) {
+    try {
+      metadata->finish();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "inferload: %s\n", e.what());
+      code = kExitOtherError;
+    }
   }
   for (const auto& m : report.metrics) {
     for (const auto& t : m.thresholds) {

@@ -1,9 +1,12 @@
 #include "inferload/output/report_builder.hpp"
 
 #include <algorithm>
+#include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 
 #include "inferload/http1/error_code.hpp"
 
@@ -96,16 +99,86 @@ std::vector<metrics::FailureSummary> failure_summaries(const scenario::FailureCo
   return out;
 }
 
+// A selector's key or value as k6 reads it: without the spaces and quotes around it.
+std::string trim_tag(std::string_view s) {
+  constexpr std::string_view kSpace = " \t";
+  constexpr std::string_view kQuotes = "\"'";
+  for (std::string_view cut : {kSpace, kQuotes, kSpace}) {
+    const std::size_t b = s.find_first_not_of(cut);
+    s = b == std::string_view::npos ? std::string_view() : s.substr(b, s.find_last_not_of(cut) - b + 1);
+  }
+  return std::string(s);
+}
+
+// The tag pairs of a threshold's selector, "{k:v,k2:v2}"; nothing when it is not one.
+std::optional<std::vector<std::pair<std::string, std::string>>> selector_pairs(const std::string& tag) {
+  if (tag.size() < 2 || tag.front() != '{' || tag.back() != '}') return std::nullopt;
+  std::vector<std::pair<std::string, std::string>> pairs;
+  const std::string body = tag.substr(1, tag.size() - 2);
+  std::size_t at = 0;
+  while (at <= body.size()) {
+    const std::size_t end = std::min(body.find(',', at), body.size());
+    const std::string item = body.substr(at, end - at);
+    const std::size_t colon = item.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    std::string key = trim_tag(std::string_view(item).substr(0, colon));
+    if (key.empty()) return std::nullopt;
+    pairs.emplace_back(std::move(key), trim_tag(std::string_view(item).substr(colon + 1)));
+    at = end + 1;
+  }
+  return pairs;
+}
+
+// The metrics build_report makes: a threshold on any other name would watch a metric that never
+// gets a sample, and pass or fail on nothing.
+constexpr std::string_view kReportedMetrics[] = {
+    "checks",
+    "data_received",
+    "data_sent",
+    "dropped_iterations",
+    "grpc_req_duration",
+    "grpc_req_duration_intended",
+    "http_req_blocked",
+    "http_req_connecting",
+    "http_req_duration",
+    "http_req_duration_intended",
+    "http_req_failed",
+    "http_req_receiving",
+    "http_req_sending",
+    "http_req_tls_handshaking",
+    "http_req_waiting",
+    "http_reqs",
+    "iteration_duration",
+    "iterations",
+    "schedule_lateness",
+    "scheduler_req_duration",
+    "vus",
+    "vus_max",
+};
+
 MetricType type_of(const std::string& base) { return empty_like(base, base).type; }
 
 std::string base_name(const std::string& metric) { return metric.substr(0, metric.find('{')); }
 
 }  // namespace
 
-void check_thresholds(const std::vector<scv2::ThresholdDecl>& thresholds) {
-  for (const auto& decl : thresholds) {
-    for (const auto& expr : decl.expressions) parse_threshold(expr, type_of(base_name(decl.metric)));
+void check_threshold(const scv2::ThresholdDecl& threshold) {
+  const std::string base = base_name(threshold.metric);
+  if (std::find(std::begin(kReportedMetrics), std::end(kReportedMetrics), base) == std::end(kReportedMetrics)) {
+    std::string known;
+    for (std::string_view name : kReportedMetrics) known.append(known.empty() ? "" : ", ").append(name);
+    throw std::invalid_argument("unknown metric '" + base + "' (inferload reports " + known + ")");
   }
+  const std::string tag = threshold.metric.substr(base.size());
+  if (!tag.empty() && !selector_pairs(tag)) {
+    throw std::invalid_argument("malformed selector '" + tag + "' of metric '" + base +
+                                "': expected {TAG:VALUE} or {TAG:VALUE,TAG:VALUE,...}");
+  }
+  for (const auto& expr : threshold.expressions) parse_threshold(expr, type_of(base));
+}
+
+void check_thresholds(const std::vector<scv2::ThresholdDecl>& thresholds) {
+  for (const auto& decl : thresholds) check_threshold(decl);
 }
 
 namespace {
@@ -154,23 +227,6 @@ std::vector<MetricSummary> collect(const load::Shard& s, const scenario::Protoco
   }
   if (passed + failed > 0) m.push_back(rate_metric("checks", passed, failed));
   return m;
-}
-
-// The tag pairs of a threshold's selector, "{k:v,k2:v2}"; nothing when it is not one.
-std::optional<std::vector<std::pair<std::string, std::string>>> selector_pairs(const std::string& tag) {
-  if (tag.size() < 2 || tag.front() != '{' || tag.back() != '}') return std::nullopt;
-  std::vector<std::pair<std::string, std::string>> pairs;
-  const std::string body = tag.substr(1, tag.size() - 2);
-  std::size_t at = 0;
-  while (at <= body.size()) {
-    const std::size_t end = std::min(body.find(',', at), body.size());
-    const std::string item = body.substr(at, end - at);
-    const std::size_t colon = item.find(':');
-    if (colon == std::string::npos || colon == 0) return std::nullopt;
-    pairs.emplace_back(item.substr(0, colon), item.substr(colon + 1));
-    at = end + 1;
-  }
-  return pairs;
 }
 
 // Whether every sample of the scenario carries all the pairs.

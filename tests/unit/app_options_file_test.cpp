@@ -205,6 +205,17 @@ TEST(OptionsFileErrors, Thresholds) {
             "configs/x.json: thresholds.http_reqs[0]: threshold is required");
   EXPECT_EQ(error_of(R"({"thresholds": {"http_reqs": [7]}})"),
             "configs/x.json: thresholds.http_reqs[0]: must be a string or an object");
+  EXPECT_EQ(error_of(R"({"thresholds": {"http_reqs": ["count>1"], "http_req_duration": ["p(95)<x"]}})"),
+            "configs/x.json: thresholds.http_req_duration: invalid threshold expression 'p(95)<x': 'x' is not a number");
+  EXPECT_EQ(error_of(R"({"thresholds": {"http_req_duration": ["count>1"]}})"),
+            "configs/x.json: thresholds.http_req_duration: invalid threshold expression 'count>1': unsupported "
+            "aggregation method 'count' for a trend metric (supported: avg, min, max, med, p(N))");
+  EXPECT_EQ(error_of(R"({"thresholds": {"http_reqs{scenario}": []}})"),
+            "configs/x.json: thresholds.http_reqs{scenario}: malformed selector '{scenario}' of metric 'http_reqs': "
+            "expected {TAG:VALUE} or {TAG:VALUE,TAG:VALUE,...}");
+  const std::string unknown = error_of(R"({"thresholds": {"my_metric": ["count>0"]}})");
+  EXPECT_EQ(unknown.rfind("configs/x.json: thresholds.my_metric: unknown metric 'my_metric' (inferload reports ", 0), 0u)
+      << unknown;
 }
 
 TEST(OptionsFileErrors, Numbers) {

@@ -3,9 +3,11 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "inferload/metrics/histogram.hpp"
 #include "inferload/metrics/summary.hpp"
+#include "inferload/output/report_builder.hpp"
 #include "inferload/output/threshold.hpp"
 
 namespace inferload::output {
@@ -93,6 +95,44 @@ TEST(ThresholdParse, AggregationsPerMetricType) {
                  "invalid threshold expression 'avg<5': unsupported aggregation method 'avg' for a counter metric "
                  "(supported: count, rate)");
   }
+}
+
+std::string check_error(const std::string& metric, std::vector<std::string> expressions) {
+  try {
+    check_threshold({metric, std::move(expressions)});
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// What k6 refuses at start-up (exit 104) whichever source declares the threshold.
+TEST(ThresholdCheck, MetricSelectorAndExpressionForItsType) {
+  EXPECT_EQ(check_error("http_req_duration", {"p(95)<500", "avg<100"}), "");
+  EXPECT_EQ(check_error("http_reqs{scenario:default}", {}), "");
+  EXPECT_EQ(check_error("http_reqs{ team : 'x' ,tier:\"gold\"}", {"count>0"}), "");
+  EXPECT_EQ(check_error("vus_max", {"value>0"}), "");
+  EXPECT_EQ(check_error("checks", {"rate>0.99"}), "");
+
+  const std::string unknown = check_error("http_req_durations", {"p(95)<500"});
+  EXPECT_EQ(unknown.rfind("unknown metric 'http_req_durations' (inferload reports checks, data_received, ", 0), 0u)
+      << unknown;
+  EXPECT_NE(unknown.find("http_req_duration, "), std::string::npos) << unknown;
+  // Known to k6 but never made by inferload: nothing would ever be measured.
+  EXPECT_EQ(check_error("group_duration", {"avg<1"}).rfind("unknown metric 'group_duration'", 0), 0u);
+  EXPECT_EQ(check_error("", {"avg<1"}).rfind("unknown metric ''", 0), 0u);
+
+  EXPECT_EQ(check_error("http_reqs{scenario}", {}),
+            "malformed selector '{scenario}' of metric 'http_reqs': expected {TAG:VALUE} or {TAG:VALUE,TAG:VALUE,...}");
+  EXPECT_EQ(check_error("http_reqs{}", {}).rfind("malformed selector '{}'", 0), 0u);
+  EXPECT_EQ(check_error("http_reqs{:x}", {}).rfind("malformed selector '{:x}'", 0), 0u);
+  EXPECT_EQ(check_error("http_reqs{a:b", {}).rfind("malformed selector '{a:b'", 0), 0u);
+
+  EXPECT_EQ(check_error("http_req_duration", {"p(95)<500", "count>1"}),
+            "invalid threshold expression 'count>1': unsupported aggregation method 'count' for a trend metric "
+            "(supported: avg, min, max, med, p(N))");
+  EXPECT_EQ(check_error("http_req_failed{scenario:a}", {"rate<"}),
+            "invalid threshold expression 'rate<': missing number after the operator");
 }
 
 TEST(ThresholdEval, TrendInMilliseconds) {

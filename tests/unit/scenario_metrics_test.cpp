@@ -200,6 +200,8 @@ TEST(ReportSelectors, ScenarioTagsSelectTheScenariosThatCarryThem) {
       {"http_reqs{team:z}", {"count==0"}},
       {"dropped_iterations{scenario:c}", {"count==4"}},
       {"dropped_iterations{team:x}", {"count==0"}},
+      // k6 reads keys and values without the spaces and quotes around them.
+      {"http_reqs{ team : 'x' , scenario:\"a\"}", {"count==10"}},
   };
   const output::RunReport r = output::build_report(result, measures, thresholds, scv2::find_script("infer_constant_vu"),
                                                    output::RunInfo{});
@@ -210,7 +212,7 @@ TEST(ReportSelectors, ScenarioTagsSelectTheScenariosThatCarryThem) {
     ASSERT_EQ(m.thresholds.size(), 1u) << m.name;
     EXPECT_FALSE(m.thresholds[0].failed) << m.name << " count " << m.count;
   }
-  EXPECT_EQ(checked, 7);
+  EXPECT_EQ(checked, 8);
 }
 
 TEST(ReportSelectors, AThresholdSubmetricsParentIsReportedWithZerosWhenNothingWasRecorded) {

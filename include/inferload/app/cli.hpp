@@ -43,6 +43,9 @@ struct RunArgs {
   std::optional<std::string> pre_allocated_vus;
   std::optional<std::string> max_vus;
   std::optional<std::string> config;             // a k6 options file (JSON)
+  std::vector<std::string> thresholds;           // --threshold 'METRIC[{TAG:VALUE}]: EXPR', repeatable
+  std::optional<std::string> metadata;           // --metadata FILE: k6wrapper.sh's metadata.txt
+  std::vector<std::string> arguments;            // the command line after "inferload", for --metadata
   bool precise_timing = false;
   bool preconnect = false;
   std::optional<std::string> max_lateness;

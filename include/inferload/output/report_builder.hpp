@@ -22,7 +22,11 @@ struct ScenarioMeasures {
 RunReport build_report(const load::RunResult& result, const std::vector<ScenarioMeasures>& scenarios,
                        const std::vector<scv2::ThresholdDecl>& thresholds, const scv2::Script& script, RunInfo info);
 
-// Throws std::invalid_argument if a threshold cannot be parsed for its metric.
+// Throws std::invalid_argument with one line when the threshold's metric is not one inferload
+// reports (k6 refuses a threshold on a metric that does not exist: it would watch nothing), its
+// {TAG:VALUE,...} selector is malformed, or an expression does not parse for the metric's type.
+void check_threshold(const scv2::ThresholdDecl& threshold);
+// check_threshold on each.
 void check_thresholds(const std::vector<scv2::ThresholdDecl>& thresholds);
 
 }  // namespace inferload::output

@@ -397,41 +397,48 @@ std::vector<ScenarioConfig> parse_scenarios(const Reader& r, const json::value& 
 }
 
 // Each threshold is "expr" or {"threshold": "expr", "abortOnFail": bool, "delayAbortEval": "10s"}.
-std::string parse_threshold(const Reader& r, const json::value& v, const std::string& path) {
+// Returns the expression; an abortOnFail one is added to `decl.aborts` as expression `index`.
+std::string parse_threshold(const Reader& r, const json::value& v, const std::string& path, scv2::ThresholdDecl& decl,
+                            std::size_t index) {
   if (v.is_string()) return std::string(v.get_string());
   if (!v.is_object()) r.fail(path, "must be a string or an object");
   std::optional<std::string> expression;
+  bool abort = false;
+  Nanos delay = -1;
   for (const auto& kv : v.get_object()) {
     const std::string kpath = child(path, kv.key());
     if (kv.key() == "threshold") {
       expression = r.string(kv.value(), kpath);
     } else if (kv.key() == "abortOnFail") {
-      if (r.boolean(kv.value(), kpath)) r.fail(kpath, "abortOnFail is not supported");
+      abort = r.boolean(kv.value(), kpath);
     } else if (kv.key() == "delayAbortEval") {
-      r.duration(kv.value(), kpath);
+      delay = r.duration(kv.value(), kpath);
     } else {
       r.fail(kpath, "unknown field of a threshold");
     }
   }
   if (!expression) r.fail(path, "threshold is required");
+  if (abort) decl.aborts.push_back({index, delay});
   return *expression;
 }
 
-std::vector<std::pair<std::string, std::vector<std::string>>> parse_thresholds(const Reader& r, const json::value& v) {
-  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+std::vector<scv2::ThresholdDecl> parse_thresholds(const Reader& r, const json::value& v) {
+  std::vector<scv2::ThresholdDecl> out;
   for (const auto& kv : r.object(v, "thresholds")) {
     const std::string metric(kv.key());
     const std::string mpath = child("thresholds", metric);
-    std::vector<std::string> expressions;
+    scv2::ThresholdDecl decl;
+    decl.metric = metric;
+    std::vector<std::string>& expressions = decl.expressions;
     const json::array& a = r.array(kv.value(), mpath);
-    for (std::size_t i = 0; i < a.size(); ++i) expressions.push_back(parse_threshold(r, a[i], element(mpath, i)));
+    for (std::size_t i = 0; i < a.size(); ++i) expressions.push_back(parse_threshold(r, a[i], element(mpath, i), decl, i));
     // Here rather than at the run's start, so that the error names the file and the key.
     try {
       output::check_threshold({metric, expressions});
     } catch (const std::invalid_argument& e) {
       r.fail(mpath, e.what());
     }
-    out.emplace_back(metric, std::move(expressions));
+    out.push_back(std::move(decl));
   }
   return out;
 }

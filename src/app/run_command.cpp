@@ -1,10 +1,7 @@
 #include "inferload/app/run_command.hpp"
-#include "inferload/app/prometheus_plan.hpp"
-#include "inferload/app/sample_outputs_plan.hpp"
-#include "inferload/output/html_report.hpp"
-#include "inferload/output/sample_collector.hpp"
 
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -24,15 +21,21 @@
 #include "inferload/app/control_phase.hpp"
 #include "inferload/app/lifecycle_plan.hpp"
 #include "inferload/app/open_files.hpp"
-#include "inferload/app/options_file.hpp"
 #include "inferload/app/options.hpp"
+#include "inferload/app/options_file.hpp"
 #include "inferload/app/output_file.hpp"
+#include "inferload/app/prometheus_plan.hpp"
 #include "inferload/app/run_metadata.hpp"
+#include "inferload/app/sample_outputs_plan.hpp"
 #include "inferload/app/threshold_flag.hpp"
 #include "inferload/load/engine.hpp"
+#include "inferload/output/html_report.hpp"
+#include "inferload/output/json_writer.hpp"
 #include "inferload/output/k6_format.hpp"
+#include "inferload/output/live_thresholds.hpp"
 #include "inferload/output/progress.hpp"
 #include "inferload/output/report_builder.hpp"
+#include "inferload/output/sample_collector.hpp"
 #include "inferload/output/summary_export.hpp"
 #include "inferload/output/text_summary.hpp"
 #include "inferload/output/trend_stats.hpp"
@@ -246,7 +249,7 @@ Plan derive_plan(const RunArgs& a, const scv2::EnvLookup& env, const scv2::Scrip
   }
   plan.thresholds = script.thresholds;
   if (file) {
-    for (const auto& [metric, exprs] : file->thresholds) add_threshold(plan.thresholds, {metric, exprs});
+    for (const scv2::ThresholdDecl& t : file->thresholds) add_threshold(plan.thresholds, t);
   }
   for (const std::string& t : a.thresholds) add_threshold(plan.thresholds, parse_threshold_flag(t));
   return plan;
@@ -670,7 +673,17 @@ int run_command(const RunArgs& a) {
       output::DeclaredThresholds declared;
       for (const auto& t : run_plan.thresholds) {
         auto& exprs = declared[t.metric];
-        exprs.insert(exprs.end(), t.expressions.begin(), t.expressions.end());
+        for (std::size_t i = 0; i < t.expressions.size(); ++i) {
+          const auto ab = std::find_if(t.aborts.begin(), t.aborts.end(), [i](const auto& x) { return x.expression == i; });
+          // k6 writes an abortOnFail threshold as the object it was declared as.
+          exprs.push_back(ab == t.aborts.end()
+                              ? output::json_quote(t.expressions[i])
+                              : "{\"threshold\":" + output::json_quote(t.expressions[i]) + ",\"abortOnFail\":true," +
+                                    "\"delayAbortEval\":" +
+                                    (ab->delay < 0 ? std::string("null")
+                                                   : output::json_quote(runtime::format_go_duration(ab->delay))) +
+                                    "}");
+        }
       }
       sample_sinks.push_back(output::make_json_output(*sample_plan.json, std::move(declared)));
       sample_outputs.push_back(*sample_plan.json == "-" ? "json(stdout)" : "json (" + *sample_plan.json + ")");
@@ -686,6 +699,31 @@ int run_command(const RunArgs& a) {
     std::string described;
     sample_sinks.push_back(open_prometheus(sample_plan, described));
     sample_outputs.push_back(std::move(described));
+  }
+  // abortOnFail thresholds are watched while the run goes on, from the same sample rows.
+  std::vector<output::AbortRule> abort_rules;
+  for (const auto& t : run_plan.thresholds) {
+    for (const auto& ab : t.aborts) abort_rules.push_back({t.metric, t.expressions[ab.expression], std::max<Nanos>(ab.delay, 0)});
+  }
+  struct AbortSignal {
+    int fd = -1;
+    std::string metrics;  // written once by the output thread, read after it has been joined
+    ~AbortSignal() {
+      if (fd >= 0) ::close(fd);
+    }
+  } abort_signal;
+  if (!abort_rules.empty()) {
+    abort_signal.fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (abort_signal.fd < 0) throw ExitError(kExitOtherError, std::string("eventfd: ") + std::strerror(errno));
+    try {
+      sample_sinks.push_back(std::make_unique<output::LiveThresholds>(abort_rules, 0, [&abort_signal](const std::string& m) {
+        abort_signal.metrics = m;
+        const std::uint64_t one = 1;
+        [[maybe_unused]] ssize_t n = ::write(abort_signal.fd, &one, sizeof(one));
+      }));
+    } catch (const std::invalid_argument& e) {
+      config_error(std::string("abortOnFail: ") + e.what());
+    }
   }
   // Described in the order they were given, as k6's header lists them.
   {
@@ -855,6 +893,7 @@ int run_command(const RunArgs& a) {
   load::MonitorHooks hooks;
   hooks.stop_fd = signals.fd();
   hooks.on_stop_fd = [&] { return signals.on_readable(); };
+  hooks.abort_fd = abort_signal.fd;
   std::string final_progress;
   // On a terminal the block is redrawn in place ten times a second, as k6 does; in logs it is
   // printed anew each second.
@@ -1061,10 +1100,27 @@ int run_command(const RunArgs& a) {
       code = kExitOtherError;
     }
   }
+  // k6's words and code: an abort by thresholds is 99 whatever the end's evaluation says; a
+  // threshold failed at the end is 99 unless another error came first.
+  if (result.aborted_by_thresholds) {
+    std::fprintf(stderr,
+                 "inferload: thresholds on metrics '%s' were crossed; at least one has abortOnFail enabled, "
+                 "stopping test prematurely\n",
+                 abort_signal.metrics.c_str());
+    if (code == kExitOk) code = kExitThresholdsFailed;
+  }
+  std::vector<std::string> crossed;
   for (const auto& m : report.metrics) {
     for (const auto& t : m.thresholds) {
-      if (t.failed && code == kExitOk) code = kExitThresholdsFailed;
+      if (t.failed && std::find(crossed.begin(), crossed.end(), m.name) == crossed.end()) crossed.push_back(m.name);
     }
+  }
+  if (!crossed.empty()) {
+    std::sort(crossed.begin(), crossed.end());
+    std::string names;
+    for (const std::string& n : crossed) names += (names.empty() ? "" : ", ") + n;
+    std::fprintf(stderr, "inferload: thresholds on metrics '%s' have been crossed\n", names.c_str());
+    if (code == kExitOk) code = kExitThresholdsFailed;
   }
   if (a.fail_on_driver_overload && !report.info.driver_overload.empty() && (code == kExitOk || code == kExitThresholdsFailed)) {
     std::fprintf(stderr, "inferload: the driver was overloaded (%s): exiting with %d as --fail-on-driver-overload asks\n",

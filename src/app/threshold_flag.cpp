@@ -52,7 +52,12 @@ void add_threshold(std::vector<scv2::ThresholdDecl>& thresholds, scv2::Threshold
     thresholds.push_back(std::move(threshold));
     return;
   }
+  const std::size_t offset = same->expressions.size();
   for (std::string& e : threshold.expressions) same->expressions.push_back(std::move(e));
+  for (scv2::ThresholdDecl::Abort ab : threshold.aborts) {
+    ab.expression += offset;
+    same->aborts.push_back(ab);
+  }
 }
 
 }  // namespace inferload::app

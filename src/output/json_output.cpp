@@ -91,7 +91,7 @@ class JsonOutput final : public SampleSink {
     if (auto it = thresholds_.find(std::string(m.name)); it != thresholds_.end()) {
       for (std::size_t i = 0; i < it->second.size(); ++i) {
         if (i > 0) line_ += ',';
-        line_ += json_quote(it->second[i]);
+        line_ += it->second[i];
       }
     }
     line_ += "],\"submetrics\":";

@@ -128,6 +128,12 @@ void LiveThresholds::write(const SampleRow& row) {
 }
 
 void LiveThresholds::tick(Nanos now) {
+  if (start_ == 0) {
+    // The clock starts with the first tick of the output thread, which starts with the load.
+    start_ = now;
+    next_check_ = now + kCheckEvery;
+    return;
+  }
   if (aborted_ || now < next_check_) return;
   next_check_ = now + kCheckEvery;
   const Nanos elapsed = now - start_;

@@ -241,5 +241,57 @@ class Metadata(unittest.TestCase):
         self.assertEqual(served, 0)
 
 
+class AbortOnFail(unittest.TestCase):
+    """An options file's {"threshold": ..., "abortOnFail": true, "delayAbortEval": ...}: checked
+    every 2 s while the run goes on; a failure stops every scenario at once and exits 99."""
+
+    def run_with_file(self, sim, thresholds, *args):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump({"thresholds": thresholds}, f)
+        self.addCleanup(os.unlink, f.name)
+        started = time.monotonic()
+        result = run(sim, "--config", f.name, *args)
+        return result, time.monotonic() - started
+
+    def test_a_failing_rate_stops_the_run_at_the_next_check(self):
+        with Sim(SCV2_SIM, "--error-rate", "0.5") as sim:
+            (code, out, err, s), took = self.run_with_file(
+                sim, {"http_req_failed": [{"threshold": "rate<0.01", "abortOnFail": True}]}, "-u", "2", "-d", "60s")
+        self.assertEqual(code, 99, err)
+        self.assertLess(took, 15, "stopped within a few seconds, not after 60")
+        self.assertIn("inferload: thresholds on metrics 'http_req_failed' were crossed; at least one has abortOnFail "
+                      "enabled, stopping test prematurely", err)
+        self.assertEqual(thresholds(s, "http_req_failed"), {"rate<0.01": True})
+
+    def test_delay_abort_eval_waits_and_a_passing_one_never_aborts(self):
+        with Sim(SCV2_SIM, "--error-rate", "0.5") as sim:
+            (code, _, err, s), took = self.run_with_file(
+                sim, {"http_req_failed": [{"threshold": "rate<0.01", "abortOnFail": True, "delayAbortEval": "5s"}]},
+                "-u", "2", "-d", "60s")
+            self.assertEqual(code, 99, err)
+            self.assertGreaterEqual(took, 5, "not before delayAbortEval")
+            self.assertLess(took, 20)
+            # The same rule on a metric that holds: the run goes its whole length, and exits 0.
+            (code, _, err, s), took = self.run_with_file(
+                sim, {"http_req_duration{scenario:default}": [{"threshold": "p(95)<60000", "abortOnFail": True}]},
+                "-u", "2", "-d", "3s")
+        self.assertEqual(code, 0, err)
+        self.assertGreaterEqual(took, 3)
+        self.assertNotIn("abortOnFail enabled", err)
+
+    def test_the_json_output_writes_an_abort_threshold_as_k6_does(self):
+        path = os.path.join(tempfile.mkdtemp(prefix="inferload-abort-"), "out.json")
+        with Sim(SCV2_SIM) as sim:
+            (code, _, err, _), _ = self.run_with_file(
+                sim, {"http_req_failed": ["rate<0.5", {"threshold": "rate<0.9", "abortOnFail": True,
+                                                          "delayAbortEval": "10s"}]},
+                "-i", "3", "--out", f"json={path}")
+        self.assertEqual(code, 0, err)
+        with open(path) as f:
+            described = [json.loads(line) for line in f if '"type":"Metric"' in line and '"http_req_failed"' in line]
+        self.assertEqual(described[0]["data"]["thresholds"],
+                         ["rate<0.5", {"threshold": "rate<0.9", "abortOnFail": True, "delayAbortEval": "10s"}])
+
+
 if __name__ == "__main__":
     main_for_backend(INFERLOAD, IO)

@@ -58,7 +58,9 @@ TEST(OptionsFile, ScV2StyleScenariosAreParsedExactlyAndInFileOrder) {
     "thresholds": {
       "http_req_duration{scenario:default}": ["max>=0"],
       "http_reqs{scenario:default}": [],
-      "grpc_req_duration{scenario:default}": [{"threshold": "max>=0", "abortOnFail": false, "delayAbortEval": "10s"}, "p(95)<500"],
+      "grpc_req_duration{scenario:default}": [{"threshold": "max>=0", "abortOnFail": false, "delayAbortEval": "10s"}, "p(95)<500",
+                                              {"threshold": "avg<100", "abortOnFail": true, "delayAbortEval": "1m"},
+                                              {"threshold": "max<900", "abortOnFail": true}],
       "data_received{scenario:default}": []
     },
     "scenarios": {
@@ -100,10 +102,19 @@ TEST(OptionsFile, ScV2StyleScenariosAreParsedExactlyAndInFileOrder) {
   EXPECT_TRUE(ramp.tags.empty());
 
   using Thresholds = std::vector<std::pair<std::string, std::vector<std::string>>>;
-  EXPECT_EQ(f.thresholds, (Thresholds{{"http_req_duration{scenario:default}", {"max>=0"}},
-                                      {"http_reqs{scenario:default}", {}},
-                                      {"grpc_req_duration{scenario:default}", {"max>=0", "p(95)<500"}},
-                                      {"data_received{scenario:default}", {}}}));
+  Thresholds plain;
+  for (const auto& t : f.thresholds) plain.emplace_back(t.metric, t.expressions);
+  EXPECT_EQ(plain, (Thresholds{{"http_req_duration{scenario:default}", {"max>=0"}},
+                               {"http_reqs{scenario:default}", {}},
+                               {"grpc_req_duration{scenario:default}", {"max>=0", "p(95)<500", "avg<100", "max<900"}},
+                               {"data_received{scenario:default}", {}}}));
+  // abortOnFail: the expression's index and its delayAbortEval (-1: none given).
+  ASSERT_EQ(f.thresholds[2].aborts.size(), 2u);
+  EXPECT_EQ(f.thresholds[2].aborts[0].expression, 2u);
+  EXPECT_EQ(f.thresholds[2].aborts[0].delay, kMinute);
+  EXPECT_EQ(f.thresholds[2].aborts[1].expression, 3u);
+  EXPECT_EQ(f.thresholds[2].aborts[1].delay, -1);
+  EXPECT_TRUE(f.thresholds[0].aborts.empty());
 }
 
 TEST(OptionsFile, ShortcutsAndTrendStats) {
@@ -198,8 +209,8 @@ TEST(OptionsFileErrors, TopLevelKeys) {
 }
 
 TEST(OptionsFileErrors, Thresholds) {
-  EXPECT_EQ(error_of(R"({"thresholds": {"http_req_failed": [{"threshold": "rate<0.01", "abortOnFail": true}]}})"),
-            "configs/x.json: thresholds.http_req_failed[0].abortOnFail: abortOnFail is not supported");
+  EXPECT_EQ(error_of(R"({"thresholds": {"http_req_failed": [{"threshold": "rate<0.01", "abortOnFail": 1}]}})"),
+            "configs/x.json: thresholds.http_req_failed[0].abortOnFail: must be true or false");
   EXPECT_EQ(error_of(R"({"thresholds": {"http_reqs": "count>0"}})"), "configs/x.json: thresholds.http_reqs: must be an array");
   EXPECT_EQ(error_of(R"({"thresholds": {"http_reqs": [{"abortOnFail": false}]}})"),
             "configs/x.json: thresholds.http_reqs[0]: threshold is required");

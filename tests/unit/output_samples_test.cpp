@@ -148,7 +148,7 @@ TEST(JsonOutput, PointsAsK6WritesThemTagSetAfterTagSet) {
   setenv("TZ", "UTC", 1);
   tzset();
   const std::string path = ::testing::TempDir() + "/points.json";
-  auto sink = output::make_json_output(path, {{"iteration_duration", {"p(95)<500"}}});
+  auto sink = output::make_json_output(path, {{"iteration_duration", {"\"p(95)<500\""}}});
   output::SampleContext c;
   c.scenarios = {{"s&1", {}}};
   output::SampleExpander x(c);

@@ -11,6 +11,7 @@
 
 #include "inferload/load/scenario.hpp"
 #include "inferload/runtime/clock.hpp"
+#include "inferload/scv2/scripts.hpp"
 
 namespace inferload::app {
 
@@ -23,7 +24,7 @@ struct OptionsFile {
   // In the file's order, with k6's defaults filled in, each one validated.
   std::optional<std::vector<load::ScenarioConfig>> scenarios;
   // Metric as written (it may carry a {tag:value} selector) and its expressions, in file order.
-  std::vector<std::pair<std::string, std::vector<std::string>>> thresholds;
+  std::vector<scv2::ThresholdDecl> thresholds;  // abortOnFail and delayAbortEval included
   std::optional<std::vector<std::string>> summary_trend_stats;  // "summaryTrendStats", unchecked
 };
 

@@ -24,7 +24,7 @@ struct AbortRule {
 class LiveThresholds final : public SampleSink {
  public:
   // Throws std::invalid_argument for a rule whose metric no row can carry or whose expression
-  // does not parse for its type.
+  // does not parse for its type. `start_unix` 0: the test-run time starts at the first tick.
   LiveThresholds(const std::vector<AbortRule>& rules, Nanos start_unix,
                  std::function<void(const std::string& metrics)> on_abort);
   ~LiveThresholds() override;

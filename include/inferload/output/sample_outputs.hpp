@@ -37,7 +37,8 @@ std::unique_ptr<SampleSink> make_csv_output(const CsvOptions& options);
 std::unique_ptr<SampleSink> make_csv_aggregate_output(const CsvOptions& options);
 
 // The thresholds declared on each metric name, as the JSON output's Metric lines list them:
-// "http_req_duration" -> its expressions, "http_req_duration{scenario:default}" -> a submetric.
+// "http_req_duration" -> its expressions, each already JSON (a quoted string, or k6's object for
+// an abortOnFail one), "http_req_duration{scenario:default}" -> a submetric.
 using DeclaredThresholds = std::map<std::string, std::vector<std::string>>;
 
 std::unique_ptr<SampleSink> make_json_output(const std::string& file, DeclaredThresholds thresholds);

@@ -19,6 +19,12 @@ namespace inferload::scv2 {
 struct ThresholdDecl {
   std::string metric;                    // e.g. "http_req_duration{scenario:default}"
   std::vector<std::string> expressions;  // may be empty: the submetric is registered only
+  // The expressions with abortOnFail: checked while the run goes on, and a failure stops it.
+  struct Abort {
+    std::size_t expression = 0;  // index into expressions
+    runtime::Nanos delay = -1;   // delayAbortEval; -1: not given
+  };
+  std::vector<Abort> aborts = {};
 };
 
 // What an iteration does; app makes the scenario program that does it.

@@ -14,9 +14,16 @@ Columns (medians over --runs):
   is the difference from the run with no output, the outputs' whole cost per request.
 - rows/s: rows written per second of the run; lost: rows the output thread could not take
   (inferload.samples.rows_lost, counted, never silent).
+- writer us/req: the output thread's CPU (inferload.samples.writer_cpu_seconds) per request:
+  what the outputs cost apart from the load. The process's CPU/req says less here: at 50,000/s
+  io_uring's worker polls for completions while it has CPU to spare (spin time, not load), so
+  the process is near one CPU-second per second whatever the outputs take from it.
 - writer rows/CPU-s: rows written per CPU-second of the output thread
   (inferload.samples.writer_cpu_seconds): the sample rate one core's writer sustains in that
   format, the figure to compare with a run's own rows/s.
+
+Also: the aggregated CSV (aggregate=1s), --prometheus (nobody scraping: the sink's own cost) and
+--out influxdb to an influxd started here (when installed; else that mode is left out).
 
 Usage: bench/e2e/outputs_cost.py [--build build] [--seconds 10] [--rate 50000] [--runs 1]
        [--server-cpu 1] [--driver-cpu 0]
@@ -32,7 +39,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "integration"))
-from peers import Nginx  # noqa: E402
+from peers import INFLUXD, InfluxD, Nginx, free_port  # noqa: E402
 
 MODES = [
     ("none", []),
@@ -41,6 +48,9 @@ MODES = [
     ("json", ["--out", "json={d}/out.json"]),
     ("json.gz", ["--out", "json={d}/out.json.gz"]),
     ("csv.gz+json.gz", ["--out", "csv={d}/base.gz", "--out", "json={d}/out.json.gz"]),
+    ("csv aggregate", ["--out", "csv=fileName={d}/agg.csv,aggregate=1s"]),
+    ("prometheus", ["--prometheus", "127.0.0.1:{prom}"]),
+    ("influxdb", ["--out", "influxdb={influx}/k6"]),
 ]
 
 
@@ -50,7 +60,7 @@ def once(args, url, tmp, mode_args):
     cmd = ["taskset", "-c", str(args.driver_cpu), os.path.join(args.build, "bin", "inferload"), "run",
            "--workers", "1", "--rate", str(args.rate), "-d", f"{args.seconds}s", "--pre-allocated-vus", "2000",
            "--max-vus", "2000", "--preconnect", "-q", "--summary-export", export,
-           *[a.format(d=out_dir) for a in mode_args]]
+           *[a.format(d=out_dir, prom=free_port(), influx=args.influx_url) for a in mode_args]]
     env = dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=url, INFER_GRPC_ITERATIONS="0", MODEL_TYPE="iris")
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -73,6 +83,7 @@ def once(args, url, tmp, mode_args):
         "rows_s": samples.get("rows_written", 0) / args.seconds,
         "lost": samples.get("rows_lost", 0),
         "writer": samples.get("rows_written", 0) / writer if writer > 0 else 0,
+        "writer_us": writer / requests * 1e6,
         "wall": wall,
     }
 
@@ -90,26 +101,36 @@ def main():
         sys.exit(f"{args.build}/bin/inferload not found: build first (make build)")
     tmp = tempfile.mkdtemp(prefix="inferload-outputs-bench-")
     cells = {}
+    influx = None
+    modes = MODES
+    if INFLUXD:
+        influx = InfluxD()
+        args.influx_url = influx.url
+    else:
+        print("influxd is not installed: the influxdb mode is left out")
+        modes = [m for m in MODES if m[0] != "influxdb"]
     try:
         with Nginx(count=False, keepalive_requests=100000000, cpu=args.server_cpu, worker_connections=4096) as nginx:
             for r in range(args.runs):
-                for name, mode_args in MODES:
+                for name, mode_args in modes:
                     fig = once(args, nginx.url, tmp, mode_args)
                     cells.setdefault(name, []).append(fig)
                     print(f"run {r + 1}/{args.runs} {name:15s} {fig['achieved']:8.0f}/s CPU/req {fig['cpu_us']:6.2f} us "
                           f"rows/s {fig['rows_s']:9.0f} lost {fig['lost']}", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if influx:
+            influx.stop()
     print(f"\nnginx (1 worker) on CPU {args.server_cpu}, inferload (--workers 1 and its output thread) on CPU "
           f"{args.driver_cpu}, {args.rate} req/s, {args.runs} x {args.seconds} s per mode, medians")
-    print(f"{'output':15s} {'achieved':>9s} {'dropped':>8s} {'CPU/req us':>10s} {'+':>7s} {'rows/s':>9s} "
-          f"{'lost':>9s} {'writer rows/CPU-s':>18s}")
+    print(f"{'output':15s} {'achieved':>9s} {'dropped':>8s} {'CPU/req us':>10s} {'+':>7s} {'writer us/req':>13s} "
+          f"{'rows/s':>9s} {'lost':>9s} {'writer rows/CPU-s':>18s}")
     base = statistics.median(f["cpu_us"] for f in cells["none"])
-    for name, _ in MODES:
+    for name, _ in modes:
         runs = cells[name]
         med = {k: statistics.median(f[k] for f in runs) for k in runs[0]}
         print(f"{name:15s} {med['achieved']:9.0f} {med['dropped']:8.0f} {med['cpu_us']:10.2f} "
-              f"{med['cpu_us'] - base:+7.2f} {med['rows_s']:9.0f} {med['lost']:9.0f} "
+              f"{med['cpu_us'] - base:+7.2f} {med['writer_us']:13.2f} {med['rows_s']:9.0f} {med['lost']:9.0f} "
               f"{med['writer']:18.0f}")
 
 

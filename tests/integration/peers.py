@@ -7,7 +7,9 @@ import signal
 import socket
 import subprocess
 import tempfile
+import ssl
 import time
+import urllib.parse
 import urllib.request
 
 
@@ -208,3 +210,105 @@ def main_for_backend(inferload, io):
             print("SKIPPED: io_uring is not available here: " + probe.strip().replace("\n", "; "))
             sys.exit(SKIPPED)
     unittest.main(module="__main__", verbosity=2)
+
+
+INFLUXD = shutil.which("influxd")
+
+# Every listener but the HTTP API is off or on a free port of 127.0.0.1, so that nothing clashes
+# with another test or with what the machine runs (port 2024, 8086, 8088 may all be taken).
+CONFIG = """
+reporting-enabled = false
+bind-address = "127.0.0.1:{rpc_port}"
+[meta]
+  dir = "{dir}/meta"
+[data]
+  dir = "{dir}/data"
+  wal-dir = "{dir}/wal"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:{port}"
+  log-enabled = false
+{tls}
+[ifql]
+  enabled = false
+[subscriber]
+  enabled = false
+[continuous_queries]
+  enabled = false
+[[graphite]]
+  enabled = false
+[[collectd]]
+  enabled = false
+[[opentsdb]]
+  enabled = false
+[[udp]]
+  enabled = false
+"""
+
+
+class InfluxD:
+    """influxd in a child process with a config and data of its own; `url` is its HTTP API. With
+    tls=True it serves https with a self-signed certificate for 127.0.0.1 (`cert` is its file)."""
+
+    def __init__(self, tls=False):
+        self.dir = tempfile.mkdtemp(prefix="inferload-influxd-")
+        self.port = free_port()
+        self.context = None
+        tls_conf = ""
+        if tls:
+            self.cert = os.path.join(self.dir, "cert.pem")
+            key = os.path.join(self.dir, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", self.cert,
+                            "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            tls_conf = f'  https-enabled = true\n  https-certificate = "{self.cert}"\n  https-private-key = "{key}"'
+            self.context = ssl.create_default_context(cafile=self.cert)
+        conf = os.path.join(self.dir, "influxdb.conf")
+        with open(conf, "w") as f:
+            f.write(CONFIG.format(dir=self.dir, port=self.port, rpc_port=free_port(), tls=tls_conf))
+        self.log_path = os.path.join(self.dir, "influxd.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([INFLUXD, "-config", conf], stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        try:
+            wait_for("influxd answering /ping", self._ping, timeout=30)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _ping(self):
+        if self.proc.poll() is not None:
+            with open(self.log_path) as f:
+                raise AssertionError("influxd exited: " + f.read()[-2000:])
+        try:
+            with urllib.request.urlopen(self.url + "/ping", timeout=1, context=self.context) as r:
+                return r.status == 204
+        except OSError:
+            return False
+
+    def query(self, db, q, epoch=None):
+        params = {"db": db, "q": q}
+        if epoch:
+            params["epoch"] = epoch
+        with urllib.request.urlopen(self.url + "/query?" + urllib.parse.urlencode(params), timeout=30,
+                                    context=self.context) as r:
+            result = json.loads(r.read())["results"][0]
+        if "error" in result:
+            raise AssertionError(f"{q}: {result['error']}")
+        return result.get("series", [])
+
+    def count(self, db, measurement):
+        series = self.query(db, f'SELECT count(value) FROM "{measurement}"')
+        return series[0]["values"][0][1] if series else 0
+
+    def counts(self, db):
+        """Points per measurement."""
+        return {s["name"]: s["values"][0][1] for s in self.query(db, "SELECT count(value) FROM /.*/")}
+
+    def stop(self):
+        stop_process(self.proc)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)

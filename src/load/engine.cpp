@@ -161,6 +161,7 @@ struct Engine::ScenarioWorker final : ExecutorHost {
       r.at = now;
       r.duration = now - started;
       r.intended = vu.lateness;
+      shard->take_data(r);
       shard->emit(r);
     }
   }
@@ -304,6 +305,15 @@ runtime::Task<void> run_worker(Engine::WorkerSlot& w) {
   for (auto& sw : w.scenarios) {
     sw->vus.clear();  // a VU's program refers to its worker's program
     co_await sw->program->finish();
+    // Bytes no completed iteration carried (an interrupted one's, the connections' last frames).
+    Shard& sh = *sw->shard;
+    while (sh.samples && (sh.data.sent != sh.data_emitted.sent || sh.data.received != sh.data_emitted.received)) {
+      metrics::SampleRecord r;
+      r.kind = metrics::SampleKind::data;
+      r.at = runtime::now_ns();
+      sh.take_data(r);
+      sh.emit(r);
+    }
     sw->program.reset();
     sw->executor.reset();
   }

@@ -177,6 +177,7 @@ void PrometheusMetrics::add(const SampleRecord& r) {
       break;
     }
     case SampleKind::dropped: ++scenarios_[s].dropped; break;
+    case SampleKind::data: break;
   }
 }
 
@@ -345,7 +346,8 @@ class PrometheusOutput final : public SampleSink {
   const MetricInfo* vus_max_ = SampleExpander::metric("vus_max");
   const MetricInfo* first_row_[metrics::kSampleKinds] = {
       SampleExpander::metric("http_reqs"), SampleExpander::metric("grpc_req_duration"),
-      SampleExpander::metric("iterations"), SampleExpander::metric("dropped_iterations")};
+      SampleExpander::metric("iterations"), SampleExpander::metric("dropped_iterations"),
+      SampleExpander::metric("data_sent")};
   Nanos closed_at_ = 0;
   std::uint64_t final_after_ = 0;
   bool hurry_ = false;  // stopped by a signal: no wait for a last scrape

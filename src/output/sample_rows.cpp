@@ -68,10 +68,11 @@ SampleExpander::SampleExpander(SampleContext context) : c_(std::move(context)) {
 
 std::size_t SampleExpander::rows_of(SampleKind kind, bool scheduled) noexcept {
   switch (kind) {
-    case SampleKind::http: return 12 + (scheduled ? 1 : 0);
+    case SampleKind::http: return 10 + (scheduled ? 1 : 0);
     case SampleKind::grpc: return 2 + (scheduled ? 1 : 0);
-    case SampleKind::iteration: return 2 + (scheduled ? 1 : 0);
+    case SampleKind::iteration: return 4 + (scheduled ? 1 : 0);
     case SampleKind::dropped: return 1;
+    case SampleKind::data: return 2;
   }
   return 0;
 }
@@ -152,10 +153,6 @@ std::size_t SampleExpander::expand(const SampleRecord& r, const std::vector<Samp
       tags_.assign({{"check", c_.rest_check}, {"group", ""}, {"scenario", scenario}});
       add_scenario_tags(tags_, r.scenario);
       emit(sinks, &kMetrics[kChecks], t, r.status == 200 ? 1.0 : 0.0, tags_, rows);
-      tags_.assign({{"group", ""}, {"scenario", scenario}});
-      add_scenario_tags(tags_, r.scenario);
-      emit(sinks, &kMetrics[kDataSent], t, static_cast<double>(r.bytes_sent), tags_, rows);
-      emit(sinks, &kMetrics[kDataReceived], t, static_cast<double>(r.bytes_received), tags_, rows);
       break;
     }
     case SampleKind::grpc: {
@@ -181,12 +178,22 @@ std::size_t SampleExpander::expand(const SampleRecord& r, const std::vector<Samp
       tags_.push_back({"group", ""});
       tags_.push_back({"scenario", scenario});
       add_scenario_tags(tags_, r.scenario);
+      emit(sinks, &kMetrics[kDataSent], t, static_cast<double>(r.bytes_sent), tags_, rows);
+      emit(sinks, &kMetrics[kDataReceived], t, static_cast<double>(r.bytes_received), tags_, rows);
       emit(sinks, &kMetrics[kIterationDuration], t, ms(r.duration), tags_, rows);
       emit(sinks, &kMetrics[kIterations], t, 1.0, tags_, rows);
       if (r.intended >= 0) emit(sinks, &kMetrics[kLateness], t, ms(r.intended), tags_, rows);
       break;
     }
-    case SampleKind::dropped: {
+    case SampleKind::data: {
+      tags_.push_back({"group", ""});
+      tags_.push_back({"scenario", scenario});
+      add_scenario_tags(tags_, r.scenario);
+      emit(sinks, &kMetrics[kDataSent], t, static_cast<double>(r.bytes_sent), tags_, rows);
+      emit(sinks, &kMetrics[kDataReceived], t, static_cast<double>(r.bytes_received), tags_, rows);
+      break;
+    }
+        case SampleKind::dropped: {
       tags_.push_back({"scenario", scenario});
       add_scenario_tags(tags_, r.scenario);
       emit(sinks, &kMetrics[kDropped], t, 1.0, tags_, rows);

@@ -75,8 +75,6 @@ void GrpcMetrics::merge(const GrpcMetrics& o) noexcept {
 
 namespace {
 
-std::uint32_t clamp32(std::uint64_t v) noexcept { return v > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(v); }
-
 void emit_rest(load::Shard& s, const http1::Exchange& x, runtime::Nanos intended, scv2::ModelPick pick) noexcept {
   metrics::SampleRecord r;
   r.kind = metrics::SampleKind::http;
@@ -90,8 +88,6 @@ void emit_rest(load::Shard& s, const http1::Exchange& x, runtime::Nanos intended
   r.intended = intended;
   r.target_type = pick.type;
   r.target_id = pick.id;
-  r.bytes_sent = clamp32(x.bytes_sent);
-  r.bytes_received = clamp32(x.bytes_received);
   r.status = static_cast<std::uint16_t>(x.status);
   r.failure = static_cast<std::uint8_t>(x.failure);
   r.detail = static_cast<std::uint8_t>(x.parse_error);

@@ -157,6 +157,8 @@ TEST(JsonOutput, PointsAsK6WritesThemTagSetAfterTagSet) {
   it.kind = SampleKind::iteration;
   it.at = 1718000000LL * 1'000'000'000 + 120'000'000;
   it.duration = 2'000'000'000;
+  it.bytes_sent = 300;
+  it.bytes_received = 1'500'000;  // from 10^6 up Go's 'g' writes exponent form, integers too
   x.expand(it, sinks);
   SampleRecord drop;
   drop.kind = SampleKind::dropped;
@@ -164,6 +166,14 @@ TEST(JsonOutput, PointsAsK6WritesThemTagSetAfterTagSet) {
   x.expand(drop, sinks);
   EXPECT_EQ(sink->close(), "");
   EXPECT_EQ(read_file(path),
+            "{\"type\":\"Metric\",\"data\":{\"name\":\"data_sent\",\"type\":\"counter\",\"contains\":\"data\","
+            "\"thresholds\":[],\"submetrics\":null},\"metric\":\"data_sent\"}\n"
+            "{\"metric\":\"data_sent\",\"type\":\"Point\",\"data\":{\"time\":\"2024-06-10T06:13:20.12Z\","
+            "\"value\":300,\"tags\":{\"group\":\"\",\"scenario\":\"s\\u00261\"}}}\n"
+            "{\"type\":\"Metric\",\"data\":{\"name\":\"data_received\",\"type\":\"counter\",\"contains\":\"data\","
+            "\"thresholds\":[],\"submetrics\":null},\"metric\":\"data_received\"}\n"
+            "{\"metric\":\"data_received\",\"type\":\"Point\",\"data\":{\"time\":\"2024-06-10T06:13:20.12Z\","
+            "\"value\":1.5e+06,\"tags\":{\"group\":\"\",\"scenario\":\"s\\u00261\"}}}\n"
             "{\"type\":\"Metric\",\"data\":{\"name\":\"iteration_duration\",\"type\":\"trend\",\"contains\":\"time\","
             "\"thresholds\":[\"p(95)<500\"],\"submetrics\":null},\"metric\":\"iteration_duration\"}\n"
             "{\"metric\":\"iteration_duration\",\"type\":\"Point\",\"data\":{\"time\":\"2024-06-10T06:13:20.12Z\","

@@ -4,6 +4,7 @@
 // the monitor reads the live counters while the run goes on, and everything else is merged,
 // exactly, after the workers have stopped. Each protocol's own metrics live with the program
 // that makes the calls (scenario::ProtocolShard).
+#include <algorithm>
 #include <cstdint>
 
 #include "inferload/metrics/histogram.hpp"
@@ -35,6 +36,16 @@ struct Shard {
   // them), and this shard's scenario, which the records carry.
   metrics::SampleRing* samples = nullptr;
   std::uint8_t scenario_index = 0;
+  metrics::ByteCounts data_emitted;  // the part of `data` the records have carried so far
+  // Moves up to 4 GiB each way of the bytes not yet carried into `r`.
+  void take_data(metrics::SampleRecord& r) noexcept {
+    const std::uint64_t sent = std::min<std::uint64_t>(data.sent - data_emitted.sent, UINT32_MAX);
+    const std::uint64_t received = std::min<std::uint64_t>(data.received - data_emitted.received, UINT32_MAX);
+    r.bytes_sent = static_cast<std::uint32_t>(sent);
+    r.bytes_received = static_cast<std::uint32_t>(received);
+    data_emitted.sent += sent;
+    data_emitted.received += received;
+  }
   void emit(metrics::SampleRecord r) noexcept {
     r.scenario = scenario_index;
     samples->push(r);

@@ -22,8 +22,9 @@ enum class SampleKind : std::uint8_t {
   grpc,       // one gRPC call, likewise
   iteration,  // a completed iteration
   dropped,    // an iteration due that no VU could start
+  data,       // bytes sent and received since the last iteration's record, at a scenario's end
 };
-inline constexpr std::size_t kSampleKinds = 4;
+inline constexpr std::size_t kSampleKinds = 5;
 
 struct SampleRecord {
   Nanos at = 0;        // when it ended (or was dropped), on the monotonic clock
@@ -34,6 +35,9 @@ struct SampleRecord {
   // *_duration_intended; for an iteration its schedule_lateness.
   Nanos intended = -1;
   std::uint32_t target_type = 0, target_id = 0;  // the model called (scv2::ModelPick)
+  // An iteration (or data) record: the bytes the scenario's connections on this worker moved
+  // since the previous such record, so that their sum is exactly the summary's data_sent and
+  // data_received, gRPC's shared connections included.
   std::uint32_t bytes_sent = 0, bytes_received = 0;
   std::uint16_t status = 0;  // HTTP status, or the gRPC status code
   std::uint8_t failure = 0;  // net::Failure (REST) or grpc::CallFailure (gRPC)

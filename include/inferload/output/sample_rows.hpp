@@ -3,10 +3,11 @@
 // workers hand over (metrics::SampleRecord). One REST request becomes the rows k6 emits for it,
 // in k6's order: http_reqs, http_req_duration, http_req_blocked, http_req_connecting,
 // http_req_tls_handshaking, http_req_sending, http_req_waiting, http_req_receiving,
-// http_req_failed, then the check, data_sent and data_received (k6 sums the bytes per
-// iteration; here they come per request, the same sums), and http_req_duration_intended for a
-// scheduled iteration. A completed iteration is iteration_duration, iterations and, when
-// scheduled, schedule_lateness; a dropped one is dropped_iterations.
+// http_req_failed, http_req_duration_intended for a scheduled iteration, then the check. A
+// completed iteration is data_sent, data_received (the bytes of the scenario's connections on
+// its worker since the previous iteration's record), iteration_duration, iterations and, when
+// scheduled, schedule_lateness; a dropped one is dropped_iterations; a scenario's end carries
+// the bytes no iteration did.
 //
 // Runs on the output thread: it may allocate, and caches what repeats (URLs, tag sets).
 #include <cstdint>

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import unittest
+import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
 from peers import Sim, main_for_backend, run_with_export  # noqa: E402
@@ -202,10 +203,13 @@ class Outputs(unittest.TestCase):
         csv_path = os.path.join(self.dir, "base.gz")
         json_path = os.path.join(self.dir, "out.json.gz")
         export_path = os.path.join(self.dir, "base.json")
+        report_path = os.path.join(self.dir, "report.html")
+        metadata_path = os.path.join(self.dir, "metadata.txt")
         with Sim(SCV2_SIM, "--latency", "2ms") as sim:
             proc = subprocess.Popen(
                 [INFERLOAD, "run", "--io", IO, "-u", "8", "-d", "30s", "--out", f"csv={csv_path}",
-                 "--out", f"json={json_path}", "--summary-export", export_path],
+                 "--out", f"json={json_path}", "--summary-export", export_path, "--report", report_path,
+                 "--metadata", metadata_path],
                 env=env_for(sim, INFER_GRPC_ITERATIONS="0"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 text=True)
             time.sleep(1.5)
@@ -223,6 +227,40 @@ class Outputs(unittest.TestCase):
         with gzip.open(json_path, "rt") as f:
             points = sum(1 for line in f if json.loads(line)["type"] == "Point")
         self.assertEqual(points, len(rows))
+        with open(report_path) as f:
+            report = f.read()
+        self.assertIn('id="summary"', report)
+        self.assertIn("<code>http_reqs</code><td>%d " % export["metrics"]["http_reqs"]["count"],
+                      report.replace("</code></td>", "</code>"))
+        with open(metadata_path) as f:
+            keys = [line.split(":", 1)[0] for line in f.read().splitlines()]
+        self.assertEqual(keys[:2], ["start", "end"])
+
+    def test_a_second_signal_exits_at_once_with_the_files_written_to_their_last_save(self):
+        csv_path = os.path.join(self.dir, "base.gz")
+        with Sim(SCV2_SIM, "--latency", "2ms") as sim:
+            proc = subprocess.Popen(
+                [INFERLOAD, "run", "--io", IO, "-u", "8", "-d", "30s", "--out", f"csv={csv_path}"],
+                env=env_for(sim, INFER_GRPC_ITERATIONS="0"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                text=True)
+            time.sleep(2.5)
+            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(signal.SIGTERM)
+            t0 = time.monotonic()
+            _, err = proc.communicate(timeout=30)
+            took = time.monotonic() - t0
+        self.assertEqual(proc.returncode, 105, err)
+        self.assertLess(took, 1.0)
+        # The gzip stream is flushed at every saveInterval: whatever a second signal cuts off, what
+        # is there decompresses into whole rows (a stream without its trailer).
+        with open(csv_path, "rb") as f:
+            text = zlib.decompressobj(wbits=31).decompress(f.read()).decode()
+        lines = text.split("\n")
+        self.assertEqual(lines[0], HEADER)
+        self.assertGreater(len(lines), 100)
+        self.assertEqual(lines[-1], "", "no row cut in the middle")
+        for line in lines[1:-1]:
+            self.assertEqual(line.count(","), HEADER.count(","), line)
 
     def test_rows_the_output_thread_could_not_take_are_counted_exactly(self):
         # Two records of room per worker and a closed loop as fast as the sim answers: the

@@ -133,18 +133,21 @@ void Formatter::append_field(std::string& out, const Field& f) {
 // InfluxDB keeps one point per series and timestamp: a second point with both the same replaces
 // the first. k6 stamps each sample with its own clock read, but a worker here stamps every
 // completion of one event-loop wake-up with the same time, so two requests to one model can
-// share a nanosecond. Such a point moves 1 ns after the last one its series got. A worker's
-// records come in order and contiguously, so its run of equal times is seen as a run; points
-// of other series, or older ones from another worker's ring, keep their times.
+// share a nanosecond, and two workers can too. Such a point moves to the next nanosecond its
+// series has not used in the last second (the rings are drained every 20 ms, so another
+// worker's point is never older than that by much); every other point keeps its time.
 Nanos Formatter::unique_time(std::uint64_t series, Nanos t) {
-  // Bounded: 10^8 models would otherwise fill memory. A clear only forgets runs that straddle it.
-  if (last_time_.size() >= (1u << 16)) last_time_.clear();
-  auto [it, inserted] = last_time_.try_emplace(series, Last{t, t});
-  if (inserted) return t;
-  Last& last = it->second;
-  // Within the run's span: the same time, or one a longer run has already moved a point to.
-  if (t >= last.given && t <= last.written) return ++last.written;
-  last = Last{t, t};
+  constexpr Nanos kWindow = 1'000'000'000;
+  // Bounded: 10^8 models would otherwise fill memory. A clear only forgets the last second.
+  if (written_.size() >= (1u << 16)) written_.clear();
+  Written& w = written_[series];
+  while (w.times.count(t) != 0) ++t;
+  w.times.insert(t);
+  w.order.push_back(t);
+  while (!w.order.empty() && w.order.front() < t - kWindow) {
+    w.times.erase(w.order.front());
+    w.order.pop_front();
+  }
   return t;
 }
 

@@ -155,8 +155,10 @@ TEST(LineProtocol, PointsOfOneSeriesNeverShareANanosecond) {
   // A later time the run already took moves on too; a time past it is kept.
   EXPECT_EQ(line(f, kDuration, 1001, 5, a), "http_req_duration,scenario=default url=\"http://h/a\",value=5 1003\n");
   EXPECT_EQ(line(f, kDuration, 1500, 6, a), "http_req_duration,scenario=default url=\"http://h/a\",value=6 1500\n");
-  // An older point (another worker's ring, drained later) keeps its time.
+  // An older point (another worker's ring, drained later) keeps its time, unless the series has
+  // used it: then it takes the next one free.
   EXPECT_EQ(line(f, kDuration, 900, 7, a), "http_req_duration,scenario=default url=\"http://h/a\",value=7 900\n");
+  EXPECT_EQ(line(f, kDuration, 1000, 8, a), "http_req_duration,scenario=default url=\"http://h/a\",value=8 1004\n");
 }
 
 TEST(LineProtocol, ATagSetIsRenderedOnceForAllItsRows) {

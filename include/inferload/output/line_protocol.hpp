@@ -10,9 +10,11 @@
 // without exponent (Go's strconv.FormatFloat(v, 'f', -1, 64)); an integer ends in 'i'. The
 // timestamp is Unix ns divided by the precision's multiplier.
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -59,12 +61,13 @@ class Formatter {
   std::uint64_t rendered_set_ = 0;
   std::string tags_text_, fields_before_, fields_after_;
   std::uint64_t tags_hash_ = 0;
-  // Per series (a hash of measurement and tags): the time its last point came with, and the
-  // time it was written with (see unique_time()).
-  struct Last {
-    Nanos given, written;
+  // Per series (a hash of measurement and tags): the times its points were written with over
+  // the last second, in a set and in the order written (see unique_time()).
+  struct Written {
+    std::unordered_set<Nanos> times;
+    std::deque<Nanos> order;
   };
-  std::unordered_map<std::uint64_t, Last> last_time_;
+  std::unordered_map<std::uint64_t, Written> written_;
 };
 
 }  // namespace inferload::output::line_protocol

@@ -6,29 +6,12 @@
 #include <map>
 #include <memory>
 
+#include "csv_fields.hpp"
 #include "inferload/metrics/histogram.hpp"
 #include "inferload/output/sample_outputs.hpp"
 
 namespace inferload::output {
 namespace {
-
-constexpr std::string_view kColumns[] = {"check", "error",   "error_code", "expected_response", "group",
-                                         "method", "name",    "proto",      "scenario",          "service",
-                                         "status", "subproto", "tls_version", "url"};
-
-void append_field(std::string& out, std::string_view f) {
-  const bool quote = !f.empty() && (f.find_first_of(",\"\r\n") != std::string_view::npos || f.front() == ' ');
-  if (!quote) {
-    out.append(f);
-    return;
-  }
-  out.push_back('"');
-  for (char c : f) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
 
 void append_number(std::string& out, double v) {
   char buf[64];
@@ -40,7 +23,7 @@ class CsvAggregateOutput final : public SampleSink {
  public:
   explicit CsvAggregateOutput(const CsvOptions& o) : o_(o), file_(o.file) {
     std::string header = "metric_name,timestamp,interval_s,count,sum,min,max,avg,med,p(90),p(95),p(99)";
-    for (std::string_view c : kColumns) header.append(",").append(c);
+    for (std::string_view c : csv::kColumns) header.append(",").append(c);
     header += ",extra_tags\n";
     file_.write(header);
     file_.flush();
@@ -85,27 +68,7 @@ class CsvAggregateOutput final : public SampleSink {
   void render_tags(const SampleRow& row) {
     tag_set_ = row.tag_set;
     tag_cells_.clear();
-    std::string_view cells[std::size(kColumns)] = {};
-    std::string extra;
-    for (std::size_t i = 0; i < row.tag_count; ++i) {
-      bool column = false;
-      for (std::size_t k = 0; k < std::size(kColumns) && !column; ++k) {
-        if (kColumns[k] == row.tags[i].name) {
-          cells[k] = row.tags[i].value;
-          column = true;
-        }
-      }
-      if (!column) {
-        if (!extra.empty()) extra += '&';
-        extra.append(row.tags[i].name).append("=").append(row.tags[i].value);
-      }
-    }
-    for (std::string_view cell : cells) {
-      tag_cells_ += ',';
-      append_field(tag_cells_, cell);
-    }
-    tag_cells_ += ',';
-    append_field(tag_cells_, extra);
+    csv::append_tag_cells(tag_cells_, row);
   }
 
   // One row per metric and tag set of the interval that began at interval_start_; `now` 0: the
@@ -115,7 +78,7 @@ class CsvAggregateOutput final : public SampleSink {
     std::string line;
     for (auto& [key, c] : cells_) {
       line.clear();
-      append_field(line, key.first);
+      csv::append_field(line, key.first);
       line += ',' + std::to_string(interval_start_ / 1'000'000'000) + ',';
       append_number(line, seconds);
       line += ',' + std::to_string(c.count) + ',';

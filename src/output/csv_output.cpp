@@ -1,45 +1,17 @@
 #include <charconv>
 #include <string_view>
 
+#include "csv_fields.hpp"
 #include "inferload/output/sample_outputs.hpp"
 
 namespace inferload::output {
 namespace {
 
-// k6 1.x's columns: the enabled indexable system tags, sorted, between the value and extra_tags.
-constexpr std::string_view kColumns[] = {"check", "error",   "error_code", "expected_response", "group",
-                                         "method", "name",    "proto",      "scenario",          "service",
-                                         "status", "subproto", "tls_version", "url"};
-constexpr std::size_t kColumnCount = std::size(kColumns);
-
-int column_of(std::string_view tag) noexcept {
-  for (std::size_t i = 0; i < kColumnCount; ++i) {
-    if (kColumns[i] == tag) return static_cast<int>(i);
-  }
-  return -1;
-}
-
-// Go's encoding/csv: quoted when the field holds a comma, a quote, CR or LF, or starts with a space.
-void append_field(std::string& out, std::string_view f) {
-  const bool quote = !f.empty() && (f.find_first_of(",\"\r\n") != std::string_view::npos || f.front() == ' ' ||
-                                    f.front() == '\t');
-  if (!quote) {
-    out.append(f);
-    return;
-  }
-  out.push_back('"');
-  for (char c : f) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
 class CsvOutput final : public SampleSink {
  public:
   explicit CsvOutput(const CsvOptions& o) : o_(o), file_(o.file) {
     line_ = "metric_name,timestamp,metric_value";
-    for (std::string_view c : kColumns) {
+    for (std::string_view c : csv::kColumns) {
       line_ += ',';
       line_ += c;
     }
@@ -50,7 +22,7 @@ class CsvOutput final : public SampleSink {
 
   void write(const SampleRow& row) override {
     line_.clear();
-    append_field(line_, row.metric->name);
+    csv::append_field(line_, row.metric->name);
     line_ += ',';
     append_time(row.time);
     line_ += ',';
@@ -75,24 +47,7 @@ class CsvOutput final : public SampleSink {
   void render_tags(const SampleRow& row) {
     tag_set_ = row.tag_set;
     tag_cells_.clear();
-    std::string_view cells[kColumnCount] = {};
-    extra_.clear();
-    for (std::size_t i = 0; i < row.tag_count; ++i) {
-      const Tag& t = row.tags[i];
-      const int c = column_of(t.name);
-      if (c >= 0) {
-        cells[c] = t.value;
-        continue;
-      }
-      if (!extra_.empty()) extra_ += '&';
-      extra_.append(t.name).append("=").append(t.value);
-    }
-    for (std::string_view cell : cells) {
-      tag_cells_ += ',';
-      append_field(tag_cells_, cell);
-    }
-    tag_cells_ += ',';
-    append_field(tag_cells_, extra_);
+    csv::append_tag_cells(tag_cells_, row);
     tag_cells_ += ",\n";  // metadata: vu and iter are not enabled by default in k6 1.x
   }
 
@@ -113,7 +68,7 @@ class CsvOutput final : public SampleSink {
 
   CsvOptions o_;
   SampleFile file_;
-  std::string line_, extra_, tag_cells_;
+  std::string line_, tag_cells_;
   std::uint64_t tag_set_ = 0;
   Nanos last_save_ = 0;
 };

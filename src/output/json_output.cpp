@@ -7,6 +7,7 @@
 
 #include "inferload/output/json_writer.hpp"
 #include "inferload/output/sample_outputs.hpp"
+#include "inferload/output/threshold.hpp"
 
 namespace inferload::output {
 namespace {
@@ -115,22 +116,12 @@ class JsonOutput final : public SampleSink {
         line_ += ",\"suffix\":";
         append_html_safe(line_, selectors[i]);
         line_ += ",\"tags\":{";
-        // "k:v,k2:v2"
-        std::size_t start = 0;
-        bool first = true;
-        while (start <= selectors[i].size()) {
-          std::size_t end = selectors[i].find(',', start);
-          if (end == std::string::npos) end = selectors[i].size();
-          const std::string_view pair(selectors[i].data() + start, end - start);
-          const std::size_t colon = pair.find(':');
-          if (colon != std::string_view::npos) {
-            if (!first) line_ += ',';
-            first = false;
-            append_html_safe(line_, pair.substr(0, colon));
-            line_ += ':';
-            append_html_safe(line_, pair.substr(colon + 1));
-          }
-          start = end + 1;
+        const auto pairs = selector_pairs("{" + selectors[i] + "}");
+        for (std::size_t k = 0; pairs && k < pairs->size(); ++k) {
+          if (k > 0) line_ += ',';
+          append_html_safe(line_, (*pairs)[k].first);
+          line_ += ':';
+          append_html_safe(line_, (*pairs)[k].second);
         }
         line_ += "}}";
       }

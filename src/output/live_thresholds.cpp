@@ -11,17 +11,6 @@ namespace {
 // k6's check interval for thresholds during a run.
 constexpr Nanos kCheckEvery = 2'000'000'000;
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t");
-  std::string out(s.substr(b, e - b + 1));
-  if (out.size() >= 2 && (out.front() == '"' || out.front() == '\'') && out.back() == out.front()) {
-    out = out.substr(1, out.size() - 2);
-  }
-  return out;
-}
-
 metrics::MetricType summary_type(MetricType t) noexcept {
   switch (t) {
     case MetricType::counter: return metrics::MetricType::counter;
@@ -101,16 +90,9 @@ LiveThresholds::LiveThresholds(const std::vector<AbortRule>& rules, Nanos start_
       made->info = SampleExpander::metric(base);
       if (!made->info) throw std::invalid_argument(r.metric + ": no sample of this metric is seen while the run goes on");
       if (brace != std::string::npos) {
-        const std::string inner = r.metric.substr(brace + 1, r.metric.size() - brace - 2);
-        std::size_t from = 0;
-        while (from <= inner.size()) {
-          std::size_t comma = inner.find(',', from);
-          if (comma == std::string::npos) comma = inner.size();
-          const std::string part = inner.substr(from, comma - from);
-          const auto colon = part.find(':');
-          if (colon != std::string::npos) made->selector.emplace_back(trim(part.substr(0, colon)), trim(part.substr(colon + 1)));
-          from = comma + 1;
-        }
+        auto pairs = selector_pairs(r.metric.substr(brace));
+        if (!pairs) throw std::invalid_argument(r.metric + ": malformed selector");
+        made->selector = std::move(*pairs);
       }
       watched_.push_back(std::move(made));
       w = watched_.back().get();

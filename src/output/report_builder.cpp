@@ -99,36 +99,6 @@ std::vector<metrics::FailureSummary> failure_summaries(const scenario::FailureCo
   return out;
 }
 
-// A selector's key or value as k6 reads it: without the spaces and quotes around it.
-std::string trim_tag(std::string_view s) {
-  constexpr std::string_view kSpace = " \t";
-  constexpr std::string_view kQuotes = "\"'";
-  for (std::string_view cut : {kSpace, kQuotes, kSpace}) {
-    const std::size_t b = s.find_first_not_of(cut);
-    s = b == std::string_view::npos ? std::string_view() : s.substr(b, s.find_last_not_of(cut) - b + 1);
-  }
-  return std::string(s);
-}
-
-// The tag pairs of a threshold's selector, "{k:v,k2:v2}"; nothing when it is not one.
-std::optional<std::vector<std::pair<std::string, std::string>>> selector_pairs(const std::string& tag) {
-  if (tag.size() < 2 || tag.front() != '{' || tag.back() != '}') return std::nullopt;
-  std::vector<std::pair<std::string, std::string>> pairs;
-  const std::string body = tag.substr(1, tag.size() - 2);
-  std::size_t at = 0;
-  while (at <= body.size()) {
-    const std::size_t end = std::min(body.find(',', at), body.size());
-    const std::string item = body.substr(at, end - at);
-    const std::size_t colon = item.find(':');
-    if (colon == std::string::npos) return std::nullopt;
-    std::string key = trim_tag(std::string_view(item).substr(0, colon));
-    if (key.empty()) return std::nullopt;
-    pairs.emplace_back(std::move(key), trim_tag(std::string_view(item).substr(colon + 1)));
-    at = end + 1;
-  }
-  return pairs;
-}
-
 // The metrics build_report makes: a threshold on any other name would watch a metric that never
 // gets a sample, and pass or fail on nothing.
 constexpr std::string_view kReportedMetrics[] = {

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "inferload/metrics/summary.hpp"
 
@@ -44,6 +46,10 @@ std::optional<double> threshold_value(const ThresholdExpr& expr, const metrics::
 // throws std::invalid_argument.
 bool threshold_passes(const ThresholdExpr& expr, const metrics::MetricSummary& m,
                       double test_run_duration_s);
+
+// The tag pairs of a submetric's selector, "{k:v,k2:v2}", read as k6 reads them (keys and values
+// without the spaces and quotes around them); nothing when it is not one.
+std::optional<std::vector<std::pair<std::string, std::string>>> selector_pairs(const std::string& selector);
 
 std::string_view to_string(ThresholdOp op);
 std::string_view to_string(metrics::MetricType type);

@@ -37,7 +37,7 @@ void run_phase(const ControlPlan& plan, const scenario::ControlOptions& options,
     try {
       std::unique_ptr<runtime::Reactor> r = runtime::make_reactor(backend);
       scenario::ControlRun cr(*r, options, plan.scheduler, plan.scheduler_authority,
-                              plan.http ? &*plan.http : nullptr, plan.models);
+                              plan.http ? &*plan.http : nullptr, plan.models, hooks.samples);
       {
         std::lock_guard lock(mu);
         reactor = r.get();

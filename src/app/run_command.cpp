@@ -44,8 +44,10 @@
 #include "inferload/scenario/every_model_program.hpp"
 #include "inferload/scenario/infer_program.hpp"
 #include "inferload/scenario/lifecycle_program.hpp"
+#include "inferload/scenario/protocol_metrics.hpp"
 #include "inferload/scv2/grpc_targets.hpp"
 #include "inferload/scv2/k6_config.hpp"
+#include "inferload/scv2/scheduler_client.hpp"
 #include "inferload/scv2/scripts.hpp"
 #include "inferload/scv2/settings.hpp"
 #include "inferload/scv2/targets.hpp"
@@ -795,11 +797,52 @@ int run_command(const RunArgs& a) {
     if (out.error() != 0) throw ExitError(kExitOtherError, out.message());
   }
 
+  // From here on a stop signal is the run's to handle (the outputs' files exist from now on).
   StopSignals signals;
+  // Before setup, whose calls are samples too (without a scenario, as k6's setup() makes them).
+  std::optional<output::SampleCollector> samples;
+  if (!sample_sinks.empty()) {
+    output::SampleContext context;
+    for (const auto& sc : scenarios) {
+      context.scenarios.push_back({sc.name, {sc.tags.begin(), sc.tags.end()}});
+    }
+    if (use_rest && targets) {
+      const scv2::TargetTable* table = targets.get();
+      const std::string base = settings.infer_http_endpoint;
+      context.rest_url = [table, base](std::uint32_t type, std::uint32_t id) {
+        return base + "/v2/models/" + table->name({type, id}) + "/infer";
+      };
+    }
+    context.rest_check = script->check_name;
+    context.grpc_check = script->grpc_check_name;
+    context.grpc_url = settings.infer_grpc_endpoint + "/inference.GRPCInferenceService/ModelInfer";
+    if (targets) {
+      for (const auto& t : targets->types()) context.model_types.push_back(t.type);
+    }
+    context.scheduler_endpoint = settings.scheduler_endpoint;
+    context.control_methods = scv2::control_methods();
+    for (std::size_t c = 0; c < scenario::kControlChecks; ++c) {
+      context.control_checks.emplace_back(scenario::check_name(static_cast<scenario::ControlCheck>(c)));
+    }
+    if (control) {
+      const ControlPlan* phases = &*control;
+      const std::string base = settings.infer_http_endpoint;
+      context.phase_url = [phases, base](std::uint32_t i, bool warmup) {
+        if (i >= phases->models.size()) return std::string();
+        return base + (warmup ? phases->models[i].warmup_route : phases->models[i].probe_route);
+      };
+    }
+    samples.emplace(effective_workers, std::move(context), std::move(sample_sinks), ring_records);
+    opt.sample_rings = samples->rings();
+    samples->start();
+  }
+
+
   PhaseHooks phase_hooks;
   phase_hooks.stop_fd = signals.fd();
   phase_hooks.on_stop_fd = [&] { return signals.on_readable(); };
   phase_hooks.quiet = a.quiet;
+  if (samples) phase_hooks.samples = samples->phase_ring();
   std::optional<scenario::SetupReport> setup_report;
   // Set when setup did not complete. As in k6, no scenario and no teardown run then, but the
   // summary and the export are still written (with the setup's report) before exiting with it.
@@ -864,30 +907,6 @@ int run_command(const RunArgs& a) {
       programs.push_back(std::make_unique<scenario::InferProgram>(plan));
     }
     opt.scenarios[i].program = programs.back().get();
-  }
-
-  std::optional<output::SampleCollector> samples;
-  if (!sample_sinks.empty()) {
-    output::SampleContext context;
-    for (const auto& sc : scenarios) {
-      context.scenarios.push_back({sc.name, {sc.tags.begin(), sc.tags.end()}});
-    }
-    if (use_rest && targets) {
-      const scv2::TargetTable* table = targets.get();
-      const std::string base = settings.infer_http_endpoint;
-      context.rest_url = [table, base](std::uint32_t type, std::uint32_t id) {
-        return base + "/v2/models/" + table->name({type, id}) + "/infer";
-      };
-    }
-    context.rest_check = script->check_name;
-    context.grpc_check = script->grpc_check_name;
-    context.grpc_url = settings.infer_grpc_endpoint + "/inference.GRPCInferenceService/ModelInfer";
-    if (targets) {
-      for (const auto& t : targets->types()) context.model_types.push_back(t.type);
-    }
-    samples.emplace(effective_workers, std::move(context), std::move(sample_sinks), ring_records);
-    opt.sample_rings = samples->rings();
-    samples->start();
   }
 
   load::MonitorHooks hooks;
@@ -959,18 +978,6 @@ int run_command(const RunArgs& a) {
     result = load::empty_result(opt.scenarios.size());
   }
   const double cpu = setup_exit == kExitOk ? cpu_seconds() - cpu0 : 0;
-  output::SampleTotals sample_totals;
-  if (samples) {
-    sample_totals = samples->stop(result.stopped_by_user);
-    for (const std::string& e : sample_totals.errors) std::fprintf(stderr, "inferload: --out: %s\n", e.c_str());
-    if (sample_totals.rows_lost > 0) {
-      std::fprintf(stderr,
-                   "inferload: warning: %llu sample rows (of %llu requests and iterations) were not written: the "
-                   "output thread fell behind the workers\n",
-                   static_cast<unsigned long long>(sample_totals.rows_lost),
-                   static_cast<unsigned long long>(sample_totals.records_lost));
-    }
-  }
   if (result.totals && result.totals->preconnect_opened < result.totals->preconnect_asked && !result.stopped_by_user) {
     std::fprintf(stderr,
                  "inferload: warning: --preconnect opened %llu of %llu VUs' connections before the start (it "
@@ -990,6 +997,19 @@ int run_command(const RunArgs& a) {
                    static_cast<unsigned long long>(teardown_report->models),
                    teardown_report->first_error.empty() ? "" : "; first error: ",
                    teardown_report->first_error.c_str());
+    }
+  }
+  // After teardown, whose calls are samples too.
+  output::SampleTotals sample_totals;
+  if (samples) {
+    sample_totals = samples->stop(result.stopped_by_user || setup_exit == kExitSignal);
+    for (const std::string& e : sample_totals.errors) std::fprintf(stderr, "inferload: --out: %s\n", e.c_str());
+    if (sample_totals.rows_lost > 0) {
+      std::fprintf(stderr,
+                   "inferload: warning: %llu sample rows (of %llu requests and iterations) were not written: the "
+                   "output thread fell behind the workers\n",
+                   static_cast<unsigned long long>(sample_totals.rows_lost),
+                   static_cast<unsigned long long>(sample_totals.records_lost));
     }
   }
   signals.exit_on_next_signal();

@@ -177,7 +177,12 @@ void PrometheusMetrics::add(const SampleRecord& r) {
       break;
     }
     case SampleKind::dropped: ++scenarios_[s].dropped; break;
-    case SampleKind::data: break;
+    case SampleKind::data:
+    case SampleKind::scheduler:
+    // Setup and teardown belong to no scenario, and the summary leaves them out too.
+    case SampleKind::phase_http:
+    case SampleKind::phase_grpc:
+    case SampleKind::phase_data: break;
   }
 }
 

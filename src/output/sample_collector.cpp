@@ -28,7 +28,7 @@ SampleCollector::SampleCollector(int workers, SampleContext context, std::vector
       sinks_(std::move(sinks)),
       unix_offset_(unix_offset_now()) {
   const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(ring_records, 2));
-  for (int i = 0; i < workers; ++i) rings_.push_back(std::make_unique<metrics::SampleRing>(capacity));
+  for (int i = 0; i <= workers; ++i) rings_.push_back(std::make_unique<metrics::SampleRing>(capacity));
   for (auto& s : sinks_) sink_ptrs_.push_back(s.get());
   for (SampleSink* s : sink_ptrs_) s->open(expander_.context());
 }
@@ -39,7 +39,7 @@ SampleCollector::~SampleCollector() {
 
 std::vector<metrics::SampleRing*> SampleCollector::rings() {
   std::vector<metrics::SampleRing*> out;
-  for (auto& r : rings_) out.push_back(r.get());
+  for (std::size_t i = 0; i + 1 < rings_.size(); ++i) out.push_back(rings_[i].get());
   return out;
 }
 

@@ -33,6 +33,7 @@ constexpr MetricInfo kMetrics[] = {
     {"iterations", MetricType::counter, MetricContains::plain},
     {"schedule_lateness", MetricType::trend, MetricContains::time},
     {"dropped_iterations", MetricType::counter, MetricContains::plain},
+    {"scheduler_req_duration", MetricType::trend, MetricContains::time},
     {"vus", MetricType::gauge, MetricContains::plain},
     {"vus_max", MetricType::gauge, MetricContains::plain},
 };
@@ -40,12 +41,16 @@ constexpr MetricInfo kMetrics[] = {
 enum M : std::size_t {
   kHttpReqs, kHttpDuration, kHttpBlocked, kHttpConnecting, kHttpTls, kHttpSending, kHttpWaiting, kHttpReceiving,
   kHttpFailed, kChecks, kDataSent, kDataReceived, kHttpIntended, kGrpcDuration, kGrpcIntended, kIterationDuration,
-  kIterations, kLateness, kDropped, kVus, kVusMax,
+  kIterations, kLateness, kDropped, kSchedulerDuration, kVus, kVusMax,
 };
 
 constexpr double ms(Nanos ns) noexcept { return static_cast<double>(ns) / 1e6; }
 
 constexpr std::string_view kGrpcName = "/inference.GRPCInferenceService/ModelInfer";
+
+std::string_view phase_group(const SampleRecord& r) noexcept {
+  return r.scenario == metrics::kTeardownPhase ? "::teardown" : "::setup";
+}
 
 }  // namespace
 
@@ -73,6 +78,10 @@ std::size_t SampleExpander::rows_of(SampleKind kind, bool scheduled) noexcept {
     case SampleKind::iteration: return 4 + (scheduled ? 1 : 0);
     case SampleKind::dropped: return 1;
     case SampleKind::data: return 2;
+    case SampleKind::scheduler: return 2;
+    case SampleKind::phase_http: return 9;
+    case SampleKind::phase_grpc: return 1;
+    case SampleKind::phase_data: return 2;
   }
   return 0;
 }
@@ -116,40 +125,7 @@ std::size_t SampleExpander::expand(const SampleRecord& r, const std::vector<Samp
   tags_.clear();
   switch (r.kind) {
     case SampleKind::http: {
-      http1::Exchange x;
-      x.status = r.status;
-      x.failure = static_cast<net::Failure>(r.failure);
-      x.parse_error = static_cast<http1::ParseError>(r.detail);
-      const int code = http1::k6_error_code(x);
-      const bool expected = r.status >= 200 && r.status < 400;
-      const std::string& url = rest_url(r.target_type, r.target_id);
-      status_ = std::to_string(r.status);
-      if (code != 0) {
-        error_ = http1::k6_error_text(x);
-        error_code_ = std::to_string(code);
-        tags_.push_back({"error", error_});
-        tags_.push_back({"error_code", error_code_});
-      }
-      tags_.push_back({"expected_response", expected ? "true" : "false"});
-      tags_.push_back({"group", ""});
-      tags_.push_back({"method", "POST"});
-      tags_.push_back({"name", url});
-      // A request that got no response has no protocol, as in k6.
-      tags_.push_back({"proto", r.status != 0 ? "HTTP/1.1" : ""});
-      tags_.push_back({"scenario", scenario});
-      tags_.push_back({"status", status_});
-      tags_.push_back({"url", url});
-      add_scenario_tags(tags_, r.scenario);
-      emit(sinks, &kMetrics[kHttpReqs], t, 1.0, tags_, rows);
-      emit(sinks, &kMetrics[kHttpDuration], t, ms(r.duration), tags_, rows);
-      emit(sinks, &kMetrics[kHttpBlocked], t, ms(r.blocked), tags_, rows);
-      emit(sinks, &kMetrics[kHttpConnecting], t, ms(r.connecting), tags_, rows);
-      emit(sinks, &kMetrics[kHttpTls], t, 0.0, tags_, rows);
-      emit(sinks, &kMetrics[kHttpSending], t, ms(r.sending), tags_, rows);
-      emit(sinks, &kMetrics[kHttpWaiting], t, ms(r.waiting), tags_, rows);
-      emit(sinks, &kMetrics[kHttpReceiving], t, ms(r.receiving), tags_, rows);
-      emit(sinks, &kMetrics[kHttpFailed], t, expected ? 0.0 : 1.0, tags_, rows);
-      if (r.intended >= 0) emit(sinks, &kMetrics[kHttpIntended], t, ms(r.intended), tags_, rows);
+      http_rows(r, "POST", rest_url(r.target_type, r.target_id), "", scenario, sinks, rows);
       tags_.assign({{"check", c_.rest_check}, {"group", ""}, {"scenario", scenario}});
       add_scenario_tags(tags_, r.scenario);
       emit(sinks, &kMetrics[kChecks], t, r.status == 200 ? 1.0 : 0.0, tags_, rows);
@@ -193,15 +169,108 @@ std::size_t SampleExpander::expand(const SampleRecord& r, const std::vector<Samp
       emit(sinks, &kMetrics[kDataReceived], t, static_cast<double>(r.bytes_received), tags_, rows);
       break;
     }
-        case SampleKind::dropped: {
+    case SampleKind::dropped: {
       tags_.push_back({"scenario", scenario});
       add_scenario_tags(tags_, r.scenario);
       emit(sinks, &kMetrics[kDropped], t, 1.0, tags_, rows);
       break;
     }
+    case SampleKind::scheduler: {
+      tags_.push_back({"group", ""});
+      method_tags(r.target_id);
+      tags_.push_back({"scenario", scenario});
+      std::sort(tags_.begin(), tags_.end(), [](const Tag& a, const Tag& b) { return a.name < b.name; });
+      add_scenario_tags(tags_, r.scenario);
+      emit(sinks, &kMetrics[kSchedulerDuration], t, ms(r.duration), tags_, rows);
+      const std::string_view check =
+          r.target_type < c_.control_checks.size() ? std::string_view(c_.control_checks[r.target_type]) : "";
+      tags_.assign({{"check", check}, {"group", ""}, {"scenario", scenario}});
+      add_scenario_tags(tags_, r.scenario);
+      emit(sinks, &kMetrics[kChecks], t, r.passed ? 1.0 : 0.0, tags_, rows);
+      break;
+    }
+    case SampleKind::phase_http: {
+      phase_url_ = c_.phase_url ? c_.phase_url(r.target_id, r.target_type == 1) : std::string();
+      http_rows(r, r.target_type == 1 ? "POST" : "GET", phase_url_, phase_group(r), {}, sinks, rows);
+      break;
+    }
+    case SampleKind::phase_grpc: {
+      ++tag_set_;
+      tags_.push_back({"group", phase_group(r)});
+      method_tags(r.target_id);
+      std::sort(tags_.begin(), tags_.end(), [](const Tag& a, const Tag& b) { return a.name < b.name; });
+      emit(sinks, &kMetrics[kGrpcDuration], t, ms(r.duration), tags_, rows);
+      break;
+    }
+    case SampleKind::phase_data: {
+      ++tag_set_;
+      tags_.push_back({"group", phase_group(r)});
+      emit(sinks, &kMetrics[kDataSent], t, static_cast<double>(r.bytes_sent), tags_, rows);
+      emit(sinks, &kMetrics[kDataReceived], t, static_cast<double>(r.bytes_received), tags_, rows);
+      break;
+    }
   }
   record_ = nullptr;
   return rows;
+}
+
+void SampleExpander::http_rows(const SampleRecord& r, std::string_view method, const std::string& url,
+                               std::string_view group, std::string_view scenario,
+                               const std::vector<SampleSink*>& sinks, std::size_t& rows) {
+  const Nanos t = r.at + c_.unix_offset;
+  http1::Exchange x;
+  x.status = r.status;
+  x.failure = static_cast<net::Failure>(r.failure);
+  x.parse_error = static_cast<http1::ParseError>(r.detail);
+  const int code = http1::k6_error_code(x);
+  const bool expected = r.status >= 200 && r.status < 400;
+  status_ = std::to_string(r.status);
+  tags_.clear();
+  if (code != 0) {
+    error_ = http1::k6_error_text(x);
+    error_code_ = std::to_string(code);
+    tags_.push_back({"error", error_});
+    tags_.push_back({"error_code", error_code_});
+  }
+  tags_.push_back({"expected_response", expected ? "true" : "false"});
+  tags_.push_back({"group", group});
+  tags_.push_back({"method", method});
+  tags_.push_back({"name", url});
+  // A request that got no response has no protocol, as in k6.
+  tags_.push_back({"proto", r.status != 0 ? "HTTP/1.1" : ""});
+  // Setup's and teardown's requests have no scenario tag at all, as in k6.
+  if (!in_phase(r.kind)) tags_.push_back({"scenario", scenario});
+  tags_.push_back({"status", status_});
+  tags_.push_back({"url", url});
+  if (in_phase(r.kind)) ++tag_set_;
+  else add_scenario_tags(tags_, r.scenario);
+  emit(sinks, &kMetrics[kHttpReqs], t, 1.0, tags_, rows);
+  emit(sinks, &kMetrics[kHttpDuration], t, ms(r.duration), tags_, rows);
+  emit(sinks, &kMetrics[kHttpBlocked], t, ms(r.blocked), tags_, rows);
+  emit(sinks, &kMetrics[kHttpConnecting], t, ms(r.connecting), tags_, rows);
+  emit(sinks, &kMetrics[kHttpTls], t, 0.0, tags_, rows);
+  emit(sinks, &kMetrics[kHttpSending], t, ms(r.sending), tags_, rows);
+  emit(sinks, &kMetrics[kHttpWaiting], t, ms(r.waiting), tags_, rows);
+  emit(sinks, &kMetrics[kHttpReceiving], t, ms(r.receiving), tags_, rows);
+  emit(sinks, &kMetrics[kHttpFailed], t, expected ? 0.0 : 1.0, tags_, rows);
+  if (r.intended >= 0) emit(sinks, &kMetrics[kHttpIntended], t, ms(r.intended), tags_, rows);
+}
+
+void SampleExpander::method_tags(std::uint32_t method) {
+  const std::string_view path =
+      method < c_.control_methods.size() ? std::string_view(c_.control_methods[method]) : std::string_view();
+  // "/package.Service/Method"
+  const std::size_t slash = path.rfind('/');
+  const std::string_view service = slash != std::string_view::npos && slash > 0 ? path.substr(1, slash - 1) : "";
+  const std::string_view name = slash != std::string_view::npos ? path.substr(slash + 1) : path;
+  method_url_ = c_.scheduler_endpoint;
+  method_url_.append(path);
+  tags_.push_back({"method", name});
+  tags_.push_back({"name", path});
+  tags_.push_back({"service", service});
+  status_ = std::to_string(record_->status);
+  tags_.push_back({"status", status_});
+  tags_.push_back({"url", method_url_});
 }
 
 std::size_t SampleExpander::gauges(Nanos unix_time, double vus, double vus_max, const std::vector<SampleSink*>& sinks) {

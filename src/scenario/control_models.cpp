@@ -38,14 +38,15 @@ std::vector<ControlModel> setup_models(const scv2::Settings& settings, const net
       m.definition.replicas = static_cast<std::uint32_t>(settings.model_num_replicas[j]);
       m.target = scv2::target_name(settings, m.definition.name);
       // Through a pipeline the gateway answers for the pipeline; otherwise the model's own route.
-      const std::string path = settings.via_pipeline
-                                   ? url.base_path + "/v2/pipelines/" + http1::percent_encode_path_segment(m.definition.name) + "/ready"
-                                   : url.base_path + "/v2/models/" + http1::percent_encode_path_segment(m.target) + "/ready";
+      m.probe_route = settings.via_pipeline
+                          ? "/v2/pipelines/" + http1::percent_encode_path_segment(m.definition.name) + "/ready"
+                          : "/v2/models/" + http1::percent_encode_path_segment(m.target) + "/ready";
       std::vector<http1::Header> headers = scv2::rest_headers(settings, m.target);
-      m.ready_probe = http1::make_request("GET", path, headers, nullptr);
+      m.ready_probe = http1::make_request("GET", url.base_path + m.probe_route, headers, nullptr);
       if (warm) {
         const scv2::ModelPick pick{table_type, static_cast<std::uint32_t>(i)};
         m.warmup = std::make_shared<const http1::RequestTemplate>(warm->rest(pick, *warm_buffer));
+        m.warmup_route = "/v2/models/" + warm->name(pick) + "/infer";
       }
       models.push_back(std::move(m));
     }

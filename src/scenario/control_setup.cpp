@@ -1,11 +1,13 @@
 #include "inferload/scenario/control_setup.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "inferload/http1/client.hpp"
 #include "inferload/net/failure.hpp"
 #include "inferload/runtime/wait_group.hpp"
+#include "inferload/scenario/protocol_metrics.hpp"
 
 namespace inferload::scenario {
 namespace {
@@ -45,15 +47,53 @@ struct ControlRun::Shared {
 
 ControlRun::ControlRun(runtime::Reactor& reactor, const ControlOptions& options, const net::ResolvedEndpoint& scheduler,
                        std::string scheduler_authority, const net::ResolvedEndpoint* http,
-                       std::vector<ControlModel> models)
-    : reactor_(reactor), options_(options), http_(http), models_(std::move(models)) {
+                       std::vector<ControlModel> models, metrics::SampleRing* samples)
+    : reactor_(reactor), options_(options), http_(http), models_(std::move(models)), samples_(samples) {
   client_ = std::make_unique<scv2::SchedulerClient>(reactor_, scheduler, std::move(scheduler_authority),
-                                                    options_.rpc_timeout);
+                                                    options_.rpc_timeout, &bytes_);
+  if (samples_) {
+    client_->observe([this](std::string_view path, const scv2::RpcResult& r) {
+      // As in k6, a call cut off by a stop has no sample.
+      if (r.call.failure == grpc::CallFailure::interrupted) return;
+      metrics::SampleRecord x;
+      x.kind = metrics::SampleKind::phase_grpc;
+      x.scenario = phase_;
+      x.at = r.call.ended_at;
+      x.duration = r.call.duration();
+      x.target_id = scv2::control_method_index(path);
+      x.status = static_cast<std::uint16_t>(r.call.status);
+      x.failure = static_cast<std::uint8_t>(r.call.failure);
+      x.detail = static_cast<std::uint8_t>(r.call.net_failure);
+      samples_->push(x);
+    });
+  }
   plane_ = std::make_unique<scv2::ControlPlane>(*client_, options_.api);
   progress_.total.store(models_.size(), std::memory_order_relaxed);
 }
 
 ControlRun::~ControlRun() = default;
+
+void ControlRun::sample_http(const ControlModel& m, const http1::Exchange& x, bool warmup) noexcept {
+  bytes_.sent += x.bytes_sent;
+  bytes_.received += x.bytes_received;
+  if (!samples_ || x.failure == net::Failure::interrupted) return;
+  metrics::SampleRecord r = rest_record(x);
+  r.kind = metrics::SampleKind::phase_http;
+  r.scenario = phase_;
+  r.target_id = static_cast<std::uint32_t>(&m - models_.data());
+  r.target_type = warmup ? 1 : 0;
+  samples_->push(r);
+}
+
+void ControlRun::sample_bytes() noexcept {
+  if (!samples_) return;
+  metrics::SampleRecord r;
+  r.kind = metrics::SampleKind::phase_data;
+  r.scenario = phase_;
+  r.at = reactor_.clock();
+  // The phase's bytes, up to 4 GiB a record each way, as many records as that takes.
+  while (bytes_.carry(bytes_sampled_, r)) samples_->push(r);
+}
 
 void ControlRun::interrupt() noexcept {
   interrupted_ = true;
@@ -75,6 +115,7 @@ void ControlRun::start_workers(Shared& s, runtime::Task<void> (ControlRun::*work
 
 runtime::Task<void> ControlRun::setup(SetupReport& report) {
   const Nanos start = reactor_.clock();
+  phase_ = metrics::kSetupPhase;
   Shared s;
   s.setup = &report;
   report.models = models_.size();
@@ -92,6 +133,7 @@ runtime::Task<void> ControlRun::setup(SetupReport& report) {
   co_await client_->close(reactor_.clock() + runtime::kSecond);
   report.rpcs = client_->calls();
   report.duration = reactor_.clock() - start;
+  sample_bytes();
 }
 
 runtime::Task<void> ControlRun::setup_worker(Shared& s) {
@@ -197,6 +239,7 @@ runtime::Task<void> ControlRun::setup_one(Shared& s, const ControlModel& m) {
     for (;;) {
       const http1::Exchange x = co_await client.exchange(m.ready_probe);
       ++report.probes;
+      sample_http(m, x, false);
       if (interrupted_ || s.stop) co_return;
       if (x.status == 200 && x.failure == net::Failure::none) break;
       if (past_deadline()) {
@@ -207,6 +250,7 @@ runtime::Task<void> ControlRun::setup_one(Shared& s, const ControlModel& m) {
     }
     if (m.warmup) {
       const http1::Exchange x = co_await client.exchange(*m.warmup);
+      sample_http(m, x, true);
       if (interrupted_ || s.stop) co_return;
       ++report.warmup_requests;
       if (x.status != 200 || x.failure != net::Failure::none) ++report.warmup_failed;
@@ -220,6 +264,7 @@ runtime::Task<void> ControlRun::setup_one(Shared& s, const ControlModel& m) {
 
 runtime::Task<void> ControlRun::teardown(TeardownReport& report) {
   const Nanos start = reactor_.clock();
+  phase_ = metrics::kTeardownPhase;
   Shared s;
   s.teardown = &report;
   report.models = models_.size();
@@ -231,6 +276,7 @@ runtime::Task<void> ControlRun::teardown(TeardownReport& report) {
   co_await client_->close(reactor_.clock() + runtime::kSecond);
   report.rpcs = client_->calls();
   report.duration = reactor_.clock() - start;
+  sample_bytes();
 }
 
 runtime::Task<void> ControlRun::teardown_worker(Shared& s) {

@@ -12,15 +12,16 @@ struct ControlSteps::Observation {
 };
 
 ControlSteps::ControlSteps(scv2::SchedulerClient& client, runtime::Reactor& reactor, ControlMetrics& metrics,
-                           const StateWaits& waits, std::uint32_t owner)
+                           const StateWaits& waits, std::uint32_t owner, load::Shard* shard)
     : plane_(client, scv2::ControlApi::scheduler, owner),
       reactor_(reactor),
       metrics_(metrics),
       waits_(waits),
-      owner_(owner) {}
+      owner_(owner),
+      shard_(shard) {}
 
 bool ControlSteps::record(ControlCheck check, const grpc::CallResult& call, bool passed, StepEnd& end) noexcept {
-  if (record_control(metrics_, check, call, passed) == metrics::RequestFate::interrupted) {
+  if (record_control(metrics_, check, call, passed, shard_) == metrics::RequestFate::interrupted) {
     end = StepEnd::interrupted;
     return true;
   }

@@ -33,7 +33,7 @@ LifecycleVu::LifecycleVu(LifecycleWorker& w, const load::VuIdentity& id)
       owner_(id.owner),
       spec_(scv2::model_spec(w.plan.model_type, id.number)),
       rng_(w.plan.data.seed + static_cast<std::uint64_t>(id.number)) {
-  if (w.scheduler) steps_.emplace(*w.scheduler, w.reactor, w.state.metrics.control, plan_.waits, owner_);
+  if (w.scheduler) steps_.emplace(*w.scheduler, w.reactor, w.state.metrics.control, plan_.waits, owner_, &w.shard);
   const InferPlan& p = plan_.data;
   if (p.http_iterations > 0) {
     rest_client_ = std::make_unique<http1::Client>(w.reactor, p.http_endpoint, p.http_timeout);

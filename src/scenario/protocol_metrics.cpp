@@ -1,6 +1,9 @@
 #include "inferload/scenario/protocol_metrics.hpp"
 
 #include <algorithm>
+#include <string>
+
+#include "inferload/scv2/scheduler_client.hpp"
 
 namespace inferload::scenario {
 namespace {
@@ -76,21 +79,10 @@ void GrpcMetrics::merge(const GrpcMetrics& o) noexcept {
 namespace {
 
 void emit_rest(load::Shard& s, const http1::Exchange& x, runtime::Nanos intended, scv2::ModelPick pick) noexcept {
-  metrics::SampleRecord r;
-  r.kind = metrics::SampleKind::http;
-  r.at = x.ended_at;
-  r.duration = x.timings.duration;
-  r.blocked = x.timings.blocked;
-  r.connecting = x.timings.connecting;
-  r.sending = x.timings.sending;
-  r.waiting = x.timings.waiting;
-  r.receiving = x.timings.receiving;
+  metrics::SampleRecord r = rest_record(x);
   r.intended = intended;
   r.target_type = pick.type;
   r.target_id = pick.id;
-  r.status = static_cast<std::uint16_t>(x.status);
-  r.failure = static_cast<std::uint8_t>(x.failure);
-  r.detail = static_cast<std::uint8_t>(x.parse_error);
   s.emit(r);
 }
 
@@ -109,6 +101,22 @@ void emit_grpc(load::Shard& s, const grpc::CallResult& c, runtime::Nanos intende
 }
 
 }  // namespace
+
+metrics::SampleRecord rest_record(const http1::Exchange& x) noexcept {
+  metrics::SampleRecord r;
+  r.kind = metrics::SampleKind::http;
+  r.at = x.ended_at;
+  r.duration = x.timings.duration;
+  r.blocked = x.timings.blocked;
+  r.connecting = x.timings.connecting;
+  r.sending = x.timings.sending;
+  r.waiting = x.timings.waiting;
+  r.receiving = x.timings.receiving;
+  r.status = static_cast<std::uint16_t>(x.status);
+  r.failure = static_cast<std::uint8_t>(x.failure);
+  r.detail = static_cast<std::uint8_t>(x.parse_error);
+  return r;
+}
 
 metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::Exchange& x,
                                  const load::IterationStart& start, scv2::ModelPick pick) noexcept {
@@ -199,8 +207,29 @@ void ControlMetrics::merge(const ControlMetrics& o) noexcept {
   requests.merge(o.requests);
 }
 
-metrics::RequestFate record_control(ControlMetrics& c, ControlCheck check, const grpc::CallResult& r,
-                                    bool passed) noexcept {
+std::uint32_t method_of(ControlCheck c) noexcept {
+  static const std::array<std::uint32_t, kControlChecks> methods = [] {
+    std::array<std::uint32_t, kControlChecks> m{};
+    auto set = [&](ControlCheck check, const char* method) {
+      m[static_cast<std::size_t>(check)] =
+          scv2::control_method_index(std::string("/seldon.mlops.scheduler.Scheduler/") + method);
+    };
+    set(ControlCheck::load_model, "LoadModel");
+    set(ControlCheck::model_status, "ModelStatus");
+    set(ControlCheck::pipeline_load, "LoadPipeline");
+    set(ControlCheck::pipeline_status, "PipelineStatus");
+    set(ControlCheck::start_experiment, "StartExperiment");
+    set(ControlCheck::experiment_status, "ExperimentStatus");
+    set(ControlCheck::unload_model, "UnloadModel");
+    set(ControlCheck::pipeline_unload, "UnloadPipeline");
+    set(ControlCheck::stop_experiment, "StopExperiment");
+    return m;
+  }();
+  return methods[static_cast<std::size_t>(c)];
+}
+
+metrics::RequestFate record_control(ControlMetrics& c, ControlCheck check, const grpc::CallResult& r, bool passed,
+                                    load::Shard* s) noexcept {
   using metrics::RequestFate;
   RequestFate fate = RequestFate::ok;
   if (r.failure == grpc::CallFailure::interrupted) {
@@ -210,6 +239,19 @@ metrics::RequestFate record_control(ControlMetrics& c, ControlCheck check, const
     c.duration.record(r.duration());
     ++(passed ? c.passed : c.failed)[static_cast<std::size_t>(check)];
     if (!r.ok()) fate = failed_fate(r);
+    if (s != nullptr && s->samples != nullptr) {
+      metrics::SampleRecord x;
+      x.kind = metrics::SampleKind::scheduler;
+      x.at = r.ended_at;
+      x.duration = r.duration();
+      x.target_type = static_cast<std::uint32_t>(check);
+      x.target_id = method_of(check);
+      x.status = static_cast<std::uint16_t>(r.status);
+      x.failure = static_cast<std::uint8_t>(r.failure);
+      x.detail = static_cast<std::uint8_t>(r.net_failure);
+      x.passed = passed;
+      s->emit(x);
+    }
   }
   c.requests.add(fate);
   return fate;

@@ -1,5 +1,6 @@
 #include "inferload/scv2/scheduler_client.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -37,6 +38,24 @@ class Collector final : public grpc::ResponseSink {
 
 }  // namespace
 
+const std::vector<std::string>& control_methods() {
+  static const std::vector<std::string> methods = [] {
+    std::vector<std::string> m;
+    for (const char* name : {"LoadModel", "UnloadModel", "ModelStatus", "LoadPipeline", "UnloadPipeline",
+                             "PipelineStatus", "StartExperiment", "StopExperiment", "ExperimentStatus"}) {
+      m.push_back(std::string("/seldon.mlops.scheduler.Scheduler/") + name);
+    }
+    for (const char* name : {"LoadModel", "UnloadModel"}) m.push_back(std::string("/seldon.mlops.proxy.SchedulerProxy/") + name);
+    return m;
+  }();
+  return methods;
+}
+
+std::uint32_t control_method_index(std::string_view path) noexcept {
+  const std::vector<std::string>& m = control_methods();
+  return static_cast<std::uint32_t>(std::find(m.begin(), m.end(), path) - m.begin());
+}
+
 std::string RpcResult::describe() const {
   std::string s = grpc::to_string(call.status);
   if (!message.empty()) return s + ": " + message;
@@ -52,10 +71,10 @@ std::string RpcResult::describe() const {
 }
 
 SchedulerClient::SchedulerClient(runtime::Reactor& reactor, const net::ResolvedEndpoint& endpoint, std::string authority,
-                                 runtime::Nanos call_timeout)
+                                 runtime::Nanos call_timeout, metrics::ByteCounts* bytes)
     : reactor_(reactor), endpoint_(endpoint), authority_(std::move(authority)), call_timeout_(call_timeout) {
   pool_ = std::make_unique<http2::ConnectionPool>(reactor_, http2::ConnectionSettings{}, endpoint_, authority_, 1,
-                                                  nullptr);
+                                                  bytes);
 }
 
 SchedulerClient::~SchedulerClient() = default;
@@ -104,6 +123,7 @@ runtime::Task<RpcResult> SchedulerClient::call(std::string_view path, std::strin
   const http2::ConnectionPool::Acquired a = co_await pool_->acquire(deadline, owner);
   if (!a.connection) {
     result.call = grpc::result_without_stream(a, start, reactor_.now());
+    if (observer_) observer_(path, result);
     co_return result;
   }
   // Status replies are small, but a list of every model of a large cluster is not: the limit
@@ -113,6 +133,7 @@ runtime::Task<RpcResult> SchedulerClient::call(std::string_view path, std::strin
                                          responses ? grpc::Responses::stream : grpc::Responses::one);
   result.call.started_at = start;
   result.message = std::move(collector.message);
+  if (observer_) observer_(path, result);
   co_return result;
 }
 

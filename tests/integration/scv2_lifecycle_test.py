@@ -6,6 +6,7 @@ after setupBase; the Kubernetes-only scripts are refused in one line.
 
 Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
 """
+import csv
 import json
 import os
 import signal
@@ -115,6 +116,34 @@ class LoadPredictUnload(unittest.TestCase):
         self.assertEqual(s["inferload"]["grpc"]["connections_opened"], 6)
         self.assertNotIn("setup", s["inferload"])
         self.assertIn("scheduler: " + sim.scheduler, out)
+
+    def test_every_scheduler_call_is_a_row_of_its_trend_and_of_its_check(self):
+        with registry_sim("--load-delay", "50ms") as sim, tempfile.TemporaryDirectory() as d:
+            rows_file = os.path.join(d, "rows.csv")
+            code, _, err, s = run(sim, "load_predict_unload", "-u", "2", "-i", "4", "--out", f"csv={rows_file}",
+                                  "--summary-trend-stats", "avg,max,count")
+            calls = sim.stats()["scheduler_calls"]
+            with open(rows_file, newline="") as f:
+                rows = list(csv.DictReader(f))
+        self.assertEqual(code, 0, err)
+        sched = [r for r in rows if r["metric_name"] == "scheduler_req_duration"]
+        # One row per call the simulator answered, by method, each in the scenario.
+        by_method = {}
+        for r in sched:
+            by_method[r["method"]] = by_method.get(r["method"], 0) + 1
+        self.assertEqual(by_method, calls)
+        self.assertEqual(len(sched), count(s, "scheduler_req_duration"))
+        self.assertEqual({r["scenario"] for r in sched}, {"default"})
+        self.assertEqual({r["service"] for r in sched}, {"seldon.mlops.scheduler.Scheduler"})
+        self.assertTrue(all(r["url"] == sim.scheduler + r["name"] for r in sched), sched[0])
+        # Its checks, row for row as the summary counts them.
+        c = {}
+        for r in rows:
+            if r["metric_name"] == "checks":
+                passes, fails = c.get(r["check"], (0, 0))
+                c[r["check"]] = (passes + 1, fails) if r["metric_value"].startswith("1") else (passes, fails + 1)
+        self.assertEqual(c, checks(s))
+        self.assertEqual(c["load model success"], (4, 0))
 
     def test_without_iterations_or_a_duration_one_vu_runs_one_iteration(self):
         with registry_sim() as sim:

@@ -6,6 +6,7 @@ cannot be reached stops the run before any load with k6's exit codes.
 
 Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
 """
+import csv
 import json
 import os
 import signal
@@ -137,6 +138,64 @@ class BaseJob(unittest.TestCase):
         self.assertEqual(count(s, "http_reqs{scenario:default}"), 0)
         self.assertEqual(stats["not_found"], 0)
         self.assertEqual(s["inferload"]["teardown"]["models_unloaded"], 10)
+
+
+class SetupAndTeardownRows(unittest.TestCase):
+    def test_their_calls_are_rows_of_their_group_with_no_scenario_as_k6_writes_them(self):
+        env = {"MODEL_TYPE": "tfsimple,iris", "MAX_NUM_MODELS": "3,2", "WARMUP": "true"}
+        with registry_sim("--load-delay", "50ms") as sim, tempfile.TemporaryDirectory() as d:
+            rows_file, points_file = os.path.join(d, "rows.csv"), os.path.join(d, "points.json")
+            code, _, err, s = run(sim, "scenarios/infer_constant_vu.js", "-u", "2", "-i", "20",
+                                  "--out", f"csv={rows_file}", "--out", f"json={points_file}",
+                                  "--summary-trend-stats", "avg,max,count", env=env)
+            stats = sim.stats()
+            with open(rows_file, newline="") as f:
+                rows = list(csv.DictReader(f))
+            with open(points_file) as f:
+                points = [json.loads(line) for line in f]
+        self.assertEqual(code, 0, err)
+        setup, teardown = s["inferload"]["setup"], s["inferload"]["teardown"]
+        self.assertEqual((setup["models_ready"], setup["warmup_requests"], teardown["models_unloaded"]), (5, 5, 5))
+
+        def phase(group, metric):
+            return [r for r in rows if r["group"] == group and r["metric_name"] == metric]
+
+        in_phases = [r for r in rows if r["group"] in ("::setup", "::teardown")]
+        self.assertTrue(in_phases)
+        self.assertEqual({r["scenario"] for r in in_phases}, {""})
+        # A row for every ready probe (GET) and warm-up (POST), each of k6's nine http_req* rows.
+        reqs = phase("::setup", "http_reqs")
+        self.assertEqual(sum(r["method"] == "GET" for r in reqs), setup["ready_probes"])
+        self.assertEqual(sum(r["method"] == "POST" for r in reqs), setup["warmup_requests"])
+        for metric in ("http_req_duration", "http_req_blocked", "http_req_connecting", "http_req_tls_handshaking",
+                       "http_req_sending", "http_req_waiting", "http_req_receiving", "http_req_failed"):
+            self.assertEqual(len(phase("::setup", metric)), len(reqs), metric)
+        self.assertTrue(all(r["url"] == sim.url + "/v2/models/" + r["url"].split("/")[-2] + "/ready"
+                            for r in reqs if r["method"] == "GET"), reqs[0])
+        # Every scheduler call the simulator answered is a grpc_req_duration row of its phase.
+        grpc_rows = phase("::setup", "grpc_req_duration") + phase("::teardown", "grpc_req_duration")
+        self.assertEqual(len(phase("::setup", "grpc_req_duration")), setup["scheduler_calls"])
+        self.assertEqual(len(phase("::teardown", "grpc_req_duration")), teardown["scheduler_calls"])
+        by_method = {}
+        for r in grpc_rows:
+            by_method[r["method"]] = by_method.get(r["method"], 0) + 1
+        self.assertEqual(by_method, stats["scheduler_calls"])
+        self.assertEqual({r["method"] for r in phase("::teardown", "grpc_req_duration")}, {"UnloadModel"})
+        for group in ("::setup", "::teardown"):
+            for metric in ("data_sent", "data_received"):
+                self.assertGreater(sum(float(r["metric_value"]) for r in phase(group, metric)), 0, (group, metric))
+        # The scenario's rows are still exactly the summary's, which leaves setup and teardown out.
+        scenario_rows = [r for r in rows if r["scenario"] == "default"]
+        self.assertEqual(sum(r["metric_name"] == "http_reqs" for r in scenario_rows), count(s, "http_reqs"))
+        self.assertEqual(sum(r["metric_name"] == "grpc_req_duration" for r in scenario_rows),
+                         count(s, "grpc_req_duration"))
+        # The simulator served the warm-ups and the scenario's REST calls, no more.
+        self.assertEqual(stats["rest_infer"], count(s, "http_reqs") + setup["warmup_requests"])
+        # The JSON output holds the same samples, tagged alike.
+        json_phase = [p for p in points if p["type"] == "Point" and p["data"]["tags"].get("group") in
+                      ("::setup", "::teardown")]
+        self.assertEqual(len(json_phase), len(in_phases))
+        self.assertFalse(any("scenario" in p["data"]["tags"] for p in json_phase))
 
 
 class Modes(unittest.TestCase):

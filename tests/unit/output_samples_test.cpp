@@ -190,5 +190,99 @@ TEST(JsonOutput, PointsAsK6WritesThemTagSetAfterTagSet) {
   tzset();
 }
 
+// Keeps each row as "metric value tag=v|tag=v|...", tags in the order given.
+class RowsKept final : public output::SampleSink {
+ public:
+  void write(const output::SampleRow& row) override {
+    std::string line = std::string(row.metric->name) + " " + std::to_string(row.value) + " ";
+    for (std::size_t i = 0; i < row.tag_count; ++i) {
+      line += (i ? "|" : "") + std::string(row.tags[i].name) + "=" + std::string(row.tags[i].value);
+    }
+    rows.push_back(line);
+  }
+  void tick(Nanos) override {}
+  std::string close() override { return ""; }
+  std::vector<std::string> rows;
+};
+
+output::SampleContext control_context() {
+  output::SampleContext c;
+  c.scenarios = {{"lpu", {{"team", "x"}}}};
+  c.scheduler_endpoint = "sched:9004";
+  c.control_methods = {"/seldon.mlops.scheduler.Scheduler/LoadModel", "/seldon.mlops.scheduler.Scheduler/ModelStatus"};
+  c.control_checks = {"load model success", "model status success"};
+  c.phase_url = [](std::uint32_t i, bool warmup) {
+    return "http://h:9000/v2/models/m" + std::to_string(i) + (warmup ? "/infer" : "/ready");
+  };
+  return c;
+}
+
+TEST(SampleRows, AnIterationsSchedulerCallIsItsDurationAndItsCheckInItsScenario) {
+  output::SampleExpander x(control_context());
+  RowsKept kept;
+  std::vector<output::SampleSink*> sinks{&kept};
+  SampleRecord r;
+  r.kind = SampleKind::scheduler;
+  r.duration = 2'000'000;
+  r.target_id = 1;    // ModelStatus
+  r.target_type = 1;  // its check
+  r.status = 0;
+  r.passed = false;   // the model failed: the call itself succeeded
+  EXPECT_EQ(x.expand(r, sinks), output::SampleExpander::rows_of(SampleKind::scheduler, false));
+  ASSERT_EQ(kept.rows.size(), 2u);
+  EXPECT_EQ(kept.rows[0],
+            "scheduler_req_duration 2.000000 group=|method=ModelStatus|name=/seldon.mlops.scheduler.Scheduler/"
+            "ModelStatus|scenario=lpu|service=seldon.mlops.scheduler.Scheduler|status=0|team=x|url=sched:9004/"
+            "seldon.mlops.scheduler.Scheduler/ModelStatus");
+  EXPECT_EQ(kept.rows[1], "checks 0.000000 check=model status success|group=|scenario=lpu|team=x");
+}
+
+TEST(SampleRows, SetupAndTeardownCallsHaveTheirGroupAndNoScenario) {
+  output::SampleExpander x(control_context());
+  RowsKept kept;
+  std::vector<output::SampleSink*> sinks{&kept};
+  SampleRecord probe;
+  probe.kind = SampleKind::phase_http;
+  probe.scenario = metrics::kSetupPhase;
+  probe.target_id = 3;
+  probe.status = 404;
+  probe.duration = 1'000'000;
+  EXPECT_EQ(x.expand(probe, sinks), output::SampleExpander::rows_of(SampleKind::phase_http, false));
+  ASSERT_EQ(kept.rows.size(), 9u);
+  EXPECT_EQ(kept.rows[0],
+            "http_reqs 1.000000 error=status 404|error_code=1404|expected_response=false|group=::setup|method=GET|"
+            "name=http://h:9000/v2/models/m3/ready|proto=HTTP/1.1|status=404|url=http://h:9000/v2/models/m3/ready");
+  EXPECT_EQ(kept.rows[8].substr(0, kept.rows[8].find(' ', 16)), "http_req_failed 1.000000");
+  kept.rows.clear();
+  SampleRecord warm = probe;
+  warm.target_type = 1;
+  warm.status = 200;
+  x.expand(warm, sinks);
+  EXPECT_EQ(kept.rows[0],
+            "http_reqs 1.000000 expected_response=true|group=::setup|method=POST|name=http://h:9000/v2/models/m3/"
+            "infer|proto=HTTP/1.1|status=200|url=http://h:9000/v2/models/m3/infer");
+  kept.rows.clear();
+  SampleRecord call;
+  call.kind = SampleKind::phase_grpc;
+  call.scenario = metrics::kTeardownPhase;
+  call.target_id = 0;
+  call.status = 9;
+  call.duration = 500'000;
+  EXPECT_EQ(x.expand(call, sinks), 1u);
+  EXPECT_EQ(kept.rows[0],
+            "grpc_req_duration 0.500000 group=::teardown|method=LoadModel|name=/seldon.mlops.scheduler.Scheduler/"
+            "LoadModel|service=seldon.mlops.scheduler.Scheduler|status=9|url=sched:9004/seldon.mlops.scheduler."
+            "Scheduler/LoadModel");
+  kept.rows.clear();
+  SampleRecord bytes;
+  bytes.kind = SampleKind::phase_data;
+  bytes.scenario = metrics::kSetupPhase;
+  bytes.bytes_sent = 10;
+  bytes.bytes_received = 20;
+  EXPECT_EQ(x.expand(bytes, sinks), 2u);
+  EXPECT_EQ(kept.rows[0], "data_sent 10.000000 group=::setup");
+  EXPECT_EQ(kept.rows[1], "data_received 20.000000 group=::setup");
+}
+
 }  // namespace
 }  // namespace inferload

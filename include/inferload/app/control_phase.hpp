@@ -51,6 +51,7 @@ struct PhaseHooks {
   int stop_fd = -1;                    // readable when a stop signal arrived
   std::function<bool()> on_stop_fd;    // reads it; true: stop
   bool quiet = false;                  // no progress lines
+  metrics::SampleRing* samples = nullptr;  // the phase's sample records (--out), or none
 };
 
 scenario::SetupReport run_setup(const ControlPlan& plan, const runtime::BackendChoice& backend, const PhaseHooks& hooks);

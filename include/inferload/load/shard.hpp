@@ -38,14 +38,7 @@ struct Shard {
   std::uint8_t scenario_index = 0;
   metrics::ByteCounts data_emitted;  // the part of `data` the records have carried so far
   // Moves up to 4 GiB each way of the bytes not yet carried into `r`.
-  void take_data(metrics::SampleRecord& r) noexcept {
-    const std::uint64_t sent = std::min<std::uint64_t>(data.sent - data_emitted.sent, UINT32_MAX);
-    const std::uint64_t received = std::min<std::uint64_t>(data.received - data_emitted.received, UINT32_MAX);
-    r.bytes_sent = static_cast<std::uint32_t>(sent);
-    r.bytes_received = static_cast<std::uint32_t>(received);
-    data_emitted.sent += sent;
-    data_emitted.received += received;
-  }
+  void take_data(metrics::SampleRecord& r) noexcept { data.carry(data_emitted, r); }
   void emit(metrics::SampleRecord r) noexcept {
     r.scenario = scenario_index;
     samples->push(r);

@@ -23,8 +23,16 @@ enum class SampleKind : std::uint8_t {
   iteration,  // a completed iteration
   dropped,    // an iteration due that no VU could start
   data,       // bytes sent and received since the last iteration's record, at a scenario's end
+  scheduler,  // a scheduler call an iteration made (the lifecycle scripts'), and its check
+  // Setup's and teardown's own traffic, which belongs to no scenario: `scenario` holds the
+  // phase (kSetupPhase or kTeardownPhase) instead.
+  phase_http,  // a ready probe or a warm-up request
+  phase_grpc,  // a call to the scheduler or its proxy
+  phase_data,  // the phase's bytes, at its end
 };
-inline constexpr std::size_t kSampleKinds = 5;
+inline constexpr std::size_t kSampleKinds = 9;
+inline constexpr std::uint8_t kSetupPhase = 0, kTeardownPhase = 1;
+constexpr bool in_phase(SampleKind k) noexcept { return k >= SampleKind::phase_http; }
 
 struct SampleRecord {
   Nanos at = 0;        // when it ended (or was dropped), on the monotonic clock
@@ -34,7 +42,10 @@ struct SampleRecord {
   // From the iteration's intended start (scheduled iterations), else -1: for a request its
   // *_duration_intended; for an iteration its schedule_lateness.
   Nanos intended = -1;
-  std::uint32_t target_type = 0, target_id = 0;  // the model called (scv2::ModelPick)
+  // The model called (scv2::ModelPick). A scheduler call: target_id is the method
+  // (scv2::control_method_index), target_type the check (scenario::ControlCheck). A phase's
+  // REST request: target_id is the model's place in setup's list, target_type 1 for a warm-up.
+  std::uint32_t target_type = 0, target_id = 0;
   // An iteration (or data) record: the bytes the scenario's connections on this worker moved
   // since the previous such record, so that their sum is exactly the summary's data_sent and
   // data_received, gRPC's shared connections included.
@@ -44,6 +55,7 @@ struct SampleRecord {
   std::uint8_t detail = 0;   // http1::ParseError (REST), net::Failure behind a gRPC transport failure
   std::uint8_t scenario = 0;  // index into the run's scenarios
   SampleKind kind = SampleKind::http;
+  bool passed = false;  // a scheduler call's check
 };
 
 // One producer (a worker thread), one consumer (the output thread).

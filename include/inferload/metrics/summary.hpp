@@ -1,12 +1,14 @@
 #pragma once
 // The end-of-run view of one metric, in k6's terms (counter, gauge, rate, trend), independent of
 // where its samples came from. Outputs (text summary, summary export) render only this.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "inferload/metrics/histogram.hpp"
+#include "inferload/metrics/sample_ring.hpp"
 
 namespace inferload::metrics {
 
@@ -66,6 +68,17 @@ struct ByteCounts {
   void merge(const ByteCounts& o) noexcept {
     sent += o.sent;
     received += o.received;
+  }
+  // Moves up to 4 GiB each way of these bytes that `carried` does not hold yet into `r`, and
+  // adds them to `carried`; false when there were none.
+  bool carry(ByteCounts& carried, SampleRecord& r) const noexcept {
+    const std::uint64_t s = std::min<std::uint64_t>(sent - carried.sent, UINT32_MAX);
+    const std::uint64_t rcv = std::min<std::uint64_t>(received - carried.received, UINT32_MAX);
+    r.bytes_sent = static_cast<std::uint32_t>(s);
+    r.bytes_received = static_cast<std::uint32_t>(rcv);
+    carried.sent += s;
+    carried.received += rcv;
+    return s != 0 || rcv != 0;
   }
 };
 

@@ -36,7 +36,11 @@ class SampleCollector {
                   std::size_t ring_records = kRingRecords);
   ~SampleCollector();
 
+  // One ring per worker.
   std::vector<metrics::SampleRing*> rings();
+  // The ring of setup and teardown, which run on a thread of their own before and after the
+  // workers (scenario::ControlRun).
+  metrics::SampleRing* phase_ring() noexcept { return rings_.back().get(); }
   void start();
   // From the monitor thread, each second: k6's vus and vus_max samples.
   void gauges(Nanos mono_now, double vus, double vus_max);
@@ -48,7 +52,7 @@ class SampleCollector {
   void run();
   void drain_once();
 
-  std::vector<std::unique_ptr<metrics::SampleRing>> rings_;
+  std::vector<std::unique_ptr<metrics::SampleRing>> rings_;  // the workers', then the phases'
   SampleExpander expander_;
   std::vector<std::unique_ptr<SampleSink>> sinks_;
   std::vector<SampleSink*> sink_ptrs_;

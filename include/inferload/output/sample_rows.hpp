@@ -7,7 +7,10 @@
 // completed iteration is data_sent, data_received (the bytes of the scenario's connections on
 // its worker since the previous iteration's record), iteration_duration, iterations and, when
 // scheduled, schedule_lateness; a dropped one is dropped_iterations; a scenario's end carries
-// the bytes no iteration did.
+// the bytes no iteration did. A scheduler call of an iteration is scheduler_req_duration and its
+// check. Setup's and teardown's calls are k6's http_req_* and grpc_req_duration rows, and their
+// bytes data_sent and data_received, tagged group ::setup or ::teardown and with no scenario, as
+// k6 tags what its setup() and teardown() emit.
 //
 // Runs on the output thread: it may allocate, and caches what repeats (URLs, tag sets).
 #include <cstdint>
@@ -87,6 +90,14 @@ struct SampleContext {
   std::string grpc_check = "model grpc prediction success";
   // The model types' names: index = SampleRecord::target_type.
   std::vector<std::string> model_types;
+  // Scheduler calls: SCHEDULER_ENDPOINT as given (the url tag is it + the method's path), the
+  // methods a record's target_id names (scv2::control_methods) and the checks its target_type
+  // names (scenario::ControlCheck).
+  std::string scheduler_endpoint;
+  std::vector<std::string> control_methods;
+  std::vector<std::string> control_checks;
+  // Setup's REST requests: the URL of model `i`'s ready probe (GET) or warm-up (POST).
+  std::function<std::string(std::uint32_t i, bool warmup)> phase_url;
   // Unix time = the monotonic clock + this.
   Nanos unix_offset = 0;
 };
@@ -111,6 +122,12 @@ class SampleExpander {
 
  private:
   const std::string& rest_url(std::uint32_t type, std::uint32_t id);
+  // The rows of one REST exchange, tagged `tags_` so far (URL, method, group, scenario aside).
+  void http_rows(const metrics::SampleRecord& r, std::string_view method, const std::string& url,
+                 std::string_view group, std::string_view scenario, const std::vector<SampleSink*>& sinks,
+                 std::size_t& rows);
+  // A scheduler method's tags: name, method, service, url.
+  void method_tags(std::uint32_t method);
   void emit(const std::vector<SampleSink*>& sinks, const MetricInfo* m, Nanos time, double value,
             const std::vector<Tag>& tags, std::size_t& rows);
   const metrics::SampleRecord* record_ = nullptr;  // the record being expanded, for its rows
@@ -122,7 +139,7 @@ class SampleExpander {
   std::unordered_map<std::uint64_t, std::string> urls_;
   std::vector<Tag> tags_;
   std::uint64_t tag_set_ = 0;
-  std::string status_, error_, error_code_;
+  std::string status_, error_, error_code_, phase_url_, method_url_;
 };
 
 }  // namespace inferload::output

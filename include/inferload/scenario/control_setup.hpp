@@ -13,8 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "inferload/http1/client.hpp"
 #include "inferload/http1/request_template.hpp"
 #include "inferload/metrics/histogram.hpp"
+#include "inferload/metrics/sample_ring.hpp"
+#include "inferload/metrics/summary.hpp"
 #include "inferload/net/endpoint.hpp"
 #include "inferload/runtime/reactor.hpp"
 #include "inferload/runtime/task.hpp"
@@ -30,6 +33,8 @@ struct ControlModel {
   std::string target;                    // the name the data plane addresses (versioned off envoy)
   http1::RequestTemplate ready_probe;    // GET .../ready with the headers an infer request has
   std::shared_ptr<const http1::RequestTemplate> warmup;  // one inference at batch size 1, or null
+  // What the probe's and the warm-up's URLs add to INFER_HTTP_ENDPOINT (their url tags).
+  std::string probe_route, warmup_route;
 };
 
 struct ControlOptions {
@@ -82,9 +87,12 @@ struct ControlProgress {
 
 class ControlRun {
  public:
-  // Everything lives on `reactor`; `scheduler` and `http` must outlive the run.
+  // Everything lives on `reactor`; `scheduler` and `http` must outlive the run. `samples`, when
+  // given, takes a record of every call, and of the phase's bytes at its end (--out), which no
+  // other thread writes while the phase runs.
   ControlRun(runtime::Reactor& reactor, const ControlOptions& options, const net::ResolvedEndpoint& scheduler,
-             std::string scheduler_authority, const net::ResolvedEndpoint* http, std::vector<ControlModel> models);
+             std::string scheduler_authority, const net::ResolvedEndpoint* http, std::vector<ControlModel> models,
+             metrics::SampleRing* samples = nullptr);
   ~ControlRun();
 
   runtime::Task<void> setup(SetupReport& report);
@@ -103,6 +111,9 @@ class ControlRun {
   runtime::Task<void> setup_one(Shared& s, const ControlModel& m);
   runtime::Task<void> teardown_worker(Shared& s);
   runtime::Task<void> teardown_one(Shared& s, const ControlModel& m);
+  // The sample records of a ready probe or warm-up, and of the bytes at the phase's end.
+  void sample_http(const ControlModel& m, const http1::Exchange& x, bool warmup) noexcept;
+  void sample_bytes() noexcept;
 
   runtime::Reactor& reactor_;
   ControlOptions options_;
@@ -112,6 +123,10 @@ class ControlRun {
   std::unique_ptr<scv2::ControlPlane> plane_;
   ControlProgress progress_;
   bool interrupted_ = false;
+  metrics::SampleRing* samples_;
+  std::uint8_t phase_ = metrics::kSetupPhase;
+  metrics::ByteCounts bytes_;          // every byte of the phase's connections
+  metrics::ByteCounts bytes_sampled_;  // the part the records have carried
 };
 
 }  // namespace inferload::scenario

@@ -37,9 +37,10 @@ enum class StepEnd : std::uint8_t {
 
 class ControlSteps {
  public:
-  // `owner` is the VU: its hard stop ends its calls and its sleeps between polls.
+  // `owner` is the VU: its hard stop ends its calls and its sleeps between polls. `shard`, when
+  // given, takes each call's sample record.
   ControlSteps(scv2::SchedulerClient& client, runtime::Reactor& reactor, ControlMetrics& metrics,
-               const StateWaits& waits, std::uint32_t owner);
+               const StateWaits& waits, std::uint32_t owner, load::Shard* shard = nullptr);
 
   // LoadModel, then ModelStatus until ModelAvailable.
   runtime::Task<StepEnd> load_model(const scv2::ModelDefinition& model);
@@ -78,6 +79,7 @@ class ControlSteps {
   ControlMetrics& metrics_;
   const StateWaits& waits_;
   std::uint32_t owner_;
+  load::Shard* shard_;
 };
 
 }  // namespace inferload::scenario

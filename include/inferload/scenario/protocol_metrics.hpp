@@ -111,6 +111,8 @@ struct ProtocolShard {
   }
 };
 
+// The sample record of a REST exchange: its end, timings, status and failure.
+metrics::SampleRecord rest_record(const http1::Exchange& x) noexcept;
 // One REST inference: k6's HTTP metrics, the check, data bytes and the request's fate.
 // `pick`, the model called, goes into the sample record the outputs read (--out).
 metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::Exchange& x,
@@ -118,9 +120,11 @@ metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::
 // One gRPC call (its bytes are counted by the connection, which sees every frame).
 metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::CallResult& r,
                                  const load::IterationStart& start = {}, scv2::ModelPick pick = {}) noexcept;
+// The method a check's call is: its place in scv2::control_methods().
+std::uint32_t method_of(ControlCheck c) noexcept;
 // One scheduler call and its check, which `passed` decides (a call cut off by a hard stop has
-// neither a sample nor a check, as in k6).
-metrics::RequestFate record_control(ControlMetrics& c, ControlCheck check, const grpc::CallResult& r,
-                                    bool passed) noexcept;
+// neither a sample nor a check, as in k6). `s`, when given, takes its sample record (--out).
+metrics::RequestFate record_control(ControlMetrics& c, ControlCheck check, const grpc::CallResult& r, bool passed,
+                                    load::Shard* s = nullptr) noexcept;
 
 }  // namespace inferload::scenario

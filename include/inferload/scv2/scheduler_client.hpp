@@ -4,6 +4,7 @@
 // own http2 and grpc code. Control calls are few and never measured as load, so each one encodes
 // its header block when it is made; any number may be in flight at once on the connection.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,12 +25,18 @@ struct RpcResult {
   std::string describe() const;
 };
 
+// Every method a control plane may call, as "/package.Service/Method", in a fixed order: a
+// sample record names one by its place here.
+const std::vector<std::string>& control_methods();
+// The place of `path` in control_methods(), or control_methods().size() when it is not there.
+std::uint32_t control_method_index(std::string_view path) noexcept;
+
 class SchedulerClient {
  public:
   // `authority` is SCHEDULER_ENDPOINT as given; every call ends by `call_timeout` at the latest
-  // (k6's gRPC default is 2 minutes).
+  // (k6's gRPC default is 2 minutes). `bytes`, when given, counts every byte of the connection.
   SchedulerClient(runtime::Reactor& reactor, const net::ResolvedEndpoint& endpoint, std::string authority,
-                  runtime::Nanos call_timeout);
+                  runtime::Nanos call_timeout, metrics::ByteCounts* bytes = nullptr);
   ~SchedulerClient();
   SchedulerClient(const SchedulerClient&) = delete;
   SchedulerClient& operator=(const SchedulerClient&) = delete;
@@ -46,6 +53,9 @@ class SchedulerClient {
   runtime::Task<void> close(runtime::Nanos deadline);
 
   std::uint64_t calls() const noexcept { return calls_; }
+  // Told of every call as it ends, whatever its result.
+  using Observer = std::function<void(std::string_view path, const RpcResult& result)>;
+  void observe(Observer o) { observer_ = std::move(o); }
 
  private:
   runtime::Task<RpcResult> call(std::string_view path, std::string request, std::vector<std::string>* responses,
@@ -57,6 +67,7 @@ class SchedulerClient {
   runtime::Nanos call_timeout_;
   std::unique_ptr<http2::ConnectionPool> pool_;
   std::uint64_t calls_ = 0;
+  Observer observer_;
 };
 
 }  // namespace inferload::scv2

@@ -1,0 +1,211 @@
+#include "inferload/tls/session.hpp"
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <stdexcept>
+
+#include "tls_detail.hpp"
+
+namespace inferload::tls {
+namespace {
+
+bool is_ip_address(const std::string& name) {
+  unsigned char buf[16];
+  return ::inet_pton(AF_INET, name.c_str(), buf) == 1 || ::inet_pton(AF_INET6, name.c_str(), buf) == 1;
+}
+
+bool unknown_authority(long v) {
+  switch (v) {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_CERT_UNTRUSTED: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+int detail::remember_session(SSL* ssl, SSL_SESSION* session) {
+  auto* s = static_cast<Session*>(SSL_get_app_data(ssl));
+  if (!s) return 0;
+  s->keep_ticket(Ticket(session, SSL_SESSION_free));
+  return 1;  // the reference is ours now
+}
+
+int k6_error_code(Failure f) noexcept {
+  switch (f) {
+    case Failure::none: return 0;
+    case Failure::unknown_authority: return 1310;
+    case Failure::name_mismatch: return 1311;
+    case Failure::record: return 1301;
+    case Failure::certificate:
+    case Failure::no_alpn:
+    case Failure::handshake: return 1300;
+  }
+  return 1300;
+}
+
+Session::Session(const Context& context, const std::string& server_name, const Ticket& resume)
+    : context_(context), ticket_(resume), server_name_(server_name) {
+  ssl_ = SSL_new(context.native());
+  in_ = BIO_new(BIO_s_mem());
+  out_ = BIO_new(BIO_s_mem());
+  if (!ssl_ || !in_ || !out_) {
+    SSL_free(ssl_);
+    BIO_free(in_);
+    BIO_free(out_);
+    throw std::bad_alloc();
+  }
+  // An empty input is "wait for more", not the end of the stream.
+  BIO_set_mem_eof_return(in_, -1);
+  SSL_set_bio(ssl_, in_, out_);
+  SSL_set_connect_state(ssl_);
+  SSL_set_app_data(ssl_, this);
+  const bool ip = is_ip_address(server_name_);
+  // SNI carries host names only (RFC 6066 section 3).
+  if (!ip && !server_name_.empty()) SSL_set_tlsext_host_name(ssl_, server_name_.c_str());
+  if (context.options().verify) {
+    if (ip) X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), server_name_.c_str());
+    else SSL_set1_host(ssl_, server_name_.c_str());
+  }
+  if (resume && context.options().resumption) SSL_set_session(ssl_, resume.get());
+}
+
+Session::~Session() { SSL_free(ssl_); }  // and both BIOs with it
+
+void Session::keep_ticket(Ticket t) noexcept { ticket_ = std::move(t); }
+
+void Session::take_output(std::string& out) {
+  const std::size_t pending = BIO_ctrl_pending(out_);
+  if (pending == 0) return;
+  const std::size_t old = out.size();
+  out.resize(old + pending);
+  const int n = BIO_read(out_, out.data() + old, static_cast<int>(pending));
+  out.resize(old + static_cast<std::size_t>(n > 0 ? n : 0));
+}
+
+void Session::fail(Failure f, std::string reason) {
+  if (failure_ != Failure::none) return;
+  failure_ = f;
+  reason_ = std::move(reason);
+}
+
+void Session::fail_from_openssl(Failure fallback, int ssl_error) {
+  const long verify = SSL_get_verify_result(ssl_);
+  if (fallback == Failure::handshake && context_.options().verify && verify != X509_V_OK) {
+    if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+      fail(Failure::name_mismatch, "x509: certificate is not valid for " + server_name_);
+    } else if (unknown_authority(verify)) {
+      fail(Failure::unknown_authority, "x509: certificate signed by unknown authority");
+    } else {
+      fail(Failure::certificate, std::string("x509: ") + X509_verify_cert_error_string(verify));
+    }
+    ERR_clear_error();
+    return;
+  }
+  const unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  std::string why = "tls: ";
+  if (e != 0) {
+    const char* r = ERR_reason_error_string(e);
+    why += r ? r : "error " + std::to_string(e);
+  } else {
+    why += "error " + std::to_string(ssl_error);
+  }
+  fail(fallback, std::move(why));
+}
+
+Session::Step Session::handshake(std::string_view in, std::string& out) {
+  if (failure_ != Failure::none) return Step::failed;
+  if (!in.empty() && BIO_write(in_, in.data(), static_cast<int>(in.size())) != static_cast<int>(in.size())) {
+    fail(Failure::handshake, "tls: out of memory");
+    return Step::failed;
+  }
+  ERR_clear_error();
+  const int r = SSL_do_handshake(ssl_);
+  take_output(out);  // the next flight, or the alert that tells the server why we stopped
+  if (r == 1) {
+    const unsigned char* chosen = nullptr;
+    unsigned len = 0;
+    SSL_get0_alpn_selected(ssl_, &chosen, &len);
+    const std::string_view agreed(reinterpret_cast<const char*>(chosen), len);
+    // HTTP/1.1 is what a server without ALPN speaks; gRPC needs h2 said out loud (as grpc-go).
+    if (agreed != context_.alpn() && !(agreed.empty() && context_.alpn() == "http/1.1")) {
+      fail(Failure::no_alpn, "tls: the server agreed on no protocol we offered (" + std::string(context_.alpn()) +
+                                 (agreed.empty() ? ")" : "; it chose " + std::string(agreed) + ")"));
+      return Step::failed;
+    }
+    return Step::done;
+  }
+  const int err = SSL_get_error(ssl_, r);
+  if (err == SSL_ERROR_WANT_READ) return Step::more;
+  fail_from_openssl(Failure::handshake, err);
+  return Step::failed;
+}
+
+Session::Step Session::read(std::string_view in, std::string& plain, std::string& out) {
+  if (failure_ != Failure::none) return Step::failed;
+  if (!in.empty() && BIO_write(in_, in.data(), static_cast<int>(in.size())) != static_cast<int>(in.size())) {
+    fail(Failure::record, "tls: out of memory");
+    return Step::failed;
+  }
+  Step step = Step::more;
+  for (;;) {
+    // Straight into the caller's buffer: one record at most per call (16 KiB).
+    constexpr std::size_t kChunk = 16384;
+    const std::size_t old = plain.size();
+    plain.resize(old + kChunk);
+    ERR_clear_error();
+    const int n = SSL_read(ssl_, plain.data() + old, static_cast<int>(kChunk));
+    plain.resize(old + static_cast<std::size_t>(n > 0 ? n : 0));
+    if (n > 0) continue;
+    const int err = SSL_get_error(ssl_, n);
+    if (err == SSL_ERROR_WANT_READ) break;
+    if (err == SSL_ERROR_ZERO_RETURN) {
+      step = Step::done;
+      break;
+    }
+    fail_from_openssl(Failure::record, err);
+    step = Step::failed;
+    break;
+  }
+  take_output(out);
+  return step;
+}
+
+bool Session::write(const runtime::ConstBuffer* buffers, std::size_t count, std::string& out) {
+  if (failure_ != Failure::none) return false;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (buffers[i].size == 0) continue;
+    ERR_clear_error();
+    const int n = SSL_write(ssl_, buffers[i].data, static_cast<int>(buffers[i].size));
+    if (n <= 0) {
+      fail_from_openssl(Failure::record, SSL_get_error(ssl_, n));
+      take_output(out);
+      return false;
+    }
+  }
+  take_output(out);
+  return true;
+}
+
+const char* Session::version_tag() const noexcept {
+  if (!SSL_is_init_finished(ssl_)) return "";
+  switch (SSL_version(ssl_)) {
+    case TLS1_VERSION: return "tls1.0";
+    case TLS1_1_VERSION: return "tls1.1";
+    case TLS1_2_VERSION: return "tls1.2";
+    case TLS1_3_VERSION: return "tls1.3";
+    default: return "";
+  }
+}
+
+bool Session::resumed() const noexcept { return SSL_session_reused(ssl_) == 1; }
+
+}  // namespace inferload::tls

@@ -1,6 +1,6 @@
 #include "inferload/app/export_reader.hpp"
 
-#include <boost/json.hpp>
+#include "json_fields.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -10,7 +10,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "inferload/app/cli.hpp"
 #include "inferload/output/histogram_encoding.hpp"
 #include "inferload/output/merge_data.hpp"
 #include "inferload/output/report_merge.hpp"
@@ -20,103 +19,24 @@
 namespace inferload::app {
 namespace {
 
-namespace json = boost::json;
 using metrics::MetricSummary;
 using metrics::MetricType;
 
-// Each accessor names the value by its path in the document ("inferload.metrics[3].type").
-class Reader {
- public:
-  explicit Reader(const std::string& file) : file_(file) {}
-
-  [[noreturn]] void fail(const std::string& path, const std::string& why) const {
-    throw ExitError(kExitInvalidConfig, file_ + ": " + path + ": " + why);
-  }
-
-  const json::value& member(const json::object& o, std::string_view key, const std::string& path) const {
-    const json::value* v = o.if_contains(key);
-    if (!v) fail(path, "missing \"" + std::string(key) + "\"");
-    return *v;
-  }
-  const json::object& object(const json::value& v, const std::string& path) const {
-    if (!v.is_object()) fail(path, "expected an object");
-    return v.get_object();
-  }
-  const json::array& array(const json::value& v, const std::string& path) const {
-    if (!v.is_array()) fail(path, "expected an array");
-    return v.get_array();
-  }
-  std::string string(const json::value& v, const std::string& path) const {
-    if (!v.is_string()) fail(path, "expected a string");
-    return std::string(v.get_string());
-  }
-  std::uint64_t u64(const json::value& v, const std::string& path) const {
-    if (v.is_uint64()) return v.get_uint64();
-    if (v.is_int64() && v.get_int64() >= 0) return static_cast<std::uint64_t>(v.get_int64());
-    fail(path, "expected a whole number of at least 0");
-  }
-  std::int64_t i64(const json::value& v, const std::string& path) const {
-    if (v.is_int64()) return v.get_int64();
-    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v.get_uint64());
-    fail(path, "expected a whole number");
-  }
-  double number(const json::value& v, const std::string& path) const {
-    if (v.is_double()) return v.get_double();
-    if (v.is_int64()) return static_cast<double>(v.get_int64());
-    if (v.is_uint64()) return static_cast<double>(v.get_uint64());
-    fail(path, "expected a number");
-  }
-  bool boolean(const json::value& v, const std::string& path) const {
-    if (!v.is_bool()) fail(path, "expected true or false");
-    return v.get_bool();
-  }
-
-  const json::object& object_at(const json::object& o, std::string_view key, const std::string& path) const {
-    return object(member(o, key, path), at(path, key));
-  }
-  const json::array& array_at(const json::object& o, std::string_view key, const std::string& path) const {
-    return array(member(o, key, path), at(path, key));
-  }
-  std::string string_at(const json::object& o, std::string_view key, const std::string& path) const {
-    return string(member(o, key, path), at(path, key));
-  }
-  std::uint64_t u64_at(const json::object& o, std::string_view key, const std::string& path) const {
-    return u64(member(o, key, path), at(path, key));
-  }
-  double number_at(const json::object& o, std::string_view key, const std::string& path) const {
-    return number(member(o, key, path), at(path, key));
-  }
-  std::vector<std::string> strings_at(const json::object& o, std::string_view key, const std::string& path) const {
-    std::vector<std::string> out;
-    const json::array& a = array_at(o, key, path);
-    for (std::size_t i = 0; i < a.size(); ++i) out.push_back(string(a[i], index(at(path, key), i)));
-    return out;
-  }
-
-  static std::string at(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
-  }
-  static std::string index(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
-
- private:
-  const std::string& file_;
-};
-
-metrics::Histogram read_histogram(const Reader& r, const json::object& o, const std::string& path) {
+metrics::Histogram read_histogram(const JsonFields& r, const json::object& o, const std::string& path) {
   metrics::Histogram::State s;
   const std::uint64_t count = r.u64_at(o, "count", path);
-  s.min = r.i64(r.member(o, "min", path), Reader::at(path, "min"));
-  s.max = r.i64(r.member(o, "max", path), Reader::at(path, "max"));
+  s.min = r.i64(r.member(o, "min", path), JsonFields::at(path, "min"));
+  s.max = r.i64(r.member(o, "max", path), JsonFields::at(path, "max"));
   s.clamped = r.u64_at(o, "clamped", path);
   try {
     s.sum = output::parse_decimal128(r.string_at(o, "sum", path));
   } catch (const std::invalid_argument& e) {
-    r.fail(Reader::at(path, "sum"), e.what());
+    r.fail(JsonFields::at(path, "sum"), e.what());
   }
   try {
     s.buckets = output::decode_buckets(r.string_at(o, "buckets", path));
   } catch (const std::invalid_argument& e) {
-    r.fail(Reader::at(path, "buckets"), e.what());
+    r.fail(JsonFields::at(path, "buckets"), e.what());
   }
   metrics::Histogram h;
   try {
@@ -130,7 +50,7 @@ metrics::Histogram read_histogram(const Reader& r, const json::object& o, const 
   return h;
 }
 
-output::RequestAccounting read_accounting(const Reader& r, const json::object& o, const std::string& path) {
+output::RequestAccounting read_accounting(const JsonFields& r, const json::object& o, const std::string& path) {
   output::RequestAccounting a;
   a.issued = r.u64_at(o, "issued", path);
   a.ok = r.u64_at(o, "ok", path);
@@ -143,7 +63,7 @@ output::RequestAccounting read_accounting(const Reader& r, const json::object& o
   return a;
 }
 
-output::ControlPhaseInfo read_control_phase(const Reader& r, const json::object& o, const std::string& path, bool setup) {
+output::ControlPhaseInfo read_control_phase(const JsonFields& r, const json::object& o, const std::string& path, bool setup) {
   output::ControlPhaseInfo c;
   c.ran = true;
   c.outcome = r.string_at(o, "outcome", path);
@@ -160,13 +80,13 @@ output::ControlPhaseInfo read_control_phase(const Reader& r, const json::object&
   c.probes = r.u64_at(o, "ready_probes", path);
   c.warmup_requests = r.u64_at(o, "warmup_requests", path);
   c.warmup_failed = r.u64_at(o, "warmup_failed", path);
-  const std::string ready_path = Reader::at(path, "time_to_ready_s");
+  const std::string ready_path = JsonFields::at(path, "time_to_ready_s");
   const json::object& ready = r.object_at(o, "time_to_ready_s", path);
   c.ready_p50_s = r.number_at(ready, "p(50)", ready_path);
   c.ready_p95_s = r.number_at(ready, "p(95)", ready_path);
   c.ready_max_s = r.number_at(ready, "max", ready_path);
   if (o.contains("time_to_ready_histogram")) {
-    const std::string hp = Reader::at(path, "time_to_ready_histogram");
+    const std::string hp = JsonFields::at(path, "time_to_ready_histogram");
     // From the exact histogram as the run computed them: a 17-digit JSON number may be read back
     // 1 ulp away (Boost.JSON's parser does not round every one correctly).
     output::set_time_to_ready(c, std::make_shared<const metrics::Histogram>(
@@ -201,14 +121,14 @@ scv2::ConfigValue read_config_value(const json::value& v) {
   return {};
 }
 
-MetricSummary read_metric(const Reader& r, const json::object& o, const std::string& path) {
+MetricSummary read_metric(const JsonFields& r, const json::object& o, const std::string& path) {
   MetricSummary m;
   m.name = r.string_at(o, "name", path);
   const auto type = output::metric_type_from(r.string_at(o, "type", path));
-  if (!type) r.fail(Reader::at(path, "type"), "not counter, gauge, rate or trend");
+  if (!type) r.fail(JsonFields::at(path, "type"), "not counter, gauge, rate or trend");
   m.type = *type;
   const auto kind = output::value_kind_from(r.string_at(o, "contains", path));
-  if (!kind) r.fail(Reader::at(path, "contains"), "not default, time or data");
+  if (!kind) r.fail(JsonFields::at(path, "contains"), "not default, time or data");
   m.contains = *kind;
   switch (m.type) {
     case MetricType::counter:
@@ -224,12 +144,12 @@ MetricSummary read_metric(const Reader& r, const json::object& o, const std::str
       m.zero = r.u64_at(o, "fails", path);
       break;
     case MetricType::trend:
-      m.trend = std::make_shared<const metrics::Histogram>(read_histogram(r, r.object_at(o, "histogram", path), Reader::at(path, "histogram")));
+      m.trend = std::make_shared<const metrics::Histogram>(read_histogram(r, r.object_at(o, "histogram", path), JsonFields::at(path, "histogram")));
       break;
   }
   if (o.contains("thresholds")) {
     m.has_thresholds = true;
-    const std::string tp = Reader::at(path, "thresholds");
+    const std::string tp = JsonFields::at(path, "thresholds");
     for (const std::string& expr : r.strings_at(o, "thresholds", path)) {
       try {
         output::parse_threshold(expr, m.type);
@@ -239,24 +159,24 @@ MetricSummary read_metric(const Reader& r, const json::object& o, const std::str
       m.thresholds.push_back({expr, false});
     }
   }
-  if (o.contains("observed")) m.observed = r.boolean(o.at("observed"), Reader::at(path, "observed"));
+  if (o.contains("observed")) m.observed = r.boolean(o.at("observed"), JsonFields::at(path, "observed"));
   return m;
 }
 
-output::ScenarioShape read_scenario(const Reader& r, const json::object& o, const std::string& path) {
+output::ScenarioShape read_scenario(const JsonFields& r, const json::object& o, const std::string& path) {
   output::ScenarioShape s;
   s.name = r.string_at(o, "name", path);
   s.executor = r.string_at(o, "executor", path);
-  const std::string op = Reader::at(path, "options");
+  const std::string op = JsonFields::at(path, "options");
   for (const auto& kv : r.object_at(o, "options", path)) {
-    s.options.emplace_back(std::string(kv.key()), r.string(kv.value(), Reader::at(op, kv.key())));
+    s.options.emplace_back(std::string(kv.key()), r.string(kv.value(), JsonFields::at(op, kv.key())));
   }
-  const std::string tp = Reader::at(path, "tags");
-  for (const auto& kv : r.object_at(o, "tags", path)) s.tags[std::string(kv.key())] = r.string(kv.value(), Reader::at(tp, kv.key()));
+  const std::string tp = JsonFields::at(path, "tags");
+  for (const auto& kv : r.object_at(o, "tags", path)) s.tags[std::string(kv.key())] = r.string(kv.value(), JsonFields::at(tp, kv.key()));
   return s;
 }
 
-void read_run_info(const Reader& r, const json::object& il, output::RunInfo& info) {
+void read_run_info(const JsonFields& r, const json::object& il, output::RunInfo& info) {
   const std::string p = "inferload";
   info.version = r.string_at(il, "version", p);
   info.script = r.string_at(il, "script", p);
@@ -264,9 +184,9 @@ void read_run_info(const Reader& r, const json::object& il, output::RunInfo& inf
   info.io_detail = r.string_at(il, "io_detail", p);
   info.workers = static_cast<int>(r.u64_at(il, "workers", p));
   info.driver_cpu_seconds = r.number_at(il, "driver_cpu_seconds", p);
-  info.requests = read_accounting(r, r.object_at(il, "requests", p), Reader::at(p, "requests"));
+  info.requests = read_accounting(r, r.object_at(il, "requests", p), JsonFields::at(p, "requests"));
   if (il.contains("samples")) {
-    const std::string sp = Reader::at(p, "samples");
+    const std::string sp = JsonFields::at(p, "samples");
     const json::object& s = r.object_at(il, "samples", p);
     info.sample_outputs = r.strings_at(s, "outputs", sp);
     info.sample_rows_written = r.u64_at(s, "rows_written", sp);
@@ -275,57 +195,57 @@ void read_run_info(const Reader& r, const json::object& il, output::RunInfo& inf
     info.sample_errors = r.strings_at(s, "errors", sp);
   }
   if (il.contains("scheduler_requests")) {
-    info.scheduler_requests = read_accounting(r, r.object_at(il, "scheduler_requests", p), Reader::at(p, "scheduler_requests"));
+    info.scheduler_requests = read_accounting(r, r.object_at(il, "scheduler_requests", p), JsonFields::at(p, "scheduler_requests"));
   }
   const json::array& failures = r.array_at(il, "failures", p);
   for (std::size_t i = 0; i < failures.size(); ++i) {
-    const std::string fp = Reader::index(Reader::at(p, "failures"), i);
+    const std::string fp = JsonFields::index(JsonFields::at(p, "failures"), i);
     const json::object& f = r.object(failures[i], fp);
-    info.failures.push_back({static_cast<int>(r.i64(r.member(f, "error_code", fp), Reader::at(fp, "error_code"))),
-                             static_cast<int>(r.i64(r.member(f, "status", fp), Reader::at(fp, "status"))),
+    info.failures.push_back({static_cast<int>(r.i64(r.member(f, "error_code", fp), JsonFields::at(fp, "error_code"))),
+                             static_cast<int>(r.i64(r.member(f, "status", fp), JsonFields::at(fp, "status"))),
                              r.string_at(f, "error", fp), r.u64_at(f, "count", fp)});
   }
   info.iterations_interrupted = r.u64_at(il, "iterations_interrupted", p);
   info.driver_overload = r.strings_at(il, "driver_overload", p);
   if (il.contains("grpc")) {
-    const std::string gp = Reader::at(p, "grpc");
+    const std::string gp = JsonFields::at(p, "grpc");
     const json::object& g = r.object_at(il, "grpc", p);
     info.grpc = true;
     info.grpc_connections = r.string_at(g, "connections", gp);
     info.grpc_connections_opened = r.u64_at(g, "connections_opened", gp);
-    const std::string stp = Reader::at(gp, "statuses");
+    const std::string stp = JsonFields::at(gp, "statuses");
     for (const auto& kv : r.object_at(g, "statuses", gp)) {
-      info.grpc_statuses.emplace_back(std::string(kv.key()), r.u64(kv.value(), Reader::at(stp, kv.key())));
+      info.grpc_statuses.emplace_back(std::string(kv.key()), r.u64(kv.value(), JsonFields::at(stp, kv.key())));
     }
   }
-  if (il.contains("setup")) info.setup = read_control_phase(r, r.object_at(il, "setup", p), Reader::at(p, "setup"), true);
+  if (il.contains("setup")) info.setup = read_control_phase(r, r.object_at(il, "setup", p), JsonFields::at(p, "setup"), true);
   if (il.contains("teardown")) {
-    info.teardown = read_control_phase(r, r.object_at(il, "teardown", p), Reader::at(p, "teardown"), false);
+    info.teardown = read_control_phase(r, r.object_at(il, "teardown", p), JsonFields::at(p, "teardown"), false);
   }
   if (il.contains("merged_from")) info.merged_from = r.strings_at(il, "merged_from", p);
-  const std::string tp = Reader::at(p, "test");
+  const std::string tp = JsonFields::at(p, "test");
   const json::object& test = r.object_at(il, "test", p);
-  if (r.string_at(test, "script", tp) != info.script) r.fail(Reader::at(tp, "script"), "is not inferload.script");
+  if (r.string_at(test, "script", tp) != info.script) r.fail(JsonFields::at(tp, "script"), "is not inferload.script");
   const json::array& scenarios = r.array_at(test, "scenarios", tp);
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
-    const std::string sp = Reader::index(Reader::at(tp, "scenarios"), i);
+    const std::string sp = JsonFields::index(JsonFields::at(tp, "scenarios"), i);
     info.scenarios.push_back(read_scenario(r, r.object(scenarios[i], sp), sp));
   }
 }
 
-void read_report(const Reader& r, const json::object& root, const json::object& il, ImportedExport& out) {
+void read_report(const JsonFields& r, const json::object& root, const json::object& il, ImportedExport& out) {
   output::RunReport& report = out.report;
   read_run_info(r, il, report.info);
   if (const json::value* setup_data = root.if_contains("setup_data")) report.info.setup_data = read_config_value(*setup_data);
 
   const std::string p = "inferload";
-  const std::string sp = Reader::at(p, "test_run.spans");
-  const json::array& spans = r.array_at(r.object_at(il, "test_run", p), "spans", Reader::at(p, "test_run"));
+  const std::string sp = JsonFields::at(p, "test_run.spans");
+  const json::array& spans = r.array_at(r.object_at(il, "test_run", p), "spans", JsonFields::at(p, "test_run"));
   for (std::size_t i = 0; i < spans.size(); ++i) {
-    const std::string ip = Reader::index(sp, i);
+    const std::string ip = JsonFields::index(sp, i);
     const json::object& s = r.object(spans[i], ip);
-    const output::TimeSpan span{r.i64(r.member(s, "start_unix_ns", ip), Reader::at(ip, "start_unix_ns")),
-                                r.i64(r.member(s, "end_unix_ns", ip), Reader::at(ip, "end_unix_ns"))};
+    const output::TimeSpan span{r.i64(r.member(s, "start_unix_ns", ip), JsonFields::at(ip, "start_unix_ns")),
+                                r.i64(r.member(s, "end_unix_ns", ip), JsonFields::at(ip, "end_unix_ns"))};
     if (span.end_ns < span.start_ns) r.fail(ip, "ends before it starts");
     if (!report.test_run_spans.empty() && span.start_ns <= report.test_run_spans.back().end_ns) {
       r.fail(ip, "overlaps or precedes the span before it");
@@ -337,13 +257,13 @@ void read_report(const Reader& r, const json::object& root, const json::object& 
   out.trend_stats = r.strings_at(il, "trend_stats", p);
   const json::array& checks = r.array_at(il, "checks", p);
   for (std::size_t i = 0; i < checks.size(); ++i) {
-    const std::string cp = Reader::index(Reader::at(p, "checks"), i);
+    const std::string cp = JsonFields::index(JsonFields::at(p, "checks"), i);
     const json::object& c = r.object(checks[i], cp);
     report.checks.push_back({r.string_at(c, "name", cp), r.u64_at(c, "passes", cp), r.u64_at(c, "fails", cp)});
   }
   const json::array& metrics = r.array_at(il, "metrics", p);
   for (std::size_t i = 0; i < metrics.size(); ++i) {
-    const std::string mp = Reader::index(Reader::at(p, "metrics"), i);
+    const std::string mp = JsonFields::index(JsonFields::at(p, "metrics"), i);
     MetricSummary m = read_metric(r, r.object(metrics[i], mp), mp);
     for (const MetricSummary& other : report.metrics) {
       if (other.name == m.name) r.fail(mp, "metric " + m.name + " appears twice");
@@ -384,7 +304,7 @@ ImportedExport parse_summary_export(std::string_view text, const std::string& na
     throw ExitError(kExitInvalidConfig, name + ": inferload.histogram_layout " + json::serialize(*layout) +
                                             " is not this inferload's \"" + std::string(output::kHistogramLayout) + "\"");
   }
-  const Reader reader(name);
+  const JsonFields reader(name);
   ImportedExport out;
   read_report(reader, root, section, out);
   return out;

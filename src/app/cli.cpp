@@ -124,6 +124,19 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_flag("-v,--verbose", a.verbose, "Log setup decisions on stderr (I/O backend, CPUs, target address)");
 }
 
+void add_merge_flags(CLI::App& merge, MergeArgs& a) {
+  merge.add_option("files", a.files,
+                   "Summary exports (--summary-export) of runs of one test, e.g. the segments of a distributed "
+                   "test; k6's own exports carry no histograms and are refused")
+      ->required();
+  merge.add_option("--summary-export", a.summary_export,
+                   "Write the merged export to this file (default: to stdout, the text summary then going to stderr)");
+  merge.add_option("--summary-trend-stats", a.summary_trend_stats,
+                   "Trend statistics in the summary and the export (default: those of the first file's export)");
+  merge.add_option("--summary-time-unit", a.summary_time_unit, "Time unit in the text summary: s, ms or us");
+  merge.add_flag("--no-summary", a.no_summary, "Print no text summary; the merged export is still written");
+}
+
 }  // namespace
 
 CommandLine parse_command_line(int argc, char** argv) {
@@ -133,18 +146,27 @@ CommandLine parse_command_line(int argc, char** argv) {
   app.require_subcommand(0, 1);
   CLI::App* run = app.add_subcommand("run", "Run a load test (configured by k6-style flags and the SCv2 suite's env vars)");
   add_run_flags(*run, cl.run);
+  CLI::App* merge = app.add_subcommand(
+      "merge",
+      "Merge the summary exports of runs of one test (e.g. its execution segments) into the export and text "
+      "summary one process running them all would have written: counts summed, percentiles from the summed "
+      "histograms (exact to the bucket), rates over the union of their time spans, thresholds evaluated again "
+      "(exit 99 when one fails); exports of different tests are refused (exit 104)");
+  add_merge_flags(*merge, cl.merge);
   CLI::App* version = app.add_subcommand("version", "Print the version and the I/O backend this machine allows");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     cl.command = Command::help;
-    cl.help_text = run->parsed() ? run->help() : app.help();
+    cl.help_text = run->parsed() ? run->help() : merge->parsed() ? merge->help() : app.help();
     return cl;
   } catch (const CLI::ParseError& e) {
-    throw ExitError(kExitOtherError, one_line(e.what()) + " (see 'inferload run --help')");
+    const char* command = merge->parsed() ? "merge" : "run";
+    throw ExitError(kExitOtherError, one_line(e.what()) + " (see 'inferload " + command + " --help')");
   }
   cl.run.arguments.assign(argv + 1, argv + argc);
   if (run->parsed()) cl.command = Command::run;
+  else if (merge->parsed()) cl.command = Command::merge;
   else if (version->parsed()) cl.command = Command::version;
   else cl.help_text = app.help();
   return cl;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -186,9 +187,7 @@ output::ControlPhaseInfo describe(const scenario::SetupReport& r) {
   c.warmup_requests = r.warmup_requests;
   c.warmup_failed = r.warmup_failed;
   c.duration_s = seconds(r.duration);
-  c.ready_p50_s = r.time_to_ready.percentile(50) / 1e9;
-  c.ready_p95_s = r.time_to_ready.percentile(95) / 1e9;
-  c.ready_max_s = seconds(r.time_to_ready.max());
+  output::set_time_to_ready(c, std::make_shared<const metrics::Histogram>(r.time_to_ready));
   return c;
 }
 

@@ -19,7 +19,9 @@
 #include <sstream>
 
 #include "inferload/app/control_phase.hpp"
+#include "inferload/app/crossed_thresholds.hpp"
 #include "inferload/app/lifecycle_plan.hpp"
+#include "inferload/app/merge_command.hpp"
 #include "inferload/app/open_files.hpp"
 #include "inferload/app/options.hpp"
 #include "inferload/app/options_file.hpp"
@@ -1013,6 +1015,8 @@ int run_command(const RunArgs& a) {
     }
   }
   signals.exit_on_next_signal();
+  // The test run's clock stops here, after teardown; it started test_run_duration earlier.
+  const Nanos test_run_end = runtime::now_ns() + output::unix_offset_now();
 
   output::RunInfo info;
   info.version = INFERLOAD_VERSION;
@@ -1071,8 +1075,8 @@ int run_command(const RunArgs& a) {
     measures.push_back({&scenarios[i], result.scenarios[i].totals.get(), &protocol_totals[i],
                         result.scenarios[i].dropped_iterations});
   }
-  const output::RunReport report =
-      output::build_report(result, measures, run_plan.thresholds, *script, std::move(info));
+  output::RunReport report = output::build_report(result, measures, run_plan.thresholds, *script, std::move(info));
+  report.test_run_spans = {{test_run_end - result.test_run_duration, test_run_end}};
 
   int code = kExitOk;
   if (!no_summary) {
@@ -1129,19 +1133,7 @@ int run_command(const RunArgs& a) {
                  abort_signal.metrics.c_str());
     if (code == kExitOk) code = kExitThresholdsFailed;
   }
-  std::vector<std::string> crossed;
-  for (const auto& m : report.metrics) {
-    for (const auto& t : m.thresholds) {
-      if (t.failed && std::find(crossed.begin(), crossed.end(), m.name) == crossed.end()) crossed.push_back(m.name);
-    }
-  }
-  if (!crossed.empty()) {
-    std::sort(crossed.begin(), crossed.end());
-    std::string names;
-    for (const std::string& n : crossed) names += (names.empty() ? "" : ", ") + n;
-    std::fprintf(stderr, "inferload: thresholds on metrics '%s' have been crossed\n", names.c_str());
-    if (code == kExitOk) code = kExitThresholdsFailed;
-  }
+  if (report_crossed_thresholds(report) && code == kExitOk) code = kExitThresholdsFailed;
   if (a.fail_on_driver_overload && !report.info.driver_overload.empty() && (code == kExitOk || code == kExitThresholdsFailed)) {
     std::fprintf(stderr, "inferload: the driver was overloaded (%s): exiting with %d as --fail-on-driver-overload asks\n",
                  report.info.driver_overload.front().c_str(), kExitDriverOverloaded);
@@ -1181,6 +1173,8 @@ int main_entry(int argc, char** argv) {
       }
       case Command::run:
         return run_command(cl.run);
+      case Command::merge:
+        return merge_command(cl.merge);
     }
   } catch (const ExitError& e) {
     std::fprintf(stderr, "inferload: %s\n", e.what());

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace inferload::metrics {
 namespace {
@@ -146,6 +148,75 @@ double Histogram::percentile(double p) const noexcept {
   if (hi == lo) return v_lo;
   const double v_hi = value_at_rank(hi);
   return v_lo + (v_hi - v_lo) * (x - static_cast<double>(lo));
+}
+
+Histogram::State Histogram::state() const {
+  State s;
+  for (std::size_t i = 0; i < kCountsLen; ++i) {
+    if (counts_[i] != 0) s.buckets.push_back({static_cast<std::uint32_t>(i), counts_[i]});
+  }
+  s.min = min();
+  s.max = max();
+  s.sum = sum_;
+  s.clamped = clamped_;
+  return s;
+}
+
+Histogram Histogram::from_state(const State& s) {
+  Histogram h;
+  if (s.buckets.empty()) {
+    if (s.min != 0 || s.max != 0 || s.sum != 0 || s.clamped != 0) {
+      throw std::invalid_argument("a histogram without samples has min, max, sum and clamped 0");
+    }
+    return h;
+  }
+  unsigned __int128 least = 0;
+  unsigned __int128 most = 0;
+  std::int64_t previous = -1;
+  for (const Bucket& b : s.buckets) {
+    if (b.index >= kCountsLen) {
+      throw std::invalid_argument("bucket index " + std::to_string(b.index) + " is outside the layout's " +
+                                  std::to_string(kCountsLen));
+    }
+    if (static_cast<std::int64_t>(b.index) <= previous) throw std::invalid_argument("bucket indexes do not increase");
+    if (b.count == 0) throw std::invalid_argument("bucket " + std::to_string(b.index) + " has a count of 0");
+    previous = b.index;
+    if (h.count_ + b.count < h.count_) throw std::invalid_argument("bucket counts overflow");
+    h.count_ += b.count;
+    h.counts_[b.index] = b.count;
+    least += static_cast<unsigned __int128>(bucket_lowest(b.index)) * b.count;
+    most += static_cast<unsigned __int128>(bucket_lowest(b.index) + bucket_width(b.index) - 1) * b.count;
+  }
+  if (s.min < 0 || s.max > kHighestTrackable || s.min > s.max || bucket_of(s.min) != s.buckets.front().index ||
+      bucket_of(s.max) != s.buckets.back().index) {
+    throw std::invalid_argument("min " + std::to_string(s.min) + " or max " + std::to_string(s.max) +
+                                " is not in the first or last bucket");
+  }
+  if (s.sum < least || s.sum > most) throw std::invalid_argument("sum is outside what the buckets' values add up to");
+  if (s.clamped > h.count_ || (s.clamped > 0 && s.max != kHighestTrackable)) {
+    throw std::invalid_argument("clamped " + std::to_string(s.clamped) + " does not fit the samples");
+  }
+  h.min_ = s.min;
+  h.max_ = s.max;
+  h.sum_ = s.sum;
+  h.clamped_ = s.clamped;
+  return h;
+}
+
+std::uint32_t Histogram::bucket_of(std::int64_t value) noexcept {
+  return static_cast<std::uint32_t>(counts_index(std::clamp<std::int64_t>(value, 0, kHighestTrackable)));
+}
+
+std::int64_t Histogram::bucket_lowest(std::uint32_t index) noexcept {
+  std::int64_t lowest, width;
+  bucket_range(index, lowest, width);
+  return lowest;
+}
+
+std::int64_t Histogram::bucket_width(std::uint32_t index) noexcept {
+  std::int64_t lowest, width;
+  bucket_range(index, lowest, width);
+  return width;
 }
 
 bool Histogram::operator==(const Histogram& other) const noexcept {

@@ -61,4 +61,13 @@ void JsonWriter::boolean(bool v) { out_ << (v ? "true" : "false"); }
 
 void JsonWriter::null() { out_ << "null"; }
 
+void write_strings(JsonWriter& w, const std::vector<std::string>& items) {
+  w.begin_array();
+  for (const std::string& s : items) {
+    w.element();
+    w.string(s);
+  }
+  w.end_array();
+}
+
 }  // namespace inferload::output

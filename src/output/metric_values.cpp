@@ -1,5 +1,7 @@
 #include "inferload/output/metric_values.hpp"
 
+#include <algorithm>
+
 namespace inferload::output {
 
 double to_k6_units(double value, metrics::ValueKind kind) {
@@ -36,6 +38,15 @@ bool has_samples(const metrics::MetricSummary& m) {
 }
 
 bool is_reported(const metrics::MetricSummary& m) { return m.observed || m.has_thresholds || has_samples(m); }
+
+std::vector<const metrics::MetricSummary*> reported_by_name(const std::vector<metrics::MetricSummary>& all) {
+  std::vector<const metrics::MetricSummary*> shown;
+  for (const auto& m : all) {
+    if (is_reported(m)) shown.push_back(&m);
+  }
+  std::stable_sort(shown.begin(), shown.end(), [](const auto* a, const auto* b) { return a->name < b->name; });
+  return shown;
+}
 
 std::string_view parent_name(std::string_view metric_name) {
   return metric_name.substr(0, metric_name.find('{'));

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "inferload/http1/error_code.hpp"
+#include "inferload/runtime/duration.hpp"
 
 #include "inferload/output/threshold.hpp"
 
@@ -91,11 +92,7 @@ std::vector<metrics::FailureSummary> failure_summaries(const scenario::FailureCo
                                     : grpc::StatusCode::internal;
     add_grpc(g.by_failure[i], st, grpc::to_string(kind));
   }
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    if (a.count != b.count) return a.count > b.count;
-    if (a.error_code != b.error_code) return a.error_code < b.error_code;
-    return a.status < b.status;
-  });
+  order_failures(out);
   return out;
 }
 
@@ -131,6 +128,47 @@ MetricType type_of(const std::string& base) { return empty_like(base, base).type
 std::string base_name(const std::string& metric) { return metric.substr(0, metric.find('{')); }
 
 }  // namespace
+
+void order_failures(std::vector<metrics::FailureSummary>& failures) {
+  std::stable_sort(failures.begin(), failures.end(), [](const auto& a, const auto& b) {
+    if (a.count != b.count) return a.count > b.count;
+    if (a.error_code != b.error_code) return a.error_code < b.error_code;
+    return a.status < b.status;
+  });
+}
+
+ScenarioShape scenario_shape(const load::ScenarioConfig& c) {
+  using load::ExecutorKind;
+  using runtime::format_go_duration;
+  ScenarioShape shape{c.name, load::to_string(c.executor), {}, c.tags};
+  auto add = [&](std::string name, runtime::Nanos d) { shape.options.emplace_back(std::move(name), format_go_duration(d)); };
+  add("startTime", c.start_time);
+  add("gracefulStop", c.graceful_stop);
+  switch (c.executor) {
+    case ExecutorKind::shared_iterations:
+    case ExecutorKind::per_vu_iterations:
+      add("maxDuration", c.duration);
+      break;
+    case ExecutorKind::constant_vus:
+      add("duration", c.duration);
+      break;
+    case ExecutorKind::constant_arrival_rate:
+      add("duration", c.duration);
+      add("timeUnit", c.time_unit);
+      break;
+    case ExecutorKind::ramping_vus:
+    case ExecutorKind::ramping_arrival_rate: {
+      // A stage's target is a size; its duration is the test's.
+      std::string stages;
+      for (const load::Stage& st : c.stages) stages.append(stages.empty() ? "" : ",").append(format_go_duration(st.duration));
+      shape.options.emplace_back("stages", stages);
+      if (c.executor == ExecutorKind::ramping_vus) add("gracefulRampDown", c.graceful_ramp_down);
+      else add("timeUnit", c.time_unit);
+      break;
+    }
+  }
+  return shape;
+}
 
 void check_threshold(const scv2::ThresholdDecl& threshold) {
   const std::string base = base_name(threshold.metric);
@@ -314,6 +352,10 @@ RunReport build_report(const load::RunResult& result, const std::vector<Scenario
     if (grpc.by_status[i] > 0) info.grpc_statuses.emplace_back(grpc::to_string(static_cast<grpc::StatusCode>(i)), grpc.by_status[i]);
   }
   info.iterations_interrupted = s.iterations_interrupted;
+  info.scenarios.clear();
+  for (const ScenarioMeasures& sm : scenarios) {
+    if (sm.config) info.scenarios.push_back(scenario_shape(*sm.config));
+  }
   r.info = std::move(info);
   return r;
 }

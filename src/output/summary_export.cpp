@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "inferload/output/json_writer.hpp"
+#include "inferload/output/merge_data.hpp"
 #include "inferload/output/metric_values.hpp"
 #include "inferload/output/trend_stats.hpp"
 
@@ -192,6 +193,10 @@ void write_control_phase(JsonWriter& w, const ControlPhaseInfo& c, bool setup) {
     w.key("max");
     w.number(c.ready_max_s);
     w.end_object();
+    if (c.time_to_ready) {
+      w.key("time_to_ready_histogram");
+      write_histogram(w, *c.time_to_ready);
+    }
   }
   w.key("duration_s");
   w.number(c.duration_s);
@@ -213,7 +218,7 @@ void write_accounting(JsonWriter& w, const RequestAccounting& a) {
   w.end_object();
 }
 
-void write_inferload(JsonWriter& w, const RunReport& report) {
+void write_inferload(JsonWriter& w, const RunReport& report, const std::vector<std::string>& trend_stats) {
   const RunInfo& info = report.info;
   w.begin_object();
   w.key("version");
@@ -234,12 +239,7 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
     w.key("samples");
     w.begin_object();
     w.key("outputs");
-    w.begin_array();
-    for (const std::string& o : info.sample_outputs) {
-      w.element();
-      w.string(o);
-    }
-    w.end_array();
+    write_strings(w, info.sample_outputs);
     w.key("rows_written");
     w.integer(info.sample_rows_written);
     w.key("rows_lost");
@@ -247,12 +247,7 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
     w.key("writer_cpu_seconds");
     w.number(info.sample_writer_cpu_seconds);
     w.key("errors");
-    w.begin_array();
-    for (const std::string& e : info.sample_errors) {
-      w.element();
-      w.string(e);
-    }
-    w.end_array();
+    write_strings(w, info.sample_errors);
     w.end_object();
   }
   if (info.scheduler_requests.issued > 0) {
@@ -280,12 +275,7 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
   w.key("driver_overloaded");
   w.boolean(!info.driver_overload.empty());
   w.key("driver_overload");
-  w.begin_array();
-  for (const std::string& why : info.driver_overload) {
-    w.element();
-    w.string(why);
-  }
-  w.end_array();
+  write_strings(w, info.driver_overload);
   if (info.grpc) {
     w.key("grpc");
     w.begin_object();
@@ -312,6 +302,7 @@ void write_inferload(JsonWriter& w, const RunReport& report) {
   }
   w.key("test_run_duration_s");
   w.number(report.test_run_duration_s);
+  write_merge_data(w, report, trend_stats);
   w.end_object();
 }
 
@@ -337,12 +328,7 @@ void write_summary_export(std::ostream& out, const RunReport& report,
                           const std::vector<std::string>& trend_stats) {
   const std::vector<TrendStat> stats = parse_trend_stats(trend_stats);
 
-  std::vector<const MetricSummary*> shown;
-  for (const auto& m : report.metrics) {
-    if (is_reported(m)) shown.push_back(&m);
-  }
-  // k6's key order comes from Go maps and is random; sorting makes runs diffable.
-  std::stable_sort(shown.begin(), shown.end(), [](const auto* a, const auto* b) { return a->name < b->name; });
+  const std::vector<const MetricSummary*> shown = reported_by_name(report.metrics);
 
   JsonWriter w(out);
   w.begin_object();
@@ -360,7 +346,7 @@ void write_summary_export(std::ostream& out, const RunReport& report,
     write_config_value(w, *report.info.setup_data);
   }
   w.key("inferload");
-  write_inferload(w, report);
+  write_inferload(w, report, trend_stats);
   w.end_object();
 }
 

@@ -358,6 +358,11 @@ void render_inferload(Text& text, const Context& ctx) {
   std::vector<std::pair<std::string, std::string>> lines;
   lines.reserve(32);
 
+  if (!info.merged_from.empty()) {
+    std::string files;
+    for (const std::string& f : info.merged_from) files.append(files.empty() ? "" : ", ").append(f);
+    lines.emplace_back("merged_from", std::to_string(info.merged_from.size()) + " exports: " + files);
+  }
   std::string backend = info.io_backend.empty() ? "unknown" : info.io_backend;
   if (!info.io_detail.empty()) backend += " (" + info.io_detail + ")";
   lines.emplace_back("io_backend", backend);

@@ -80,6 +80,8 @@ RunReport sample_report() {
   r.info.driver_cpu_seconds = 1.25;
   r.info.requests = {45, 44, 1, 0, 0};
   r.info.failures = {{1503, 503, "status 503", 1}};
+  r.test_run_spans = {{1'700'000'000'000'000'000, 1'700'000'010'000'000'000}};
+  r.info.scenarios = {{"default", "constant-vus", {{"startTime", "0s"}, {"gracefulStop", "30s"}, {"duration", "10s"}}, {}}};
   return r;
 }
 
@@ -211,7 +213,152 @@ constexpr const char* kExpected = R"json({
         "iterations_interrupted": 0,
         "driver_overloaded": false,
         "driver_overload": [],
-        "test_run_duration_s": 10
+        "test_run_duration_s": 10,
+        "test_run": {
+            "spans": [
+                {
+                    "start_unix_ns": 1700000000000000000,
+                    "end_unix_ns": 1700000010000000000
+                }
+            ]
+        },
+        "test": {
+            "script": "infer_constant_vu",
+            "scenarios": [
+                {
+                    "name": "default",
+                    "executor": "constant-vus",
+                    "options": {
+                        "startTime": "0s",
+                        "gracefulStop": "30s",
+                        "duration": "10s"
+                    },
+                    "tags": {}
+                }
+            ]
+        },
+        "trend_stats": [
+            "avg",
+            "min",
+            "med",
+            "max",
+            "p(90)",
+            "p(95)",
+            "p(99)",
+            "p(99.9)"
+        ],
+        "histogram_layout": "log-linear/2048/3600000000000",
+        "checks": [
+            {
+                "name": "model http prediction success",
+                "passes": 123,
+                "fails": 0
+            },
+            {
+                "name": "a \"quoted\" check",
+                "passes": 0,
+                "fails": 3
+            }
+        ],
+        "metrics": [
+            {
+                "name": "checks",
+                "type": "rate",
+                "contains": "default",
+                "passes": 123,
+                "fails": 3
+            },
+            {
+                "name": "data_received",
+                "type": "counter",
+                "contains": "data",
+                "count": 519000
+            },
+            {
+                "name": "empty_rate",
+                "type": "rate",
+                "contains": "default",
+                "passes": 0,
+                "fails": 0,
+                "thresholds": [
+                    "rate<0.1"
+                ]
+            },
+            {
+                "name": "http_req_duration",
+                "type": "trend",
+                "contains": "time",
+                "histogram": {
+                    "count": 2,
+                    "min": 10000000,
+                    "max": 20000000,
+                    "sum": "30000000",
+                    "clamped": 0,
+                    "buckets": "14532,1023"
+                }
+            },
+            {
+                "name": "http_req_duration{scenario:default}",
+                "type": "trend",
+                "contains": "time",
+                "histogram": {
+                    "count": 2,
+                    "min": 10000000,
+                    "max": 20000000,
+                    "sum": "30000000",
+                    "clamped": 0,
+                    "buckets": "14532,1023"
+                },
+                "thresholds": [
+                    "max>=0"
+                ]
+            },
+            {
+                "name": "http_req_failed",
+                "type": "rate",
+                "contains": "default",
+                "passes": 0,
+                "fails": 45,
+                "thresholds": [
+                    "rate<0.01",
+                    "rate<0"
+                ]
+            },
+            {
+                "name": "http_reqs",
+                "type": "counter",
+                "contains": "default",
+                "count": 45
+            },
+            {
+                "name": "http_reqs{scenario:default}",
+                "type": "counter",
+                "contains": "default",
+                "count": 0,
+                "thresholds": []
+            },
+            {
+                "name": "my_plain_trend",
+                "type": "trend",
+                "contains": "default",
+                "histogram": {
+                    "count": 2,
+                    "min": 120,
+                    "max": 141,
+                    "sum": "261",
+                    "clamped": 0,
+                    "buckets": "120,20"
+                }
+            },
+            {
+                "name": "vus",
+                "type": "gauge",
+                "contains": "default",
+                "value": 5,
+                "min": 0,
+                "max": 5
+            }
+        ]
     }
 })json";
 

@@ -81,11 +81,21 @@ struct RunArgs {
   bool verbose = false;
 };
 
-enum class Command { run, version, help };
+// `inferload merge FILE... [--summary-export OUT]`: summary exports of parts of one test, added up.
+struct MergeArgs {
+  std::vector<std::string> files;
+  std::optional<std::string> summary_export;
+  std::optional<std::string> summary_trend_stats;
+  std::optional<std::string> summary_time_unit;
+  bool no_summary = false;
+};
+
+enum class Command { run, merge, version, help };
 
 struct CommandLine {
   Command command = Command::help;
   RunArgs run;
+  MergeArgs merge;
   std::string help_text;  // for Command::help
 };
 

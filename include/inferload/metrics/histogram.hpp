@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace inferload::metrics {
 
@@ -38,6 +39,7 @@ class Histogram {
   std::int64_t min() const noexcept { return count_ ? min_ : 0; }
   std::int64_t max() const noexcept { return count_ ? max_ : 0; }
   double mean() const noexcept;
+  unsigned __int128 sum() const noexcept { return sum_; }  // of the recorded (clamped) values
 
   // The p-th percentile (0 <= p <= 100) with k6's definition: linear interpolation between the
   // closest ranks at index p/100*(n-1) of the sorted samples. Each rank's value is its bucket's
@@ -51,6 +53,33 @@ class Histogram {
 
   // The value at 0-based rank r of the sorted samples (bucket midpoint, clamped to [min, max]).
   double value_at_rank(std::uint64_t rank) const noexcept;
+
+  // One non-empty counter: its index in the fixed layout (0 .. bucket_count()-1) and its count.
+  struct Bucket {
+    std::uint32_t index = 0;
+    std::uint64_t count = 0;
+    bool operator==(const Bucket&) const = default;
+  };
+  // Everything the histogram holds, for writing it out: the non-empty counters in index order
+  // and the exact statistics of the recorded values.
+  struct State {
+    std::vector<Bucket> buckets;
+    std::int64_t min = 0;  // 0 when empty, as min()
+    std::int64_t max = 0;
+    unsigned __int128 sum = 0;
+    std::uint64_t clamped = 0;
+  };
+  State state() const;
+  // The histogram that state() described. Throws std::invalid_argument when the state cannot be
+  // one: an index out of the layout or not increasing, a zero count, min or max outside the
+  // range of the buckets' values, a sum no set of those values can have, more clamped than count.
+  static Histogram from_state(const State& state);
+
+  // The index of the counter a value is recorded in (after clamping into 0 .. kHighestTrackable),
+  // and the lowest value and width of a counter's range.
+  static std::uint32_t bucket_of(std::int64_t value) noexcept;
+  static std::int64_t bucket_lowest(std::uint32_t index) noexcept;
+  static std::int64_t bucket_width(std::uint32_t index) noexcept;
 
  private:
   std::unique_ptr<std::uint64_t[]> counts_;

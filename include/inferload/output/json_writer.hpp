@@ -44,4 +44,16 @@ class JsonWriter {
   std::vector<bool> has_members_;  // one entry per open object or array
 };
 
+// An array of strings, and an object of string members (from any range of string pairs).
+void write_strings(JsonWriter& w, const std::vector<std::string>& items);
+template <typename Pairs>
+void write_string_members(JsonWriter& w, const Pairs& members) {
+  w.begin_object();
+  for (const auto& [name, value] : members) {
+    w.key(name);
+    w.string(value);
+  }
+  w.end_object();
+}
+
 }  // namespace inferload::output

@@ -2,6 +2,7 @@
 // A MetricSummary's aggregates in k6's units and k6's definitions, shared by the text summary,
 // the summary export and the threshold evaluator so that all three always agree.
 #include <string_view>
+#include <vector>
 
 #include "inferload/metrics/histogram.hpp"
 #include "inferload/metrics/summary.hpp"
@@ -26,6 +27,10 @@ bool has_samples(const metrics::MetricSummary& m);
 // (even with an empty list). A gauge present in the report counts as observed, since a gauge
 // holding 0 is indistinguishable from one never set.
 bool is_reported(const metrics::MetricSummary& m);
+
+// The reported metrics (is_reported), sorted by name: k6's key order comes from Go maps and is
+// random, and a sorted export diffs.
+std::vector<const metrics::MetricSummary*> reported_by_name(const std::vector<metrics::MetricSummary>& all);
 
 // "http_req_duration{scenario:default}" → "http_req_duration".
 std::string_view parent_name(std::string_view metric_name);

@@ -22,6 +22,12 @@ struct ScenarioMeasures {
 RunReport build_report(const load::RunResult& result, const std::vector<ScenarioMeasures>& scenarios,
                        const std::vector<scv2::ThresholdDecl>& thresholds, const scv2::Script& script, RunInfo info);
 
+// Failure kinds as reports list them: most frequent first, then by error_code and status.
+void order_failures(std::vector<metrics::FailureSummary>& failures);
+
+// The scenario as `inferload merge` compares it (ScenarioShape).
+ScenarioShape scenario_shape(const load::ScenarioConfig& config);
+
 // Throws std::invalid_argument with one line when the threshold's metric is not one inferload
 // reports (k6 refuses a threshold on a metric that does not exist: it would watch nothing), its
 // {TAG:VALUE,...} selector is malformed, or an expression does not parse for the metric's type.

@@ -2,8 +2,11 @@
 // Everything the end-of-run outputs render: k6's metrics and checks, plus what inferload
 // reports beyond k6 (which I/O backend ran, driver cost, the fate of every issued request).
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "inferload/metrics/summary.hpp"
@@ -33,6 +36,35 @@ struct ControlPhaseInfo {
   double ready_p50_s = 0;
   double ready_p95_s = 0;
   double ready_max_s = 0;
+  // Setup: every model's LoadModel to ready, in nanoseconds, which the three above summarise;
+  // null when unknown.
+  std::shared_ptr<const metrics::Histogram> time_to_ready;
+};
+
+// Keeps the histogram and the p50, p95 and max it gives, in seconds.
+inline void set_time_to_ready(ControlPhaseInfo& c, std::shared_ptr<const metrics::Histogram> ready) {
+  c.ready_p50_s = ready->percentile(50) / 1e9;
+  c.ready_p95_s = ready->percentile(95) / 1e9;
+  c.ready_max_s = static_cast<double>(ready->max()) / 1e9;
+  c.time_to_ready = std::move(ready);
+}
+
+// What makes runs parts of one test, which `inferload merge` compares: each scenario's name,
+// executor, tags and the options a share of the test keeps (its times), but not the sizes a share
+// of it may change (VUs, iterations, rates).
+struct ScenarioShape {
+  std::string name;
+  std::string executor;                                      // k6's name, "constant-vus"
+  std::vector<std::pair<std::string, std::string>> options;  // k6's option names, Go durations
+  std::map<std::string, std::string> tags;
+  bool operator==(const ScenarioShape&) const = default;
+};
+
+// Wall-clock time the test ran, in Unix nanoseconds: [start_ns, end_ns).
+struct TimeSpan {
+  std::int64_t start_ns = 0;
+  std::int64_t end_ns = 0;
+  bool operator==(const TimeSpan&) const = default;
 };
 
 struct RunInfo {
@@ -73,12 +105,18 @@ struct RunInfo {
   // What an output could not do, one line each: a file that failed, or InfluxDB's
   // "influxdb: N of M points not written: ...".
   std::vector<std::string> sample_errors;
+  std::vector<ScenarioShape> scenarios;
+  // The exports `inferload merge` made this report of, as named to it; empty for a run.
+  std::vector<std::string> merged_from;
 };
 
 struct RunReport {
   std::vector<metrics::MetricSummary> metrics;  // any order; outputs sort as they need
   std::vector<metrics::CheckSummary> checks;    // root group, in order of first appearance
   double test_run_duration_s = 0;               // divisor of every counter's rate
+  // When the test ran: one span for a run (its end less test_run_duration_s, to its end), the
+  // disjoint spans of their union for merged runs; empty when unknown.
+  std::vector<TimeSpan> test_run_spans;
   RunInfo info;
 };
 

@@ -3,7 +3,7 @@
 // SCv2's notebooks read, plus an "inferload" object with what k6 cannot report. Its "failures"
 // array breaks requests.failed + requests.timed_out down by kind, most frequent first:
 // {"error_code": k6's code, 0 for a status below 400; "status": 0 without a response; "error";
-// "count"}.
+// "count"}. The object also carries what `inferload merge` adds up exactly (merge_data.hpp).
 #include <ostream>
 #include <string>
 #include <string_view>

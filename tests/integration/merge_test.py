@@ -90,10 +90,13 @@ def percentile(buckets, count, lo_value, hi_value, p):
 
 
 def csv_samples(path):
-    """Every sample of the CSV output, in integer nanoseconds for the trends, by metric."""
+    """Every sample of the CSV output, in integer nanoseconds for the trends, by metric; setup's
+    and teardown's (no scenario tag, as k6 writes them) are not in the summary's metrics."""
     out = collections.defaultdict(list)
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
+            if row["group"] in ("::setup", "::teardown"):
+                continue
             out[row["metric_name"]].append(row["metric_value"])
     return out
 

@@ -145,6 +145,7 @@ bool SegmentShare::owns_nothing() const noexcept { return s_->nothing; }
 bool SegmentShare::whole() const noexcept { return s_->points.size() == 2; }
 bool SegmentShare::first() const noexcept { return s_->segment.from.num == 0; }
 const ExecutionSegment& SegmentShare::segment() const noexcept { return s_->segment; }
+std::size_t SegmentShare::index() const noexcept { return s_->index; }
 const std::vector<Fraction>& SegmentShare::sequence() const noexcept { return s_->points; }
 
 double SegmentShare::length() const noexcept {

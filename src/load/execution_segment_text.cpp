@@ -127,6 +127,12 @@ ExecutionSegment checked_segment(const Fraction& from, const Fraction& to) {
 
 }  // namespace
 
+Fraction fraction(std::int64_t num, std::int64_t den) {
+  Fraction f;
+  if (den <= 0 || !make_fraction(num, den, f)) throw std::invalid_argument("a fraction's denominator must be more than 0");
+  return f;
+}
+
 std::string to_string(const Fraction& f) {
   if (f.den == 1) return std::to_string(f.num);
   return std::to_string(f.num) + "/" + std::to_string(f.den);

@@ -18,6 +18,8 @@ struct Fraction {
   std::int64_t den = 1;
   friend bool operator==(const Fraction&, const Fraction&) = default;
 };
+// num/den in lowest terms. Throws std::invalid_argument unless den > 0.
+Fraction fraction(std::int64_t num, std::int64_t den);
 // As k6 prints it (Go's RatString): "1/3", or "1" when the denominator is 1.
 std::string to_string(const Fraction& f);
 
@@ -71,6 +73,8 @@ class SegmentShare {
   // The segment that starts at 0 (whatever its stripes): the one that runs setup and teardown.
   bool first() const noexcept;
   const ExecutionSegment& segment() const noexcept;
+  // Its place in the filled sequence, from 0.
+  std::size_t index() const noexcept;
   // The filled sequence's points, from 0 to 1.
   const std::vector<Fraction>& sequence() const noexcept;
   // TO - FROM, for display ("33.33%").

@@ -53,9 +53,10 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
                  "processes of a split test start together; an instant already past starts at once with a warning "
                  "(env INFERLOAD_START_AT)");
   run.add_option("--ready-file", a.ready_file,
-                 "A split test's setup gate on a shared volume: the first segment (FROM 0) runs setup and teardown "
-                 "and writes this file after setup; the others run neither and wait for it, at most the setup "
-                 "timeout (env INFERLOAD_READY_FILE)");
+                 "A split test's gates on a shared volume: the first segment (FROM 0) runs setup and teardown and "
+                 "writes this file after setup; the others run neither, wait for it (at most the setup timeout) and "
+                 "write FILE.done-I after their load, which the first waits for before teardown (env "
+                 "INFERLOAD_READY_FILE)");
   run.add_option("--threshold", a.thresholds,
                  "A threshold 'METRIC[{TAG:VALUE}]: EXPR', e.g. 'http_req_duration: p(95)<500' (repeatable): added "
                  "to the scenario's and the options file's thresholds, in the summary and the export as theirs are; "

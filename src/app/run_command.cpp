@@ -31,6 +31,7 @@
 #include "inferload/app/sample_outputs_plan.hpp"
 #include "inferload/app/threshold_flag.hpp"
 #include "inferload/load/engine.hpp"
+#include "inferload/load/scenario_share.hpp"
 #include "inferload/output/html_report.hpp"
 #include "inferload/output/json_writer.hpp"
 #include "inferload/output/k6_format.hpp"
@@ -958,6 +959,8 @@ int run_command(const RunArgs& a) {
     };
   }
   std::string final_progress;
+  std::vector<load::ScenarioShare> shown_shares;
+  for (const auto& sc : scenarios) shown_shares.push_back(load::share_of(sc, dist.segment));
   // On a terminal the block is redrawn in place ten times a second, as k6 does; in logs it is
   // printed anew each second.
   struct Snapshot {
@@ -993,7 +996,7 @@ int run_command(const RunArgs& a) {
         }
         if (any) live.p95_ms = metrics::LiveHistogram::quantile(recent, 0.95) / 1e6;
       }
-      const std::string block = output::render_progress_tty(p, scenarios, live, terminal_columns(), dist.segment);
+      const std::string block = output::render_progress_tty(p, scenarios, live, terminal_columns(), shown_shares);
       erase_drawn();
       if (p.done) {
         final_progress = block;
@@ -1005,11 +1008,11 @@ int run_command(const RunArgs& a) {
       return;
     }
     if (p.done) {
-      final_progress = output::render_progress(p, scenarios, dist.segment);
+      final_progress = output::render_progress(p, scenarios, shown_shares);
       return;
     }
     std::fputc('\n', stdout);
-    std::fputs(output::render_progress(p, scenarios, dist.segment).c_str(), stdout);
+    std::fputs(output::render_progress(p, scenarios, shown_shares).c_str(), stdout);
     out.flush();
   };
 

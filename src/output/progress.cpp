@@ -49,9 +49,8 @@ namespace {
 // One scenario's bar, as k6 draws it: how far it is, and the executor's own columns.
 // `bar_width` 0: k6's non-terminal percentage, else a bar of that many characters.
 std::string scenario_line(const load::ScenarioProgress& sp, const load::ScenarioConfig& sc,
-                          const load::SegmentShare& segment, runtime::Nanos elapsed, bool stopping, bool done,
+                          const load::ScenarioShare& mine, runtime::Nanos elapsed, bool stopping, bool done,
                           std::int64_t interrupted, int bar_width = 0) {
-  const load::ScenarioShare mine = load::share_of(sc, segment);
   const runtime::Nanos r = sc.regular_duration();
   const runtime::Nanos own = std::max<runtime::Nanos>(elapsed - sc.start_time, 0);
   const std::string elapsed_text = format_progress_time(std::min(own, r), r);
@@ -115,10 +114,16 @@ std::string scenario_line(const load::ScenarioProgress& sp, const load::Scenario
   return sc.name + " " + status + " " + bar + " " + cols + "\n";
 }
 
+// Scenario i's numbers in this process.
+load::ScenarioShare share_in(const std::vector<load::ScenarioConfig>& scenarios,
+                             const std::vector<load::ScenarioShare>& shares, std::size_t i) {
+  return i < shares.size() ? shares[i] : load::share_of(scenarios[i], load::SegmentShare());
+}
+
 }  // namespace
 
 std::string render_progress(const load::Progress& p, const std::vector<load::ScenarioConfig>& scenarios,
-                            const load::SegmentShare& segment) {
+                            const std::vector<load::ScenarioShare>& shares) {
   runtime::Nanos plan = 0;
   for (const auto& sc : scenarios) plan = std::max(plan, sc.start_time + sc.regular_duration() + sc.graceful_stop);
   const int vu_width = digits(p.vus_max);
@@ -127,7 +132,8 @@ std::string render_progress(const load::Progress& p, const std::vector<load::Sce
                     std::to_string(p.interrupted) + " interrupted iterations\n";
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     const load::ScenarioProgress sp = i < p.scenarios.size() ? p.scenarios[i] : load::ScenarioProgress{};
-    out += scenario_line(sp, scenarios[i], segment, p.elapsed, p.stopping, p.done, p.interrupted);
+    out += scenario_line(sp, scenarios[i], share_in(scenarios, shares, i), p.elapsed, p.stopping, p.done,
+                         p.interrupted);
   }
 
   const double secs = static_cast<double>(p.elapsed) / 1e9;
@@ -141,7 +147,7 @@ std::string render_progress(const load::Progress& p, const std::vector<load::Sce
 }
 
 std::string render_progress_tty(const load::Progress& p, const std::vector<load::ScenarioConfig>& scenarios,
-                                const LiveFigures& live, int columns, const load::SegmentShare& segment) {
+                                const LiveFigures& live, int columns, const std::vector<load::ScenarioShare>& shares) {
   runtime::Nanos plan = 0;
   std::size_t name_width = 0;
   for (const auto& sc : scenarios) {
@@ -158,7 +164,8 @@ std::string render_progress_tty(const load::Progress& p, const std::vector<load:
     const load::ScenarioProgress sp = i < p.scenarios.size() ? p.scenarios[i] : load::ScenarioProgress{};
     load::ScenarioConfig named = scenarios[i];
     named.name.resize(name_width, ' ');
-    out += scenario_line(sp, named, segment, p.elapsed, p.stopping, p.done, p.interrupted, bar);
+    out += scenario_line(sp, named, share_in(scenarios, shares, i), p.elapsed, p.stopping, p.done, p.interrupted,
+                         bar);
   }
   char extra[200];
   char p95[32] = "-";

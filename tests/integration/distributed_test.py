@@ -122,6 +122,8 @@ class Thirds(SplitTest):
         results = self.assert_split_equals_whole(["-u", "5", "-i", "90"], 90, [36, 36, 18])
         self.assertEqual([s["metrics"]["vus_max"]["max"] for _, _, _, s in results], [2, 2, 1])
         self.assertIn("36 iterations shared among 2 VUs", results[0][1])
+        # The last progress block counts the segment's own iterations.
+        self.assertRegex(results[2][1], r"default \S+ \[ 100% \] 1 VUs .* 18/18 shared iters")
 
     def test_per_vu_iterations_give_each_third_its_vus_with_every_iteration(self):
         options = os.path.join(self.dir, "options.json")

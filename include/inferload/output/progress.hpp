@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "inferload/load/engine.hpp"
-#include "inferload/load/execution_segment.hpp"
+#include "inferload/load/scenario_share.hpp"
 
 namespace inferload::output {
 
@@ -14,9 +14,10 @@ namespace inferload::output {
 std::string format_progress_time(runtime::Nanos t, runtime::Nanos max);
 
 // The block for the run's scenarios, in the order they were given, with the numbers of this
-// process's `segment` of the test.
+// process's segment of the test: `shares[i]` is scenario i's (load::share_of, made once: for a
+// split test it is worth a re-derived sequence); none, the whole test's.
 std::string render_progress(const load::Progress& p, const std::vector<load::ScenarioConfig>& scenarios,
-                            const load::SegmentShare& segment = load::SegmentShare());
+                            const std::vector<load::ScenarioShare>& shares = {});
 
 // What the terminal display adds, over the last second or so.
 struct LiveFigures {
@@ -29,6 +30,6 @@ struct LiveFigures {
 // request rate and p95 of the last second.
 std::string render_progress_tty(const load::Progress& p, const std::vector<load::ScenarioConfig>& scenarios,
                                 const LiveFigures& live, int columns,
-                                const load::SegmentShare& segment = load::SegmentShare());
+                                const std::vector<load::ScenarioShare>& shares = {});
 
 }  // namespace inferload::output

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <string>
@@ -160,6 +161,43 @@ TEST(ExecutorSegments, ClosedLoopExecutorsRunEachGlobalVuInExactlyOneSegment) {
   }
   const auto thirds = split(per_vu, length, "0,1/3,2/3,1", 1);
   EXPECT_EQ(counts_of(thirds), (std::vector<std::size_t>{6, 6, 3}));
+}
+
+// k6's scenario.iterationInTest, which the lifecycle scripts name their models after: the n-th
+// iteration a segment starts takes its executor's iteration_numbers().global_index(n).
+TEST(ExecutorSegments, IterationNumbersAreUniqueAcrossSegments) {
+  ScenarioConfig shared;
+  shared.executor = ExecutorKind::shared_iterations;
+  shared.vus = 5;
+  shared.iterations = 100;
+  shared.duration = 100 * kSecond;
+  ScenarioConfig per_vu;
+  per_vu.executor = ExecutorKind::per_vu_iterations;
+  per_vu.vus = 5;
+  per_vu.iterations = 3;
+  per_vu.duration = 10 * kSecond;
+  const ScenarioConfig rate = constant_rate(7, 3 * kSecond, 10, 10);
+  for (const ScenarioConfig* c : std::initializer_list<const ScenarioConfig*>{&shared, &per_vu, &rate}) {
+    for (const char* sequence : kSequences) {
+      std::vector<std::uint64_t> numbers;
+      std::size_t total = 0;
+      for (const SegmentShare& s : segments_of(sequence)) {
+        const std::size_t ran = simulate(*c, fixed(kMillisecond), 1, s).all().size();
+        const auto executor = load::make_executor(*c, s);
+        for (std::uint64_t n = 0; n < ran; ++n) numbers.push_back(executor->iteration_numbers().global_index(n));
+        total += ran;
+      }
+      std::sort(numbers.begin(), numbers.end());
+      const std::string what = std::string(load::to_string(c->executor)) + ", " + sequence;
+      EXPECT_EQ(std::adjacent_find(numbers.begin(), numbers.end()), numbers.end()) << what;
+      // Where the segments' iterations are shares of one count, they are that count's numbers
+      // exactly (per-vu-iterations' are k6's VU stripes, unique but not dense).
+      if (c != &per_vu) {
+        ASSERT_EQ(numbers.size(), total) << what;
+        EXPECT_EQ(numbers.back(), total - 1) << what;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -38,6 +38,25 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
   run.add_option("-c,--config", a.config,
                  "A k6 options file (JSON: scenarios, thresholds, vus, duration, iterations, stages), "
                  "below flags and K6_* env vars in precedence as k6 has it");
+  run.add_option("--execution-segment", a.execution_segment,
+                 "The part of the test this process runs, FROM:TO (fractions, decimals or whole percentages, "
+                 "e.g. 1/3:2/3), as k6 splits a test across processes: its share of the VUs, iterations and "
+                 "arrival rates (options file key executionSegment)");
+  run.add_option("--execution-segment-sequence", a.execution_segment_sequence,
+                 "Every segment boundary of the split test, e.g. 0,1/3,2/3,1; give every process the same one "
+                 "(options file key executionSegmentSequence)");
+  run.add_option("--parallelism", a.parallelism,
+                 "The processes of a Kubernetes Indexed Job that split the test: with JOB_COMPLETION_INDEX=i this "
+                 "process runs segment i/N:(i+1)/N of the sequence 0,1/N,...,1 (env INFERLOAD_PARALLELISM)");
+  run.add_option("--start-at", a.start_at,
+                 "Start the load at this RFC 3339 instant, e.g. 2025-06-01T12:00:00Z, after setup, so that the "
+                 "processes of a split test start together; an instant already past starts at once with a warning "
+                 "(env INFERLOAD_START_AT)");
+  run.add_option("--ready-file", a.ready_file,
+                 "A split test's gates on a shared volume: the first segment (FROM 0) runs setup and teardown and "
+                 "writes this file after setup; the others run neither, wait for it (at most the setup timeout) and "
+                 "write FILE.done-I after their load, which the first waits for before teardown (env "
+                 "INFERLOAD_READY_FILE)");
   run.add_option("--threshold", a.thresholds,
                  "A threshold 'METRIC[{TAG:VALUE}]: EXPR', e.g. 'http_req_duration: p(95)<500' (repeatable): added "
                  "to the scenario's and the options file's thresholds, in the summary and the export as theirs are; "

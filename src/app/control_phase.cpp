@@ -125,7 +125,7 @@ std::optional<ControlPlan> plan_control(const ControlInputs& in) {
   for (const std::string& why : scv2::kubernetes_only_settings(settings, steps)) {
     throw ExitError(kExitInvalidConfig, why);
   }
-  if (!in.script->loads_models || settings.skip_load_model || a.no_setup) return std::nullopt;
+  if (!in.script->loads_models || settings.skip_load_model || a.no_setup || !in.runs_control) return std::nullopt;
   ControlPlan plan;
   scenario::ControlOptions& o = plan.options;
   o.api = settings.scheduler_proxy ? scv2::ControlApi::proxy : scv2::ControlApi::scheduler;

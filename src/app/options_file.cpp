@@ -482,6 +482,20 @@ OptionsFile parse_options_file(std::string_view json_text, const std::string& fi
       out.thresholds = parse_thresholds(r, v);
     } else if (key == "summaryTrendStats") {
       out.summary_trend_stats = parse_strings(r, v, key);
+    } else if (key == "executionSegment") {
+      const std::string text = r.string(v, key);
+      try {
+        out.execution_segment = load::parse_execution_segment(text);
+      } catch (const std::invalid_argument& e) {
+        r.fail(key, e.what());
+      }
+    } else if (key == "executionSegmentSequence") {
+      const std::string text = r.string(v, key);
+      try {
+        out.execution_segment_sequence = load::parse_execution_segment_sequence(text);
+      } catch (const std::invalid_argument& e) {
+        r.fail(key, e.what());
+      }
     } else if (!is_ignored(key)) {
       r.fail(key, "unknown option");
     }

@@ -20,6 +20,7 @@
 
 #include "inferload/app/control_phase.hpp"
 #include "inferload/app/crossed_thresholds.hpp"
+#include "inferload/app/distributed.hpp"
 #include "inferload/app/lifecycle_plan.hpp"
 #include "inferload/app/merge_command.hpp"
 #include "inferload/app/open_files.hpp"
@@ -27,10 +28,12 @@
 #include "inferload/app/options_file.hpp"
 #include "inferload/app/output_file.hpp"
 #include "inferload/app/prometheus_plan.hpp"
+#include "inferload/app/ready_file.hpp"
 #include "inferload/app/run_metadata.hpp"
 #include "inferload/app/sample_outputs_plan.hpp"
 #include "inferload/app/threshold_flag.hpp"
 #include "inferload/load/engine.hpp"
+#include "inferload/load/scenario_share.hpp"
 #include "inferload/output/html_report.hpp"
 #include "inferload/output/json_writer.hpp"
 #include "inferload/output/k6_format.hpp"
@@ -403,6 +406,14 @@ int run_command(const RunArgs& a) {
   } catch (const std::invalid_argument& e) {
     config_error(e.what());
   }
+  const DistributedPlan dist = plan_distributed(a, k6_env, options_file);
+  // Setup and teardown load and unload the models once, in the first segment: the others must
+  // know when the models are there.
+  if (!dist.runs_control() && script->loads_models && !settings.skip_load_model && !a.no_setup && !dist.ready_file) {
+    config_error(dist.origin + " " + load::to_string(dist.segment.segment()) +
+                 ": only the first segment of a split test runs setup and teardown; give this one --ready-file "
+                 "to wait for that setup, or --no-setup when the models are loaded already");
+  }
   const Plan run_plan = derive_plan(a, k6_env, *script, settings, options_file);
   for (const std::string& w : run_plan.warnings) std::fprintf(stderr, "inferload: warning: %s\n", w.c_str());
   // --no-summary, or K6_NO_SUMMARY as Go's strconv.ParseBool reads it.
@@ -426,7 +437,7 @@ int run_command(const RunArgs& a) {
   std::uint64_t peak_vus = 0;
   Nanos max_duration = 0;
   for (const auto& sc : scenarios) {
-    peak_vus += static_cast<std::uint64_t>(sc.peak_vus());
+    peak_vus += static_cast<std::uint64_t>(dist.segment.share(sc.peak_vus()));
     max_duration = std::max(max_duration, sc.start_time + sc.regular_duration() + sc.graceful_stop);
   }
   Nanos max_lateness = runtime::kMillisecond;
@@ -587,6 +598,11 @@ int run_command(const RunArgs& a) {
   else if (auto v = k6_env("K6_WEB_DASHBOARD_EXPORT"); v && !v->empty()) report_file.emplace("K6_WEB_DASHBOARD_EXPORT", *v);
   output::Timeline timeline;
   const std::string started_at = output::rfc3339(runtime::now_ns() + output::unix_offset_now(), false);
+  std::optional<ReadyFile> ready_file;
+  if (dist.ready_file) {
+    ready_file.emplace(*dist.ready_file, dist.ready_source, dist.ready_key());
+    if (dist.runs_control()) ready_file->prepare(dist.segment.sequence().size() - 1);
+  }
 
   runtime::BackendChoice backend;
   try {
@@ -623,6 +639,7 @@ int run_command(const RunArgs& a) {
   control_inputs.http = use_rest ? &endpoint : nullptr;
   control_inputs.rpc_timeout = grpc_timeout;
   control_inputs.request_timeout = timeout;
+  control_inputs.runs_control = dist.runs_control();
   const std::optional<ControlPlan> control = plan_control(control_inputs);
   std::optional<scenario::LifecyclePlan> lifecycle = plan_lifecycle(a, *script, settings, grpc_timeout);
 
@@ -636,6 +653,7 @@ int run_command(const RunArgs& a) {
   opt.backend = backend;
   if (a.precise_timing) opt.spin_before_deadline = 50 * runtime::kMicrosecond;
   opt.preconnect = a.preconnect;
+  opt.segment = dist.segment;
   for (const auto& sc : scenarios) opt.scenarios.push_back({sc, nullptr});
   const int effective_workers = load::effective_workers(opt);
   // HTTP/1.1: one keep-alive connection per VU; gRPC: the pools, or one per VU per iteration.
@@ -789,10 +807,18 @@ int run_command(const RunArgs& a) {
                   settings.scheduler_endpoint.c_str(), control->options.concurrency,
                   runtime::format_go_duration(control->options.timeout).c_str());
     }
-    std::printf("\n     scenarios: (100.00%%) %zu scenario%s, %llu max VUs, %s max duration (incl. graceful stop):\n",
-                scenarios.size(), scenarios.size() == 1 ? "" : "s", static_cast<unsigned long long>(peak_vus),
+    if (!dist.segment.whole()) {
+      std::printf("       segment: %s of the sequence %s (%s)%s\n", load::to_string(dist.segment.segment()).c_str(),
+                  load::sequence_to_string(dist.segment.sequence()).c_str(), dist.origin.c_str(),
+                  dist.runs_control() ? "" : ", setup and teardown in the first segment");
+    }
+    if (dist.start_at) {
+      std::printf("      start at: %s (%s)\n", output::rfc3339(*dist.start_at, true).c_str(), dist.start_at_source.c_str());
+    }
+    std::printf("\n     scenarios: (%.2f%%) %zu scenario%s, %llu max VUs, %s max duration (incl. graceful stop):\n",
+                dist.segment.length() * 100, scenarios.size(), scenarios.size() == 1 ? "" : "s", static_cast<unsigned long long>(peak_vus),
                 runtime::format_go_duration(max_duration).c_str());
-    for (const auto& sc : scenarios) std::printf("              * %s: %s\n", sc.name.c_str(), sc.describe().c_str());
+    for (const auto& sc : scenarios) std::printf("              * %s: %s\n", sc.name.c_str(), sc.describe(dist.segment).c_str());
     std::printf("\n");
     out.flush();
     // The header is the first output: when it cannot be written, no load is sent.
@@ -864,6 +890,39 @@ int run_command(const RunArgs& a) {
       }
     }
   }
+  // The gate could not be written: this segment's test goes on, the others time out.
+  bool gate_failed = false;
+  if (ready_file && dist.runs_control()) {
+    try {
+      ready_file->publish(setup_exit == kExitOk ? std::string() : setup_report->error);
+    } catch (const ExitError& e) {
+      std::fprintf(stderr, "inferload: %s\n", e.what());
+      gate_failed = true;
+    }
+  } else if (ready_file) {
+    const Nanos wait_timeout = a.setup_timeout
+                                   ? parse_duration_option("--setup-timeout", *a.setup_timeout, runtime::DurationSyntax::cli)
+                                   : script->setup_timeout;
+    const ReadyFile::Wait w = ready_file->wait(wait_timeout, phase_hooks);
+    out.flush();
+    switch (w.outcome) {
+      case ReadyFile::Outcome::ready: break;
+      case ReadyFile::Outcome::setup_failed:
+        std::fprintf(stderr, "inferload: the first segment's setup did not complete: %s\n", w.detail.c_str());
+        setup_exit = kExitSetupFailed;
+        break;
+      case ReadyFile::Outcome::timed_out:
+        std::fprintf(stderr, "inferload: setup timed out: %s %s did not say the first segment's setup was done within %s\n",
+                     ready_file->source().c_str(), ready_file->path().c_str(),
+                     runtime::format_go_duration(wait_timeout).c_str());
+        setup_exit = kExitSetupTimeout;
+        break;
+      case ReadyFile::Outcome::stopped:
+        std::fprintf(stderr, "inferload: setup was interrupted while waiting for the first segment's setup\n");
+        setup_exit = kExitSignal;
+        break;
+    }
+  }
 
   // --http-debug[=full], or K6_HTTP_DEBUG as k6 reads it.
   std::unique_ptr<net::DebugLog> debug_log;
@@ -915,7 +974,14 @@ int run_command(const RunArgs& a) {
   hooks.stop_fd = signals.fd();
   hooks.on_stop_fd = [&] { return signals.on_readable(); };
   hooks.abort_fd = abort_signal.fd;
+  if (!dist.segment.whole() || dist.start_at) {
+    hooks.on_start = [&](Nanos start) {
+      std::fprintf(stderr, "inferload: load started at %s\n", output::rfc3339(start + output::unix_offset_now(), true).c_str());
+    };
+  }
   std::string final_progress;
+  std::vector<load::ScenarioShare> shown_shares;
+  for (const auto& sc : scenarios) shown_shares.push_back(load::share_of(sc, dist.segment));
   // On a terminal the block is redrawn in place ten times a second, as k6 does; in logs it is
   // printed anew each second.
   struct Snapshot {
@@ -951,7 +1017,7 @@ int run_command(const RunArgs& a) {
         }
         if (any) live.p95_ms = metrics::LiveHistogram::quantile(recent, 0.95) / 1e6;
       }
-      const std::string block = output::render_progress_tty(p, scenarios, live, terminal_columns());
+      const std::string block = output::render_progress_tty(p, scenarios, live, terminal_columns(), shown_shares);
       erase_drawn();
       if (p.done) {
         final_progress = block;
@@ -963,17 +1029,26 @@ int run_command(const RunArgs& a) {
       return;
     }
     if (p.done) {
-      final_progress = output::render_progress(p, scenarios);
+      final_progress = output::render_progress(p, scenarios, shown_shares);
       return;
     }
     std::fputc('\n', stdout);
-    std::fputs(output::render_progress(p, scenarios).c_str(), stdout);
+    std::fputs(output::render_progress(p, scenarios, shown_shares).c_str(), stdout);
     out.flush();
   };
 
   const double cpu0 = cpu_seconds();
   load::RunResult result;
   if (setup_exit == kExitOk) {
+    if (dist.start_at) {
+      const Nanos unix_now = runtime::now_ns() + output::unix_offset_now();
+      opt.start_at = runtime::now_ns() + (*dist.start_at - unix_now);
+      if (*dist.start_at < unix_now) {
+        std::fprintf(stderr, "inferload: warning: %s %s was %s ago when setup ended: the load starts at once\n",
+                     dist.start_at_source.c_str(), output::rfc3339(*dist.start_at, true).c_str(),
+                     runtime::format_go_duration(unix_now - *dist.start_at).c_str());
+      }
+    }
     load::Engine engine(opt);
     result = engine.run(hooks);
   } else {
@@ -986,6 +1061,24 @@ int run_command(const RunArgs& a) {
                  "waits 10s at most); the others connected on their first iteration\n",
                  static_cast<unsigned long long>(result.totals->preconnect_opened),
                  static_cast<unsigned long long>(result.totals->preconnect_asked));
+  }
+  // The first segment tears down only once the others' load is over: their last requests would
+  // meet unloaded models.
+  if (ready_file && !dist.runs_control()) {
+    try {
+      ready_file->publish_done(dist.segment.index());
+    } catch (const ExitError& e) {
+      std::fprintf(stderr, "inferload: %s\n", e.what());
+      gate_failed = true;
+    }
+  } else if (ready_file && control && control->teardown && setup_exit == kExitOk) {
+    const std::size_t segments = dist.segment.sequence().size() - 1;
+    if (const std::size_t missing = ready_file->wait_done(segments, control->teardown_timeout, phase_hooks); missing > 0) {
+      std::fprintf(stderr,
+                   "inferload: warning: %zu of the other %zu segments did not say their load was over (%s.done-N): "
+                   "teardown starts now\n",
+                   missing, segments - 1, ready_file->path().c_str());
+    }
   }
   // teardownBase runs after an interrupted test too, as k6 runs teardown after its first signal.
   std::optional<scenario::TeardownReport> teardown_report;
@@ -1103,7 +1196,7 @@ int run_command(const RunArgs& a) {
     page.started_at = started_at;
     for (const auto& sc : scenarios) {
       page.scenario_names.push_back(sc.name);
-      page.scenario_descriptions.push_back(sc.describe());
+      page.scenario_descriptions.push_back(sc.describe(dist.segment));
     }
     try {
       report_file->write(output::render_html_report(page, timeline, report));
@@ -1148,6 +1241,7 @@ int run_command(const RunArgs& a) {
     code = kExitSignal;
   }
   if (setup_exit != kExitOk && code != kExitOtherError) code = setup_exit;
+  if (gate_failed && code == kExitOk) code = kExitOtherError;
   return code;
 }
 

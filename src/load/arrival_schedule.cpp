@@ -49,33 +49,33 @@ bool less_equal(const U256& a, const U256& b) noexcept {
 
 }  // namespace
 
-ArrivalSchedule::ArrivalSchedule(int worker, int workers) {
+ArrivalSchedule::ArrivalSchedule(int worker, int workers, const SegmentShare& segment) : stripes_(segment) {
   if (workers < 1 || worker < 0 || worker >= workers) {
     throw std::invalid_argument("arrival schedule: worker must be in [0, workers)");
   }
   worker_ = static_cast<std::uint64_t>(worker);
   workers_ = static_cast<std::uint64_t>(workers);
+  next_ = worker_;
 }
 
 ArrivalSchedule ArrivalSchedule::constant(std::int64_t rate, Nanos time_unit, Nanos duration,
-                                          int worker, int workers) {
-  ArrivalSchedule s(worker, workers);
-  s.next_ = s.worker_;
+                                          int worker, int workers, const SegmentShare& segment) {
+  ArrivalSchedule s(worker, workers, segment);
   if (rate <= 0 || time_unit <= 0 || duration <= 0) return s;
   s.end_ = duration;
   // k6 goes through a float64 too; converting a double >= 2^63 to int64 would be undefined.
   const double p = static_cast<double>(time_unit) / static_cast<double>(rate);
   s.period_ = p >= 9.2e18 ? runtime::kNever : std::max<Nanos>(1, static_cast<Nanos>(p));
   s.count_ = static_cast<std::uint64_t>((duration - 1) / s.period_) + 1;
+  s.local_count_ = static_cast<std::uint64_t>(segment.share(static_cast<std::int64_t>(s.count_)));
   return s;
 }
 
 ArrivalSchedule ArrivalSchedule::ramping(std::int64_t start_rate, Nanos time_unit,
                                          const std::vector<Stage>& stages, int worker,
-                                         int workers) {
-  ArrivalSchedule s(worker, workers);
+                                         int workers, const SegmentShare& segment) {
+  ArrivalSchedule s(worker, workers, segment);
   s.ramping_ = true;
-  s.next_ = s.worker_ + 1;
   if (time_unit <= 0) return s;
   s.time_unit_ = time_unit;
   const u128 two_tu = static_cast<u128>(time_unit) * 2;
@@ -102,10 +102,12 @@ ArrivalSchedule ArrivalSchedule::ramping(std::int64_t start_rate, Nanos time_uni
   }
   s.end_ = start;
   if (!s.segments_.empty()) {
-    // Keeps next_ += workers_ from wrapping; no real schedule gets near 2^64 iterations.
-    const u128 limit = std::numeric_limits<std::uint64_t>::max() - s.workers_;
+    // Keeps next_ += workers_ from wrapping and the count a share can scale; no real schedule
+    // gets near 2^63 iterations.
+    const u128 limit = static_cast<u128>(std::numeric_limits<std::int64_t>::max()) - s.workers_;
     const u128 last = s.segments_.back().last_k;
     s.count_ = static_cast<std::uint64_t>(std::min(last, limit));
+    s.local_count_ = static_cast<std::uint64_t>(segment.share(static_cast<std::int64_t>(s.count_)));
   }
   return s;
 }
@@ -165,22 +167,23 @@ std::size_t ArrivalSchedule::segment_of(std::uint64_t k) const noexcept {
 }
 
 bool ArrivalSchedule::next(Nanos& due) noexcept {
+  if (next_ >= local_count_) return false;
+  const std::uint64_t i = stripes_.global_index(next_);  // < count_
   if (!ramping_) {
-    if (next_ >= count_) return false;
-    due = static_cast<Nanos>(next_) * period_;  // < duration, so no overflow
-    last_index_ = next_;
+    due = static_cast<Nanos>(i) * period_;  // < duration, so no overflow
+    last_index_ = i;
     next_ += workers_;
     return true;
   }
-  if (next_ > count_) return false;
-  while (segments_[segment_].last_k < next_) ++segment_;  // k only grows
-  const Nanos t = due_of(next_, segments_[segment_]);
+  const std::uint64_t k = i + 1;
+  while (segments_[segment_].last_k < k) ++segment_;  // k only grows
+  const Nanos t = due_of(k, segments_[segment_]);
   if (t >= end_) {
-    next_ = count_ + 1;  // due times never decrease: nothing later is before the end either
+    next_ = local_count_;  // due times never decrease: nothing later is before the end either
     return false;
   }
   due = t;
-  last_index_ = next_ - 1;
+  last_index_ = i;
   next_ += workers_;
   return true;
 }
@@ -205,7 +208,7 @@ std::uint64_t ArrivalSchedule::global_count_before(Nanos offset) const noexcept 
 }
 
 std::uint64_t ArrivalSchedule::count_before(Nanos offset) const {
-  const std::uint64_t n = global_count_before(offset);
+  const auto n = static_cast<std::uint64_t>(stripes_.share(static_cast<std::int64_t>(global_count_before(offset))));
   return n > worker_ ? (n - 1 - worker_) / workers_ + 1 : 0;
 }
 

@@ -31,7 +31,9 @@ void GaugeStats::sample(double v, bool first) noexcept {
 
 int effective_workers(const RunOptions& o) noexcept {
   int peak = 1;
-  for (const ScenarioRun& s : o.scenarios) peak = std::max(peak, s.config.peak_vus());
+  for (const ScenarioRun& s : o.scenarios) {
+    peak = std::max(peak, static_cast<int>(o.segment.share(s.config.peak_vus())));
+  }
   return std::max(1, std::min(o.workers, peak));
 }
 
@@ -126,6 +128,7 @@ struct Engine::ScenarioWorker final : ExecutorHost {
     auto vu = std::make_unique<Vu>();
     const auto local = static_cast<std::uint32_t>(vus.size());
     vu->id.number = static_cast<int>(local) * w.shared.workers + w.index + 1;
+    vu->id.id_in_test = static_cast<int>(w.shared.opt.segment.global_index(static_cast<std::uint64_t>(vu->id.number - 1)) + 1);
     vu->id.owner = scenario_owner() | std::min(local + 1, kMaxVusPerOwner);
     vu->program = program->make_vu(vu->id);
     vus.push_back(std::move(vu));
@@ -283,7 +286,7 @@ runtime::Task<void> run_worker(Engine::WorkerSlot& w) {
       sw->shard->samples = w.shared.opt.sample_rings[static_cast<std::size_t>(w.index) % w.shared.opt.sample_rings.size()];
       sw->shard->scenario_index = static_cast<std::uint8_t>(sw->s.index);
     }
-    sw->program = sw->s.program->make_worker({r, *sw->shard, w.index});
+    sw->program = sw->s.program->make_worker({r, *sw->shard, w.index, sw->s.executor->iteration_numbers()});
     sw->executor = sw->s.executor->for_worker(w.index, w.shared.workers);
   }
   // Connections are opened before the clock starts, so that no scheduled iteration waits for
@@ -339,7 +342,7 @@ RunResult Engine::run(const MonitorHooks& hooks) {
     ScenarioShared& s = shared.scenarios[i];
     s.config = &opt_.scenarios[i].config;
     s.program = opt_.scenarios[i].program;
-    s.executor = make_executor(*s.config);
+    s.executor = make_executor(*s.config, opt_.segment);
     s.index = i;
     s.program->prepare(workers);
   }
@@ -400,11 +403,10 @@ RunResult Engine::run(const MonitorHooks& hooks) {
   double initial_vus = 0, initial_max = 0;
   for (const ScenarioShared& s : shared.scenarios) {
     const ScenarioConfig& c = *s.config;
-    const double active = is_arrival_rate(c.executor)            ? 0.0
-                          : c.executor == ExecutorKind::ramping_vus ? static_cast<double>(c.start_vus)
-                                                                     : static_cast<double>(c.vus);
+    const std::int64_t closed = c.executor == ExecutorKind::ramping_vus ? c.start_vus : c.vus;
+    const double active = is_arrival_rate(c.executor) ? 0.0 : static_cast<double>(opt_.segment.share(closed));
     if (c.start_time == 0) initial_vus += active;
-    initial_max += is_arrival_rate(c.executor) ? static_cast<double>(c.pre_allocated_vus) : active;
+    initial_max += is_arrival_rate(c.executor) ? static_cast<double>(opt_.segment.share(c.pre_allocated_vus)) : active;
   }
   result.vus.sample(initial_vus, true);
   result.vus_max.sample(initial_max, true);
@@ -436,6 +438,18 @@ RunResult Engine::run(const MonitorHooks& hooks) {
     }
   }
   ::close(shared.ready_fd);
+  // --start-at: the processes that split a test start their clocks at one instant.
+  while (!stopped_all && runtime::now_ns() < opt_.start_at) {
+    const Nanos rel = opt_.start_at - runtime::now_ns();
+    const timespec ts{static_cast<time_t>(rel / runtime::kSecond), static_cast<long>(rel % runtime::kSecond)};
+    pollfd fd{hooks.stop_fd, POLLIN, 0};
+    if (::ppoll(&fd, hooks.stop_fd >= 0 ? 1 : 0, &ts, nullptr) > 0 && (fd.revents & POLLIN) && hooks.on_stop_fd &&
+        hooks.on_stop_fd()) {
+      result.stopped_by_user = true;
+      stopped_all = true;
+      hard_stop_all();
+    }
+  }
   start = runtime::now_ns();
   run_end = start;
   for (ScenarioShared& s : shared.scenarios) {
@@ -448,6 +462,7 @@ RunResult Engine::run(const MonitorHooks& hooks) {
     WorkerSlot* w = slot.get();
     if (w->worker->error().empty()) w->worker->post([w] { w->start_line_crossed(); });
   }
+  if (!stopped_all && hooks.on_start) hooks.on_start(start);
 
   auto progress = [&](bool done) {
     Progress p;

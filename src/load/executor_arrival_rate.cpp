@@ -4,7 +4,9 @@
 // takes an idle VU; with none idle a new VU is made at once, up to maxVUs (making one costs
 // microseconds here, not a JS runtime's init, so the pacer never waits for it); beyond maxVUs
 // the iteration is dropped. Late wake-ups start the overdue iterations back to back, each with
-// its own intended start, so that the lateness is measured, not hidden.
+// its own intended start, so that the lateness is measured, not hidden. A segment of the test has
+// its share of preAllocatedVUs and maxVUs, and starts the global iterations it owns in the
+// sequence re-derived from maxVUs, each at its global due time (k6-semantics.md 3.5).
 #include <vector>
 
 #include "executors.hpp"
@@ -15,13 +17,14 @@ namespace {
 
 class ArrivalRateWorker final : public WorkerExecutor {
  public:
-  ArrivalRateWorker(const ScenarioConfig& c, int index, int workers)
+  ArrivalRateWorker(const ScenarioConfig& c, const SegmentShare& segment, const SegmentShare& iterations, int index,
+                    int workers)
       : c_(c),
         schedule_(c.executor == ExecutorKind::constant_arrival_rate
-                      ? ArrivalSchedule::constant(c.rate, c.time_unit, c.duration, index, workers)
-                      : ArrivalSchedule::ramping(c.rate, c.time_unit, c.stages, index, workers)),
-        pre_allocated_(striped_share(c.pre_allocated_vus, index, workers)),
-        max_vus_(striped_share(c.resolved_max_vus(), index, workers)) {}
+                      ? ArrivalSchedule::constant(c.rate, c.time_unit, c.duration, index, workers, iterations)
+                      : ArrivalSchedule::ramping(c.rate, c.time_unit, c.stages, index, workers, iterations)),
+        pre_allocated_(striped_share(segment.share(c.pre_allocated_vus), index, workers)),
+        max_vus_(striped_share(segment.share(c.resolved_max_vus()), index, workers)) {}
 
   runtime::Task<void> prepare(ExecutorHost& host) override {
     for (std::int64_t i = 0; i < pre_allocated_; ++i) prepared_.push_back(&host.add_vu());
@@ -109,17 +112,21 @@ class ArrivalRateWorker final : public WorkerExecutor {
 
 class ArrivalRate final : public Executor {
  public:
-  explicit ArrivalRate(const ScenarioConfig& c) : c_(c) {}
+  ArrivalRate(const ScenarioConfig& c, const SegmentShare& segment)
+      : Executor(segment.for_value(c.resolved_max_vus())), c_(c), segment_(segment) {}
   std::unique_ptr<WorkerExecutor> for_worker(int index, int workers) override {
-    return std::make_unique<ArrivalRateWorker>(c_, index, workers);
+    return std::make_unique<ArrivalRateWorker>(c_, segment_, iteration_numbers(), index, workers);
   }
 
  private:
   ScenarioConfig c_;
+  SegmentShare segment_;
 };
 
 }  // namespace
 
-std::unique_ptr<Executor> make_arrival_rate(const ScenarioConfig& c) { return std::make_unique<ArrivalRate>(c); }
+std::unique_ptr<Executor> make_arrival_rate(const ScenarioConfig& c, const SegmentShare& segment) {
+  return std::make_unique<ArrivalRate>(c, segment);
+}
 
 }  // namespace inferload::load

@@ -1,4 +1,5 @@
-// constant-vus: every VU loops iterations, unpaced, until the duration is over.
+// constant-vus: every VU loops iterations, unpaced, until the duration is over. A segment of the
+// test runs its share of the VUs for the whole duration.
 #include "closed_loop.hpp"
 #include "executors.hpp"
 
@@ -22,17 +23,19 @@ class ConstantVusWorker final : public WorkerExecutor {
 
 class ConstantVus final : public Executor {
  public:
-  explicit ConstantVus(int vus) : vus_(vus) {}
+  ConstantVus(std::int64_t vus, const SegmentShare& segment) : Executor(segment), vus_(vus) {}
   std::unique_ptr<WorkerExecutor> for_worker(int index, int workers) override {
     return std::make_unique<ConstantVusWorker>(striped_share(vus_, index, workers));
   }
 
  private:
-  int vus_;
+  std::int64_t vus_;
 };
 
 }  // namespace
 
-std::unique_ptr<Executor> make_constant_vus(const ScenarioConfig& c) { return std::make_unique<ConstantVus>(c.vus); }
+std::unique_ptr<Executor> make_constant_vus(const ScenarioConfig& c, const SegmentShare& segment) {
+  return std::make_unique<ConstantVus>(segment.share(c.vus), segment);
+}
 
 }  // namespace inferload::load

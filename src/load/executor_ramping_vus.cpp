@@ -1,7 +1,9 @@
 // ramping-vus: the number of looping VUs follows k6's step function of the stages
 // (load::RampingVusSteps). When the count drops, the highest-numbered VUs finish the iteration
 // in progress and start no other; one still running gracefulRampDown later is interrupted. A VU
-// asked to stop that is wanted again before it stopped simply goes on (k6-semantics.md 2.2).
+// asked to stop that is wanted again before it stopped simply goes on (k6-semantics.md 2.2). A
+// segment of the test owns some of the global VU numbers (SegmentShare's stripes): its VU u is
+// active exactly when the unsplit test's would be, so the segments' curves add up to the stages'.
 #include <deque>
 #include <vector>
 
@@ -14,7 +16,8 @@ namespace {
 
 class RampingVusWorker final : public WorkerExecutor {
  public:
-  RampingVusWorker(const ScenarioConfig& c, int index, int workers) : c_(c), index_(index), workers_(workers) {}
+  RampingVusWorker(const ScenarioConfig& c, const SegmentShare& segment, int index, int workers)
+      : c_(c), segment_(segment), index_(index), workers_(workers) {}
 
   runtime::Task<void> run(ExecutorHost& host) override {
     RampingVusSteps steps(c_.start_vus, c_.stages);
@@ -27,7 +30,7 @@ class RampingVusWorker final : public WorkerExecutor {
         break;
       }
       if (!host.may_start()) break;
-      apply(host, worker_share(step.active, index_, workers_));
+      apply(host, worker_share(segment_.share(step.active), index_, workers_));
     }
   }
 
@@ -94,6 +97,7 @@ class RampingVusWorker final : public WorkerExecutor {
   }
 
   const ScenarioConfig& c_;
+  const SegmentShare& segment_;
   int index_, workers_;
   std::vector<Slot> slots_;  // in VU-number order: slot i is the worker's i-th VU
   std::int64_t active_ = 0;
@@ -103,17 +107,20 @@ class RampingVusWorker final : public WorkerExecutor {
 
 class RampingVus final : public Executor {
  public:
-  explicit RampingVus(const ScenarioConfig& c) : c_(c) {}
+  RampingVus(const ScenarioConfig& c, const SegmentShare& segment) : Executor(segment), c_(c), segment_(segment) {}
   std::unique_ptr<WorkerExecutor> for_worker(int index, int workers) override {
-    return std::make_unique<RampingVusWorker>(c_, index, workers);
+    return std::make_unique<RampingVusWorker>(c_, segment_, index, workers);
   }
 
  private:
   ScenarioConfig c_;
+  SegmentShare segment_;
 };
 
 }  // namespace
 
-std::unique_ptr<Executor> make_ramping_vus(const ScenarioConfig& c) { return std::make_unique<RampingVus>(c); }
+std::unique_ptr<Executor> make_ramping_vus(const ScenarioConfig& c, const SegmentShare& segment) {
+  return std::make_unique<RampingVus>(c, segment);
+}
 
 }  // namespace inferload::load

@@ -1,5 +1,8 @@
 // shared-iterations: the VUs take iterations from one pool until it is empty or maxDuration
-// passes; whatever nobody claimed is dropped at the end (k6-semantics.md 2.2).
+// passes; whatever nobody claimed is dropped at the end (k6-semantics.md 2.2). A segment of the
+// test runs its share of the VUs, and its share of the iterations in the sequence re-derived from
+// the VUs (k6-semantics.md 3.5: thirds of 5 VUs and 100 iterations are 2, 2, 1 VUs and 40, 40, 20
+// iterations).
 #include <algorithm>
 #include <atomic>
 
@@ -25,7 +28,10 @@ class SharedIterationsWorker final : public WorkerExecutor {
 
 class SharedIterations final : public Executor {
  public:
-  explicit SharedIterations(const ScenarioConfig& c) : total(c.iterations), vus(c.vus) {}
+  SharedIterations(const ScenarioConfig& c, const SegmentShare& segment, const SegmentShare& by_vus)
+      : Executor(by_vus),
+        total(static_cast<std::uint64_t>(by_vus.share(static_cast<std::int64_t>(c.iterations)))),
+        vus(segment.share(c.vus)) {}
   std::unique_ptr<WorkerExecutor> for_worker(int index, int workers) override {
     return std::make_unique<SharedIterationsWorker>(*this, index, workers);
   }
@@ -34,7 +40,7 @@ class SharedIterations final : public Executor {
   }
 
   const std::uint64_t total;
-  const int vus;
+  const std::int64_t vus;
   std::atomic<std::uint64_t> claimed{0};
 };
 
@@ -45,7 +51,7 @@ bool SharedIterationsWorker::claim() noexcept {
     const std::uint64_t seen = e_.claimed.load(std::memory_order_relaxed);
     if (seen >= e_.total) return false;
     const std::uint64_t batch =
-        std::clamp<std::uint64_t>((e_.total - seen) / (8 * static_cast<std::uint64_t>(e_.vus)), 1, 256);
+        std::clamp<std::uint64_t>((e_.total - seen) / (8 * static_cast<std::uint64_t>(std::max<std::int64_t>(e_.vus, 1))), 1, 256);
     const std::uint64_t old = e_.claimed.fetch_add(batch, std::memory_order_relaxed);
     if (old >= e_.total) return false;
     budget_ = std::min(batch, e_.total - old);
@@ -65,6 +71,8 @@ runtime::Task<void> SharedIterationsWorker::run(ExecutorHost& host) {
 
 }  // namespace
 
-std::unique_ptr<Executor> make_shared_iterations(const ScenarioConfig& c) { return std::make_unique<SharedIterations>(c); }
+std::unique_ptr<Executor> make_shared_iterations(const ScenarioConfig& c, const SegmentShare& segment) {
+  return std::make_unique<SharedIterations>(c, segment, segment.for_value(c.vus));
+}
 
 }  // namespace inferload::load

@@ -6,10 +6,10 @@
 
 namespace inferload::load {
 
-std::unique_ptr<Executor> make_shared_iterations(const ScenarioConfig& c);
-std::unique_ptr<Executor> make_per_vu_iterations(const ScenarioConfig& c);
-std::unique_ptr<Executor> make_constant_vus(const ScenarioConfig& c);
-std::unique_ptr<Executor> make_ramping_vus(const ScenarioConfig& c);
-std::unique_ptr<Executor> make_arrival_rate(const ScenarioConfig& c);
+std::unique_ptr<Executor> make_shared_iterations(const ScenarioConfig& c, const SegmentShare& segment);
+std::unique_ptr<Executor> make_per_vu_iterations(const ScenarioConfig& c, const SegmentShare& segment);
+std::unique_ptr<Executor> make_constant_vus(const ScenarioConfig& c, const SegmentShare& segment);
+std::unique_ptr<Executor> make_ramping_vus(const ScenarioConfig& c, const SegmentShare& segment);
+std::unique_ptr<Executor> make_arrival_rate(const ScenarioConfig& c, const SegmentShare& segment);
 
 }  // namespace inferload::load

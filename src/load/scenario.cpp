@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "inferload/load/scenario_share.hpp"
 #include "inferload/runtime/duration.hpp"
 
 namespace inferload::load {
@@ -105,18 +106,20 @@ std::string base_info(const ScenarioConfig& sc, std::string facts) {
   return facts.empty() ? "" : " (" + facts + ")";
 }
 
-std::string iterations_per_second(std::int64_t rate, Nanos time_unit) {
-  const double per_second = static_cast<double>(rate) * static_cast<double>(kSecond) / static_cast<double>(time_unit);
+// `share`: the part of the rate a segment of the test runs.
+std::string iterations_per_second(std::int64_t rate, Nanos time_unit, double share) {
+  const double per_second =
+      static_cast<double>(rate) * share * static_cast<double>(kSecond) / static_cast<double>(time_unit);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.2f", per_second);
   return buf;
 }
 
-std::string max_vus_range(const ScenarioConfig& sc) {
-  std::string range = "maxVUs: " + std::to_string(sc.pre_allocated_vus);
-  if (sc.resolved_max_vus() > sc.pre_allocated_vus) {
+std::string max_vus_range(const ScenarioShare& s) {
+  std::string range = "maxVUs: " + std::to_string(s.pre_allocated_vus);
+  if (s.max_vus > s.pre_allocated_vus) {
     range += '-';
-    range += std::to_string(sc.resolved_max_vus());
+    range += std::to_string(s.max_vus);
   }
   return range;
 }
@@ -180,28 +183,29 @@ void ScenarioConfig::validate() const {
   }
 }
 
-std::string ScenarioConfig::describe() const {
+std::string ScenarioConfig::describe(const SegmentShare& segment) const {
   using std::to_string;
+  const ScenarioShare s = share_of(*this, segment);
   switch (executor) {
     case ExecutorKind::shared_iterations:
-      return to_string(iterations) + " iterations shared among " + to_string(vus) + " VUs" +
+      return to_string(s.iterations) + " iterations shared among " + to_string(s.vus) + " VUs" +
              base_info(*this, "maxDuration: " + format_go_duration(duration));
     case ExecutorKind::per_vu_iterations:
-      return to_string(iterations) + " iterations for each of " + to_string(vus) + " VUs" +
+      return to_string(iterations) + " iterations for each of " + to_string(s.vus) + " VUs" +
              base_info(*this, "maxDuration: " + format_go_duration(duration));
     case ExecutorKind::constant_vus:
-      return to_string(vus) + " looping VUs for " + format_go_duration(duration) + base_info(*this, "");
+      return to_string(s.vus) + " looping VUs for " + format_go_duration(duration) + base_info(*this, "");
     case ExecutorKind::ramping_vus:
-      return "Up to " + to_string(peak_vus()) + " looping VUs for " + format_go_duration(regular_duration()) +
+      return "Up to " + to_string(s.peak_vus) + " looping VUs for " + format_go_duration(regular_duration()) +
              " over " + to_string(stages.size()) + " stages" +
              base_info(*this, "gracefulRampDown: " + format_go_duration(graceful_ramp_down));
     case ExecutorKind::constant_arrival_rate:
-      return iterations_per_second(rate, time_unit) + " iterations/s for " + format_go_duration(duration) +
-             base_info(*this, max_vus_range(*this));
+      return iterations_per_second(rate, time_unit, s.rate_fraction) + " iterations/s for " +
+             format_go_duration(duration) + base_info(*this, max_vus_range(s));
     case ExecutorKind::ramping_arrival_rate:
-      return "Up to " + iterations_per_second(max_stage_target(rate, stages), time_unit) + " iterations/s for " +
-             format_go_duration(regular_duration()) + " over " + to_string(stages.size()) + " stages" +
-             base_info(*this, max_vus_range(*this));
+      return "Up to " + iterations_per_second(max_stage_target(rate, stages), time_unit, s.rate_fraction) +
+             " iterations/s for " + format_go_duration(regular_duration()) + " over " + to_string(stages.size()) +
+             " stages" + base_info(*this, max_vus_range(s));
   }
   return {};
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "inferload/load/scenario_share.hpp"
 #include "inferload/runtime/duration.hpp"
 
 namespace inferload::output {
@@ -47,8 +48,9 @@ namespace {
 
 // One scenario's bar, as k6 draws it: how far it is, and the executor's own columns.
 // `bar_width` 0: k6's non-terminal percentage, else a bar of that many characters.
-std::string scenario_line(const load::ScenarioProgress& sp, const load::ScenarioConfig& sc, runtime::Nanos elapsed,
-                          bool stopping, bool done, std::int64_t interrupted, int bar_width = 0) {
+std::string scenario_line(const load::ScenarioProgress& sp, const load::ScenarioConfig& sc,
+                          const load::ScenarioShare& mine, runtime::Nanos elapsed, bool stopping, bool done,
+                          std::int64_t interrupted, int bar_width = 0) {
   const runtime::Nanos r = sc.regular_duration();
   const runtime::Nanos own = std::max<runtime::Nanos>(elapsed - sc.start_time, 0);
   const std::string elapsed_text = format_progress_time(std::min(own, r), r);
@@ -57,30 +59,30 @@ std::string scenario_line(const load::ScenarioProgress& sp, const load::Scenario
   std::string cols;
   switch (sc.executor) {
     case load::ExecutorKind::shared_iterations: {
-      fill = sc.iterations ? static_cast<double>(sp.iterations) / static_cast<double>(sc.iterations) : 1.0;
-      const int w = digits(static_cast<std::int64_t>(sc.iterations));
-      cols = std::to_string(sc.vus) + " VUs  " + elapsed_text + "/" + runtime::format_go_duration(r) + "  " +
-             padded(sp.iterations, w) + "/" + std::to_string(sc.iterations) + " shared iters";
+      fill = mine.iterations ? static_cast<double>(sp.iterations) / static_cast<double>(mine.iterations) : 1.0;
+      const int w = digits(static_cast<std::int64_t>(mine.iterations));
+      cols = std::to_string(mine.vus) + " VUs  " + elapsed_text + "/" + runtime::format_go_duration(r) + "  " +
+             padded(sp.iterations, w) + "/" + std::to_string(mine.iterations) + " shared iters";
       break;
     }
     case load::ExecutorKind::per_vu_iterations: {
-      const std::uint64_t total = sc.iterations * static_cast<std::uint64_t>(sc.vus);
+      const std::uint64_t total = sc.iterations * static_cast<std::uint64_t>(mine.vus);
       fill = total ? static_cast<double>(sp.iterations) / static_cast<double>(total) : 1.0;
-      cols = std::to_string(sc.vus) + " VUs  " + elapsed_text + "/" + runtime::format_go_duration(r) + "  " +
+      cols = std::to_string(mine.vus) + " VUs  " + elapsed_text + "/" + runtime::format_go_duration(r) + "  " +
              std::to_string(sp.iterations) + "/" + std::to_string(total) + " iters, " + std::to_string(sc.iterations) +
              " per VU";
       break;
     }
-    case load::ExecutorKind::constant_vus: cols = std::to_string(sc.vus) + " VUs  " + of_r; break;
+    case load::ExecutorKind::constant_vus: cols = std::to_string(mine.vus) + " VUs  " + of_r; break;
     case load::ExecutorKind::ramping_vus:
-      cols = padded(sp.active_vus, digits(sc.peak_vus())) + "/" + std::to_string(sc.peak_vus()) + " VUs  " + of_r;
+      cols = padded(sp.active_vus, digits(mine.peak_vus)) + "/" + std::to_string(mine.peak_vus) + " VUs  " + of_r;
       break;
     case load::ExecutorKind::constant_arrival_rate:
     case load::ExecutorKind::ramping_arrival_rate: {
       char rate[48];
-      const double per_s = static_cast<double>(sc.rate) * 1e9 / static_cast<double>(sc.time_unit);
+      const double per_s = static_cast<double>(sc.rate) * mine.rate_fraction * 1e9 / static_cast<double>(sc.time_unit);
       std::snprintf(rate, sizeof(rate), "%.2f iters/s", per_s);
-      cols = padded(sp.active_vus, digits(sc.resolved_max_vus())) + "/" + std::to_string(sc.resolved_max_vus()) +
+      cols = padded(sp.active_vus, digits(mine.max_vus)) + "/" + std::to_string(mine.max_vus) +
              " VUs  " + of_r + "  " + (sc.executor == load::ExecutorKind::constant_arrival_rate ? rate : "") +
              (sp.dropped > 0 ? "  " + std::to_string(sp.dropped) + " dropped" : "");
       break;
@@ -112,9 +114,16 @@ std::string scenario_line(const load::ScenarioProgress& sp, const load::Scenario
   return sc.name + " " + status + " " + bar + " " + cols + "\n";
 }
 
+// Scenario i's numbers in this process.
+load::ScenarioShare share_in(const std::vector<load::ScenarioConfig>& scenarios,
+                             const std::vector<load::ScenarioShare>& shares, std::size_t i) {
+  return i < shares.size() ? shares[i] : load::share_of(scenarios[i], load::SegmentShare());
+}
+
 }  // namespace
 
-std::string render_progress(const load::Progress& p, const std::vector<load::ScenarioConfig>& scenarios) {
+std::string render_progress(const load::Progress& p, const std::vector<load::ScenarioConfig>& scenarios,
+                            const std::vector<load::ScenarioShare>& shares) {
   runtime::Nanos plan = 0;
   for (const auto& sc : scenarios) plan = std::max(plan, sc.start_time + sc.regular_duration() + sc.graceful_stop);
   const int vu_width = digits(p.vus_max);
@@ -123,7 +132,8 @@ std::string render_progress(const load::Progress& p, const std::vector<load::Sce
                     std::to_string(p.interrupted) + " interrupted iterations\n";
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     const load::ScenarioProgress sp = i < p.scenarios.size() ? p.scenarios[i] : load::ScenarioProgress{};
-    out += scenario_line(sp, scenarios[i], p.elapsed, p.stopping, p.done, p.interrupted);
+    out += scenario_line(sp, scenarios[i], share_in(scenarios, shares, i), p.elapsed, p.stopping, p.done,
+                         p.interrupted);
   }
 
   const double secs = static_cast<double>(p.elapsed) / 1e9;
@@ -137,7 +147,7 @@ std::string render_progress(const load::Progress& p, const std::vector<load::Sce
 }
 
 std::string render_progress_tty(const load::Progress& p, const std::vector<load::ScenarioConfig>& scenarios,
-                                const LiveFigures& live, int columns) {
+                                const LiveFigures& live, int columns, const std::vector<load::ScenarioShare>& shares) {
   runtime::Nanos plan = 0;
   std::size_t name_width = 0;
   for (const auto& sc : scenarios) {
@@ -154,7 +164,8 @@ std::string render_progress_tty(const load::Progress& p, const std::vector<load:
     const load::ScenarioProgress sp = i < p.scenarios.size() ? p.scenarios[i] : load::ScenarioProgress{};
     load::ScenarioConfig named = scenarios[i];
     named.name.resize(name_width, ' ');
-    out += scenario_line(sp, named, p.elapsed, p.stopping, p.done, p.interrupted, bar);
+    out += scenario_line(sp, named, share_in(scenarios, shares, i), p.elapsed, p.stopping, p.done, p.interrupted,
+                         bar);
   }
   char extra[200];
   char p95[32] = "-";

@@ -16,7 +16,7 @@ class ExperimentVu final : public LifecycleVu {
 
   runtime::Task<IterationEnd> iterate(const load::IterationStart& start_ref) override {
     const load::IterationStart started = start_ref;  // the caller's copy may not outlive a suspension
-    const std::uint32_t id = scv2::iteration_model(w_.program.next_iteration());
+    const std::uint32_t id = scv2::iteration_model(w_.next_iteration_in_test());
     const std::string number = std::to_string(id);
     const scv2::ModelDefinition first = model(plan_.model_prefix + number + "_1");
     const scv2::ModelDefinition second = model(plan_.model_prefix + number + "_2");

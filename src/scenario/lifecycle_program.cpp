@@ -7,7 +7,12 @@ namespace inferload::scenario {
 
 LifecycleWorker::LifecycleWorker(LifecycleProgram& program, const load::WorkerContext& ctx,
                                  WorkerMeasures& state)
-    : program(program), plan(program.plan()), reactor(ctx.reactor), shard(ctx.shard), state(state) {}
+    : program(program),
+      plan(program.plan()),
+      reactor(ctx.reactor),
+      shard(ctx.shard),
+      state(state),
+      iterations(ctx.iterations) {}
 
 std::unique_ptr<load::VuProgram> LifecycleWorker::make_vu(const load::VuIdentity& id) {
   if (plan.kind == scv2::IterationKind::experiment_lifecycle) return make_experiment_vu(*this, id);
@@ -31,7 +36,7 @@ LifecycleVu::LifecycleVu(LifecycleWorker& w, const load::VuIdentity& id)
     : w_(w),
       plan_(w.plan),
       owner_(id.owner),
-      spec_(scv2::model_spec(w.plan.model_type, id.number)),
+      spec_(scv2::model_spec(w.plan.model_type, id.id_in_test)),
       rng_(w.plan.data.seed + static_cast<std::uint64_t>(id.number)) {
   if (w.scheduler) steps_.emplace(*w.scheduler, w.reactor, w.state.metrics.control, plan_.waits, owner_, &w.shard);
   const InferPlan& p = plan_.data;

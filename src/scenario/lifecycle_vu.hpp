@@ -21,11 +21,15 @@ class LifecycleWorker final : public load::WorkerProgram {
   runtime::Task<void> start() override;
   runtime::Task<void> finish() override;
 
+  // The next iteration's number, unique across the segments of a split test.
+  std::uint64_t next_iteration_in_test() noexcept { return iterations.global_index(program.next_iteration()); }
+
   LifecycleProgram& program;
   const LifecyclePlan& plan;
   runtime::Reactor& reactor;
   load::Shard& shard;
   WorkerMeasures& state;
+  const load::SegmentShare& iterations;  // the scenario's iteration numbers in this segment
   // Its connection belongs to this worker's reactor; null when the iterations neither load nor
   // unload.
   std::unique_ptr<scv2::SchedulerClient> scheduler;
@@ -35,7 +39,7 @@ class LifecycleVu : public load::VuProgram {
  protected:
   LifecycleVu(LifecycleWorker& w, const load::VuIdentity& id);
 
-  // The model this VU loads, named `name`: the catalogue's spec for the VU's number.
+  // The model this VU loads, named `name`: the catalogue's spec for the VU's id in the test.
   scv2::ModelDefinition model(std::string name) const;
   // The iteration's inference calls to `pick`: the REST calls, then the gRPC calls on a
   // connection of their own.

@@ -13,7 +13,7 @@ class ModelLifecycleVu final : public LifecycleVu {
 
   runtime::Task<IterationEnd> iterate(const load::IterationStart& start_ref) override {
     const load::IterationStart started = start_ref;  // the caller's copy may not outlive a suspension
-    const std::uint32_t id = scv2::iteration_model(w_.program.next_iteration());
+    const std::uint32_t id = scv2::iteration_model(w_.next_iteration_in_test());
     const scv2::ModelDefinition m = model(plan_.model_prefix + std::to_string(id));
     const bool pipeline = plan_.kind == scv2::IterationKind::pipeline_lifecycle;
     if (plan_.load) {

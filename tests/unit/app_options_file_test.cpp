@@ -208,6 +208,20 @@ TEST(OptionsFileErrors, TopLevelKeys) {
             "configs/x.json: stages[0].x: unknown field of a stage");
 }
 
+TEST(OptionsFile, ExecutionSegmentKeys) {
+  const OptionsFile f =
+      parse_options_file(R"({"executionSegment": "1/3:2/3", "executionSegmentSequence": "0,1/3,2/3,1"})", kFile);
+  ASSERT_TRUE(f.execution_segment && f.execution_segment_sequence);
+  EXPECT_EQ(load::to_string(*f.execution_segment), "1/3:2/3");
+  EXPECT_EQ(load::sequence_to_string(*f.execution_segment_sequence), "0,1/3,2/3,1");
+  EXPECT_EQ(error_of(R"({"executionSegment": "1/2:1/4"})"),
+            "configs/x.json: executionSegment: segment start(0.50) must be less than its end(0.25)");
+  EXPECT_EQ(error_of(R"({"executionSegmentSequence": "0"})"),
+            "configs/x.json: executionSegmentSequence: at least 2 points are needed for an execution segment "
+            "sequence, 1 given");
+  EXPECT_EQ(error_of(R"({"executionSegment": 0.5})"), "configs/x.json: executionSegment: must be a string");
+}
+
 TEST(OptionsFileErrors, Thresholds) {
   EXPECT_EQ(error_of(R"({"thresholds": {"http_req_failed": [{"threshold": "rate<0.01", "abortOnFail": 1}]}})"),
             "configs/x.json: thresholds.http_req_failed[0].abortOnFail: must be true or false");

@@ -43,6 +43,12 @@ struct RunArgs {
   std::optional<std::string> pre_allocated_vus;
   std::optional<std::string> max_vus;
   std::optional<std::string> config;             // a k6 options file (JSON)
+  // A test split across processes (docs/distributed.md).
+  std::optional<std::string> execution_segment;           // FROM:TO
+  std::optional<std::string> execution_segment_sequence;  // P0,P1,...,Pn
+  std::optional<std::string> parallelism;  // N processes of an Indexed Job, with JOB_COMPLETION_INDEX
+  std::optional<std::string> start_at;     // RFC 3339: when the load starts
+  std::optional<std::string> ready_file;   // the first segment's setup is done when this file says so
   std::vector<std::string> thresholds;           // --threshold 'METRIC[{TAG:VALUE}]: EXPR', repeatable
   std::optional<std::string> metadata;           // --metadata FILE: k6wrapper.sh's metadata.txt
   std::vector<std::string> arguments;            // the command line after "inferload", for --metadata

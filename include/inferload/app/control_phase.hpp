@@ -28,7 +28,8 @@ struct ControlPlan {
 
 // What the run's setup and teardown do, from the script, the settings and the flags; nullopt
 // when the script loads no models (model_constant_rate), SKIP_LOAD_MODEL is set or --no-setup
-// is given. Resolves SCHEDULER_ENDPOINT and checks it is reachable: ExitError 107 when not,
+// is given, or in a segment of a split test other than the first (only the first one loads and
+// unloads the models). Resolves SCHEDULER_ENDPOINT and checks it is reachable: ExitError 107 when not,
 // 104 for settings that need the Kubernetes control plane. `http` is the data plane's REST
 // endpoint when the run uses REST (the readiness probes and the warm-up go there), else null.
 struct ControlInputs {
@@ -39,6 +40,7 @@ struct ControlInputs {
   const net::ResolvedEndpoint* http = nullptr;
   runtime::Nanos rpc_timeout = 0;
   runtime::Nanos request_timeout = 0;
+  bool runs_control = true;  // false in a segment other than the first
 };
 std::optional<ControlPlan> plan_control(const ControlInputs& in);
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "inferload/load/execution_segment.hpp"
 #include "inferload/load/scenario.hpp"
 #include "inferload/runtime/clock.hpp"
 #include "inferload/scv2/scripts.hpp"
@@ -26,6 +27,8 @@ struct OptionsFile {
   // Metric as written (it may carry a {tag:value} selector) and its expressions, in file order.
   std::vector<scv2::ThresholdDecl> thresholds;  // abortOnFail and delayAbortEval included
   std::optional<std::vector<std::string>> summary_trend_stats;  // "summaryTrendStats", unchecked
+  std::optional<load::ExecutionSegment> execution_segment;             // "executionSegment"
+  std::optional<std::vector<load::Fraction>> execution_segment_sequence;  // "executionSegmentSequence"
 };
 
 // Throws std::invalid_argument with one line naming `file_name` and the key at fault, e.g.

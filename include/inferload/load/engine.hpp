@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "inferload/load/execution_segment.hpp"
 #include "inferload/load/program.hpp"
 #include "inferload/load/scenario.hpp"
 #include "inferload/load/shard.hpp"
@@ -38,13 +39,19 @@ struct RunOptions {
   bool preconnect = false;
   // How often MonitorHooks::on_progress is called: each second (logs), or 100 ms on a terminal.
   Nanos progress_interval = runtime::kSecond;
+  // The part of the test this process runs (--execution-segment); the whole test by default.
+  SegmentShare segment;
+  // The run's clock starts no earlier than this (the reactor's clock; --start-at), once every
+  // worker has prepared; 0: as soon as they have.
+  Nanos start_at = 0;
   // One per worker (as many as effective_workers()), or empty: every sample's record goes into
   // its worker's ring, for the outputs. They outlive the run, so that the last records are read
   // after the workers stopped.
   std::vector<metrics::SampleRing*> sample_rings;
 };
 
-// How many workers a run uses: no more than the most VUs any scenario can have at once.
+// How many workers a run uses: no more than the most VUs any scenario can have at once in this
+// process's segment.
 int effective_workers(const RunOptions& options) noexcept;
 
 struct ScenarioProgress {
@@ -109,6 +116,9 @@ struct MonitorHooks {
   int abort_fd = -1;
   // Called every RunOptions::progress_interval and once at the end.
   std::function<void(const Progress&)> on_progress;
+  // Called once on the monitor thread when the run's clock starts, with that instant (the
+  // reactor's clock); not called when a stop came first.
+  std::function<void(Nanos)> on_start;
 };
 
 class Engine {

@@ -10,7 +10,9 @@
 #include <coroutine>
 #include <cstdint>
 #include <memory>
+#include <utility>
 
+#include "inferload/load/execution_segment.hpp"
 #include "inferload/load/program.hpp"
 #include "inferload/load/scenario.hpp"
 #include "inferload/load/shard.hpp"
@@ -85,6 +87,7 @@ class WorkerExecutor {
 
 class Executor {
  public:
+  explicit Executor(SegmentShare iteration_numbers) : iteration_numbers_(std::move(iteration_numbers)) {}
   virtual ~Executor() = default;
   // On worker `index` of `workers`, on that worker's thread.
   virtual std::unique_ptr<WorkerExecutor> for_worker(int index, int workers) = 0;
@@ -94,10 +97,18 @@ class Executor {
     (void)started;
     return 0;
   }
+  // Which global iteration numbers (k6's scenario.iterationInTest) this process's iterations
+  // take: its n-th iteration to start (from 0) is global_index(n), unique across the segments.
+  const SegmentShare& iteration_numbers() const noexcept { return iteration_numbers_; }
+
+ private:
+  SegmentShare iteration_numbers_;
 };
 
-// The executor of a validated scenario.
-std::unique_ptr<Executor> make_executor(const ScenarioConfig& config);
+// The executor of a validated scenario, for this process's `segment` of the test (k6-semantics.md
+// 3.5): it runs its share of the VUs, of the iterations and of the arrival schedule, so that the
+// processes of one sequence together run the scenario exactly once.
+std::unique_ptr<Executor> make_executor(const ScenarioConfig& config, const SegmentShare& segment = SegmentShare());
 
 // How many of `total` things (VUs, VU numbers) worker `index` of `workers` gets: those numbered
 // n with n % workers == index, so that shares add up to the total, exactly.

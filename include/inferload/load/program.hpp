@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "inferload/load/execution_segment.hpp"
 #include "inferload/load/shard.hpp"
 #include "inferload/runtime/clock.hpp"
 #include "inferload/runtime/reactor.hpp"
@@ -52,6 +53,9 @@ class VuProgram {
 // this VU alone (runtime::TimerQueue::fire_interrupted_if).
 struct VuIdentity {
   int number = 0;           // counts from 1 within the scenario, as k6's __VU
+  // k6's exec.vu.idInTest: unique across the processes that split a test into segments; the
+  // same as `number` when the test is not split.
+  int id_in_test = 0;
   std::uint32_t owner = 0;  // never 0
 };
 
@@ -59,6 +63,9 @@ struct WorkerContext {
   runtime::Reactor& reactor;
   Shard& shard;  // the worker's iteration and request counters, which the progress line reads
   int index;     // 0 .. workers-1
+  // The scenario's iteration numbers (k6's scenario.iterationInTest) in this process's segment:
+  // the process's n-th iteration (from 0) is global_index(n).
+  const SegmentShare& iterations;
 };
 
 class WorkerProgram {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "inferload/load/execution_segment.hpp"
 #include "inferload/runtime/clock.hpp"
 
 namespace inferload::load {
@@ -67,8 +68,9 @@ struct ScenarioConfig {
   // the option at fault.
   void validate() const;
   // The line k6 prints under "scenarios:", e.g.
-  // "100000 iterations shared among 5 VUs (maxDuration: 2h0m0s, gracefulStop: 30s)".
-  std::string describe() const;
+  // "100000 iterations shared among 5 VUs (maxDuration: 2h0m0s, gracefulStop: 30s)", with the
+  // numbers of `segment`'s share of the test, as k6 prints an instance's.
+  std::string describe(const SegmentShare& segment = SegmentShare()) const;
   // After how long (from the scenario's own start) no new iteration may begin: k6's R.
   Nanos regular_duration() const noexcept;
   // The most VUs the scenario ever has: vus, max(start_vus, targets) or max_vus.

@@ -12,11 +12,13 @@
 //    calls model 1, then unloads both models and stops the experiment (waits until inactive).
 // SKIP_LOAD_MODEL, SKIP_INFER and SKIP_UNLOAD_MODEL (for the experiment SKIP_LOAD_EXPERIMENT and
 // SKIP_UNLOAD_EXPERIMENT) leave their part out. A model's storage URI is the catalogue's for the
-// VU's number (iris: copy VU mod 10), with MODEL_MEMORY_BYTES[0] and MODEL_NUM_REPLICAS[0].
+// VU's id in the test (iris: copy id mod 10), with MODEL_MEMORY_BYTES[0] and MODEL_NUM_REPLICAS[0].
 //
 // n is k6's scenario.iterationInTest: one counter of the scenario, shared by its workers, so n
 // runs 0, 1, 2, ... across every VU of every worker (one atomic increment per iteration, next
-// to several scheduler round trips). Each worker keeps one scheduler connection for its VUs.
+// to several scheduler round trips); in a segment of a split test the counter's k-th value is
+// the segment's k-th own number (load::WorkerContext::iterations), so that no two processes load
+// a model of the same name. Each worker keeps one scheduler connection for its VUs.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -56,7 +58,8 @@ class LifecycleProgram final : public MeasuredProgram {
   std::unique_ptr<load::WorkerProgram> make_worker(const load::WorkerContext& ctx) override;
 
   const LifecyclePlan& plan() const noexcept { return plan_; }
-  // The next iteration's number (k6's scenario.iterationInTest), from any worker.
+  // The next iteration's number within this process (k6's scenario.iterationInTest when the
+  // test is not split), from any worker.
   std::uint64_t next_iteration() noexcept { return next_iteration_.fetch_add(1, std::memory_order_relaxed); }
 
  private:

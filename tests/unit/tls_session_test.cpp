@@ -7,6 +7,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -58,12 +60,23 @@ Cert make_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key
   return x;
 }
 
+// Removed at exit: keys made for one test run are no one's to keep.
+struct Written {
+  std::vector<std::string> paths;
+  ~Written() {
+    for (const std::string& p : paths) std::remove(p.c_str());
+  }
+};
+Written written;
+
 std::string write_pem(const std::string& name, X509* cert, EVP_PKEY* key) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  // ctest runs each test in a process of its own, several at once: each makes its own PKI.
+  const std::string path = ::testing::TempDir() + "/inferload-tls-" + std::to_string(::getpid()) + "-" + name;
   FILE* f = std::fopen(path.c_str(), "w");
   if (cert) PEM_write_X509(f, cert);
   if (key) PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
   std::fclose(f);
+  written.paths.push_back(path);
   return path;
 }
 
@@ -190,6 +203,7 @@ std::string pending_to_client;
 // The client's handshake against the server, the server's bytes cut into `chunk`-byte pieces.
 Session::Step handshake(Session& c, Server& s, std::size_t chunk = 0) {
   s.accept();
+  pending_to_client.clear();
   std::string to_server;
   Session::Step step = c.handshake({}, to_server);
   for (int round = 0; round < 10 && step == Session::Step::more; ++round) {

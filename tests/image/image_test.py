@@ -178,6 +178,7 @@ class Image(unittest.TestCase):
         header = re.search(r"\n     inferload: [^,]+, (.+), \d+ workers?\n", out)
         self.assertIsNotNone(header, out)
         self.assertEqual(header.group(1), m["io_backend"])
+        self.assertIn(f"inferload-entrypoint: I/O backend: {m['io_backend']}\n", err)
         return m["io_backend"]
 
     def test_default_seccomp_refuses_io_uring_and_the_run_falls_back_to_epoll(self):

@@ -114,6 +114,7 @@ class Entrypoint(unittest.TestCase):
         self.assertEqual(v["pod"], "envoy-inferload-x7k2p")
         self.assertEqual(v["namespace"], "seldon-mesh")
         self.assertTrue(v["io_backend"].startswith(backend), v["io_backend"])
+        self.assertIn(f"inferload-entrypoint: I/O backend: {v['io_backend']}\n", err)
         self.assertEqual(v["labels"], " ".join(LABELS.splitlines()))
         self.assertIn("GS_SECRET_TOKEN=<redacted>", v["envs"])
         self.assertIn("RESULTS_UPLOAD_COMMAND=", v["envs"])
@@ -183,6 +184,7 @@ class Entrypoint(unittest.TestCase):
         code, _, err = self.pod.run(*JOB_ARGS[:-1], "--metadata", "results/meta-1.txt", JOB_ARGS[-1])
         self.assertEqual(code, 0, err)
         self.assertEqual([k for k, _ in self.pod.metadata("results/meta-1.txt")][-1], "labels")
+        self.assertIn("inferload-entrypoint: I/O backend: " + ("io_uring (" if IO == "uring" else "epoll ("), err)
         self.assertFalse(os.path.exists(self.pod.path("results", "metadata.txt")))
         self.assertEqual(self.pod.uploaded(), [])
         with open(self.pod.path("results", "done")) as f:

@@ -79,8 +79,13 @@ done
 trap - TERM INT
 
 # Only `inferload run` writes the metadata file: a merge leaves an earlier run's file alone.
-if [ "${1:-}" = run ] && [ -n "$labels" ] && [ -f "$metadata" ]; then
-  printf 'labels:%s\n' "$labels" >>"$metadata" || say "cannot append the pod's labels to $metadata"
+if [ "${1:-}" = run ] && [ -f "$metadata" ]; then
+  # The header names the backend too, but not with --quiet: the log says it whatever the flags.
+  backend=$(sed -n 's/^io_backend://p' "$metadata")
+  [ -n "$backend" ] && say "I/O backend: $backend"
+  if [ -n "$labels" ]; then
+    printf 'labels:%s\n' "$labels" >>"$metadata" || say "cannot append the pod's labels to $metadata"
+  fi
 fi
 
 if [ -n "${INFERLOAD_EXIT_FILE:-}" ]; then

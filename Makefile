@@ -6,7 +6,7 @@ BENCH_ARGS ?=
 FUZZ_SECONDS ?= 300
 ASAN_DIR ?= build-asan
 
-.PHONY: all deps configure build test asan-test demo bench bench-grpc bench-rate bench-outputs fuzz clean
+.PHONY: all deps configure build test asan-test image image-test demo bench bench-grpc bench-rate bench-outputs fuzz clean
 
 all: build
 
@@ -36,6 +36,18 @@ asan-test: build
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 python3 tests/integration/$${t}_test.py; rc=$$?; \
 	  if [ $$rc -eq 77 ]; then echo "skipped: io_uring is refused here"; elif [ $$rc -ne 0 ]; then exit $$rc; fi; \
 	done; done; echo "asan-test: passed"
+
+# The container image (Dockerfile) with docker, podman or buildah, whichever the machine has;
+# BASE_IMAGE and BUILD_IMAGE override the Dockerfile's Debian bases (tools/image/debian-base.sh
+# makes one where no registry is reachable).
+IMAGE ?= inferload:latest
+image:
+	@BASE_IMAGE=$(BASE_IMAGE) BUILD_IMAGE=$(BUILD_IMAGE) ./tools/image/build.sh $(IMAGE)
+
+# Builds the image with podman from a base made here with debootstrap and runs it against
+# scv2-sim: epoll under podman's default seccomp profile, io_uring without it, SIGTERM's 105.
+image-test: build
+	@python3 tests/image/image_test.py --build $(BUILD_DIR)
 
 demo: build
 	@./tools/demo.sh $(BUILD_DIR)

@@ -64,7 +64,8 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
       ->allow_extra_args(false);
   run.add_option("--metadata", a.metadata,
                  "Write SCv2's results/metadata.txt as k6wrapper.sh does: start: before setup; end:, args:, envs: "
-                 "(secrets' values redacted), metadata: ($TEST_METADATA), inferload:, io_backend: after the run, "
+                 "(secrets' values redacted), metadata: ($TEST_METADATA), pod: ($POD_NAME), namespace: ($NAMESPACE), "
+                 "inferload:, io_backend: after the run, "
                  "also when it is stopped or setup fails (env INFERLOAD_METADATA)");
   run.add_flag("--precise-timing", a.precise_timing,
                "Spin instead of sleeping for the last microseconds before a scheduled iteration, for "

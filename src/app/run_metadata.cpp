@@ -66,6 +66,8 @@ std::string metadata_end(std::time_t end, const RunMetadata& m) {
   out += "args:" + one_line(joined(m.args)) + "\n";
   out += "envs:" + metadata_envs(m.environment) + "\n";
   out += "metadata:" + one_line(m.test_metadata) + "\n";
+  out += "pod:" + one_line(m.pod) + "\n";
+  out += "namespace:" + one_line(m.namespace_name) + "\n";
   out += "inferload:" + one_line(m.version) + "\n";
   out += "io_backend:" + one_line(m.io_backend) + "\n";
   return out;
@@ -140,6 +142,8 @@ std::unique_ptr<MetadataFile> open_metadata(const RunArgs& args, const scv2::Env
   m.args = args.arguments;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) m.environment.emplace_back(*e);
   m.test_metadata = env("TEST_METADATA").value_or("");
+  m.pod = env("POD_NAME").value_or("");
+  m.namespace_name = env("NAMESPACE").value_or("");
   m.version = INFERLOAD_VERSION;
   m.io_backend = std::string(runtime::to_string(backend.backend)) + " (" + backend.detail + ")";
   return std::make_unique<MetadataFile>(std::move(source), std::move(path), std::move(m));

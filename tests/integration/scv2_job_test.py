@@ -17,14 +17,14 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from peers import Sim, main_for_backend  # noqa: E402
+import scv2_base_job  # noqa: E402
 from scv2_setup_test import BASE_JOB_ENV, SUITE_VARIABLES  # noqa: E402
 
 INFERLOAD = os.environ["INFERLOAD"]
 SCV2_SIM = os.environ["SCV2_SIM"]
 IO = os.environ.get("INFERLOAD_IO", "uring")
 
-BASE_ARGS = ["--no-teardown", "--summary-export", "results/base.json", "--out", "csv=results/base.gz",
-             "-u", "5", "-i", "100000", "-d", "120m", "scenarios/infer_constant_vu.js"]
+BASE_ARGS = scv2_base_job.ARGS
 
 # What each overlay changes in the base Job's env (its endpoints aside), section 2.3.
 OVERLAYS = {

@@ -18,28 +18,15 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
+import scv2_base_job  # noqa: E402
 from peers import Sim, main_for_backend, run_with_export  # noqa: E402
 
 INFERLOAD = os.environ["INFERLOAD"]
 SCV2_SIM = os.environ["SCV2_SIM"]
 IO = os.environ.get("INFERLOAD_IO", "uring")
 
-# The env block of SCv2's base Job (configs/k8s/base/k6.yaml, suite section 2.2) but for what only
-# Kubernetes uses (USE_KUBE_CONTROL_PLANE, the GCS upload, NAMESPACE from the downward API); the
-# endpoints point at the simulator.
-BASE_JOB_ENV = {
-    "REQUEST_RATE": "20",
-    "CONSTANT_RATE_DURATION_SECONDS": "60",
-    "INFER_HTTP_ITERATIONS": "1",
-    "INFER_GRPC_ITERATIONS": "1",
-    "MODELNAME_PREFIX": "tfsimplea,pytorch-cifar10a,tfmnista,mlflow-winea,irisa",
-    "MODEL_TYPE": "tfsimple,pytorch_cifar10,tfmnist,mlflow_wine,iris",
-    "MODEL_MEMORY_BYTES": "400k,8M,43M,200k,3M",
-    "MAX_MEM_UPDATE_FRACTION": "0.1",
-    "MAX_NUM_MODELS": "800,100,25,100,100",
-    "INFER_BATCH_SIZE": "1,1,1,1,1",
-    "WARMUP": "false",
-}
+# The env block of SCv2's base Job but for what only the cluster uses; the endpoints point at the simulator.
+BASE_JOB_ENV = {k: v for k, v in scv2_base_job.ENV.items() if k not in scv2_base_job.CLUSTER_ONLY}
 SUITE_VARIABLES = set(BASE_JOB_ENV) | {
     "USE_KUBE_CONTROL_PLANE", "SKIP_LOAD_MODEL", "SKIP_UNLOAD_MODEL", "ENVOY", "SCHEDULER_PROXY", "VIA_PIPELINE",
     "MODEL_NUM_REPLICAS", "INFER_TYPE", "REQUEST_RATES", "CONSTANT_RATE_DURATIONS_SECONDS"}

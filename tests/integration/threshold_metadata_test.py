@@ -4,9 +4,9 @@
 export) or holds (exit 0) like one from the script or an options file, is added to theirs, and a
 bad one stops the run before any request (exit 104, one line naming the flag and its value).
 
---metadata: k6wrapper.sh's results/metadata.txt line by line, secrets redacted, complete after a
-normal run, a SIGTERM (exit 105), a failed setup and an unreachable target (exit 107); a file that
-cannot be written is exit 255 before any request.
+--metadata: k6wrapper.sh's results/metadata.txt line by line (with the pod's name and namespace),
+secrets redacted, complete after a normal run, a SIGTERM (exit 105), a failed setup and an
+unreachable target (exit 107); a file that cannot be written is exit 255 before any request.
 
 Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
 """
@@ -29,7 +29,7 @@ IO = os.environ.get("INFERLOAD_IO", "uring")
 
 # `date`'s default format: the day of the month is padded with a space.
 DATE = re.compile(r"[A-Z][a-z]{2} [A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d UTC \d{4}")
-LINES = ["start", "end", "args", "envs", "metadata", "inferload", "io_backend"]
+LINES = ["start", "end", "args", "envs", "metadata", "pod", "namespace", "inferload", "io_backend"]
 
 
 def suite_env(sim, extra=None):
@@ -141,6 +141,9 @@ class Metadata(unittest.TestCase):
         with open(path) as f:
             self.assertNotIn("abc", f.read())
         self.assertEqual(v["metadata"], env.get("TEST_METADATA", ""))
+        # The Kubernetes downward API's variables, empty outside a pod.
+        self.assertEqual(v["pod"], env.get("POD_NAME", ""))
+        self.assertEqual(v["namespace"], env.get("NAMESPACE", ""))
         self.assertEqual(v["inferload"], version())
         self.assertTrue(v["io_backend"].startswith("io_uring (" if IO == "uring" else "epoll ("), v["io_backend"])
         if header is not None:
@@ -154,7 +157,8 @@ class Metadata(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp, Sim(SCV2_SIM) as sim:
             path = os.path.join(tmp, "results", "metadata.txt")
             args = ["-u", "1", "-d", "1s", "--metadata", path, "--threshold", "http_reqs: count>0"]
-            env = suite_env(sim, {"MY_API_TOKEN": "abc", "TEST_METADATA": "envoy_rest_42"})
+            env = suite_env(sim, {"MY_API_TOKEN": "abc", "TEST_METADATA": "envoy_rest_42",
+                                  "POD_NAME": "envoy-inferload-x7k2p", "NAMESPACE": "seldon-mesh"})
             before = time.time()
             p = subprocess.run([INFERLOAD, "run", "--io", IO, *args], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, timeout=60)

@@ -57,6 +57,8 @@ RunMetadata sample() {
   m.args = {"run", "-u", "5", "--metadata", "results/metadata.txt", "infer_constant_vu"};
   m.environment = {"HOME=/root", "MY_API_TOKEN=abc", "MODEL_TYPE=iris", "db_password=hunter2"};
   m.test_metadata = "envoy-run-1";
+  m.pod = "envoy-inferload-x7k2p";
+  m.namespace_name = "seldon-mesh";
   m.version = "1.2.3";
   m.io_backend = "io_uring (SINGLE_ISSUER|DEFER_TASKRUN, multishot recv)";
   return m;
@@ -97,14 +99,19 @@ TEST(MetadataLines, AreTheWrappersThenOurs) {
             "args:run -u 5 --metadata results/metadata.txt infer_constant_vu\n"
             "envs:HOME=/root MY_API_TOKEN=<redacted> MODEL_TYPE=iris db_password=<redacted>\n"
             "metadata:envoy-run-1\n"
+            "pod:envoy-inferload-x7k2p\n"
+            "namespace:seldon-mesh\n"
             "inferload:1.2.3\n"
             "io_backend:io_uring (SINGLE_ISSUER|DEFER_TASKRUN, multishot recv)\n");
   RunMetadata m = sample();
   m.args = {"run", "--threshold", "http_req_duration: p(95)<1\nx"};
   m.test_metadata = "";
+  m.pod = "";
+  m.namespace_name = "";
   const std::string end = metadata_end(0, m);
   EXPECT_NE(end.find("\nargs:run --threshold http_req_duration: p(95)<1 x\n"), std::string::npos) << end;
-  EXPECT_NE(end.find("\nmetadata:\n"), std::string::npos) << end;
+  // Outside Kubernetes the lines are there, empty, so that every file has the same lines.
+  EXPECT_NE(end.find("\nmetadata:\npod:\nnamespace:\n"), std::string::npos) << end;
 }
 
 TEST(MetadataFile, StartAtOnceEndOnFinishInItsNewDirectory) {
@@ -121,7 +128,8 @@ TEST(MetadataFile, StartAtOnceEndOnFinishInItsNewDirectory) {
   std::vector<std::string> prefixes;
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) prefixes.push_back(line.substr(0, line.find(':')));
-  EXPECT_EQ(prefixes, (std::vector<std::string>{"start", "end", "args", "envs", "metadata", "inferload", "io_backend"}))
+  EXPECT_EQ(prefixes, (std::vector<std::string>{"start", "end", "args", "envs", "metadata", "pod", "namespace",
+                                                "inferload", "io_backend"}))
       << text;
   EXPECT_EQ(text.find("abc"), std::string::npos);
   EXPECT_EQ(text.find("hunter2"), std::string::npos);
@@ -174,7 +182,9 @@ TEST(OpenMetadata, TheFlagThenInferloadMetadataThenNone) {
   backend.backend = runtime::IoBackend::epoll;
   backend.detail = "forced by --io";
   std::map<std::string, std::string> vars = {{"INFERLOAD_METADATA", (dir / "env.txt").string()},
-                                             {"TEST_METADATA", "nightly"}};
+                                             {"TEST_METADATA", "nightly"},
+                                             {"POD_NAME", "envoy-inferload-x7k2p"},
+                                             {"NAMESPACE", "seldon-mesh"}};
   const scv2::EnvLookup env = [&](const std::string& n) -> std::optional<std::string> {
     const auto it = vars.find(n);
     return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
@@ -184,7 +194,8 @@ TEST(OpenMetadata, TheFlagThenInferloadMetadataThenNone) {
   open_metadata(args, env, backend)->finish();
   const std::string from_env = read(dir / "env.txt");
   EXPECT_NE(from_env.find("\nargs:run -d 1s\nenvs:"), std::string::npos) << from_env;
-  EXPECT_NE(from_env.find("\nmetadata:nightly\ninferload:" INFERLOAD_VERSION "\nio_backend:epoll (forced by --io)\n"),
+  EXPECT_NE(from_env.find("\nmetadata:nightly\npod:envoy-inferload-x7k2p\nnamespace:seldon-mesh\ninferload:" INFERLOAD_VERSION
+                          "\nio_backend:epoll (forced by --io)\n"),
             std::string::npos)
       << from_env;
 

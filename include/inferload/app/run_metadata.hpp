@@ -2,8 +2,10 @@
 // --metadata FILE: the results/metadata.txt that SCv2's k6wrapper.sh writes around a k6 run
 // (scv2-k6-suite.md 8.6), line for line, so that a job that runs inferload without the wrapper
 // still leaves it next to its results: `start:` when the run starts, then `end:`, `args:`,
-// `envs:`, `metadata:` ($TEST_METADATA), and inferload's own `inferload:` (the version) and
-// `io_backend:`. Unlike the wrapper's, `envs:` never carries a secret's value.
+// `envs:`, `metadata:` ($TEST_METADATA), and inferload's own `pod:` and `namespace:` (the
+// Kubernetes downward API's POD_NAME and NAMESPACE, which the wrapper only has as pod labels),
+// `inferload:` (the version) and `io_backend:`. Unlike the wrapper's, `envs:` never carries a
+// secret's value.
 #include <ctime>
 #include <memory>
 #include <string>
@@ -20,6 +22,8 @@ struct RunMetadata {
   std::vector<std::string> args;         // the command line after the program's name
   std::vector<std::string> environment;  // NAME=VALUE, in the process's order (printenv's)
   std::string test_metadata;             // $TEST_METADATA
+  std::string pod;                       // $POD_NAME
+  std::string namespace_name;            // $NAMESPACE
   std::string version;
   std::string io_backend;                // as the header shows it: "io_uring (...)", "epoll (...)"
 };
@@ -37,7 +41,7 @@ bool is_secret_variable(std::string_view name);
 std::string metadata_envs(const std::vector<std::string>& environment);
 
 std::string metadata_start(std::time_t start);
-// end:, args:, envs:, metadata:, inferload:, io_backend:, one line each (a newline inside a
+// end:, args:, envs:, metadata:, pod:, namespace:, inferload:, io_backend:, one line each (a newline inside a
 // value becomes a space).
 std::string metadata_end(std::time_t end, const RunMetadata& m);
 

@@ -4,7 +4,8 @@ exactly what one unsplit process sends, for shared-iterations, per-vu-iterations
 constant-arrival-rate, each third with k6's share; an Indexed Job's JOB_COMPLETION_INDEX with
 --parallelism derives the same thirds and --start-at starts them together; the first segment
 alone loads and unloads the models, the others wait at its ready file, and it waits for their
-load to end before it unloads.
+load to end before it unloads; `inferload merge` of the thirds' exports counts what the whole
+test counts and holds, bucket for bucket, the histogram of every sample the thirds wrote.
 
 Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
 """
@@ -137,6 +138,47 @@ class Thirds(SplitTest):
         results = self.assert_split_equals_whole(["--rate", "40", "-d", "1s", "--pre-allocated-vus", "10"], 40,
                                                  [16, 12, 12])
         self.assertIn("16.00 iterations/s for 1s", results[0][1])
+
+    def test_merging_the_thirds_exports_gives_the_whole_count_and_the_histogram_of_every_sample(self):
+        import collections
+        import merge_test  # its histogram layout, bucket list decoding and CSV reading
+        per_vu = os.path.join(self.dir, "per-vu.json")
+        with open(per_vu, "w") as f:
+            json.dump({"scenarios": {"default": {"executor": "per-vu-iterations", "vus": 5, "iterations": 6}}}, f)
+        for executor, args, whole in (("shared-iterations", ["-u", "5", "-i", "90"], 90),
+                                      ("per-vu-iterations", ["--config", per_vu], 30),
+                                      ("constant-arrival-rate", ["--rate", "40", "-d", "1s", "--pre-allocated-vus", "10"],
+                                       40)):
+            with self.subTest(executor=executor), Sim(SCV2_SIM) as sim:
+                env = data_plane_env(sim)
+                csvs = [os.path.join(self.dir, f"{executor}-{i}.csv") for i in range(3)]
+                served, results = self.served_by(sim, [
+                    (f"{executor}-{i}", [*args, "--execution-segment", seg, "--execution-segment-sequence", THIRDS,
+                                         "--out", f"csv={csvs[i]}"], env)
+                    for i, seg in enumerate(SEGMENTS)])
+                self.assertEqual(served, whole)
+                merged_path = os.path.join(self.dir, f"{executor}-merged.json")
+                p = subprocess.run([INFERLOAD, "merge", *[os.path.join(self.dir, f"{executor}-{i}.json")
+                                                         for i in range(3)], "--summary-export", merged_path],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                with open(merged_path) as f:
+                    merged = json.load(f)
+                self.assertEqual(iterations(merged), whole)
+                self.assertEqual(merged["metrics"]["http_reqs"]["count"], served)
+                exact = merge_test.exact_metrics(merged)
+                samples = collections.defaultdict(list)
+                for path in csvs:
+                    for name, values in merge_test.csv_samples(path).items():
+                        samples[name].extend(values)
+                for name in ("http_req_duration", "iteration_duration"):
+                    h = exact[name]["histogram"]
+                    values = [merge_test.ns(v) for v in samples[name]]
+                    self.assertEqual(len(values), whole, name)
+                    self.assertEqual(h["count"], len(values), name)
+                    self.assertEqual(merge_test.decode(h["buckets"]),
+                                     dict(collections.Counter(merge_test.bucket_of(v) for v in values)), name)
+                    self.assertEqual((h["min"], h["max"], int(h["sum"])), (min(values), max(values), sum(values)), name)
 
     def test_the_options_file_keys_choose_the_segment(self):
         with Sim(SCV2_SIM) as sim:

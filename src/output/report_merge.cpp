@@ -197,9 +197,26 @@ std::int64_t span_length(const std::vector<TimeSpan>& spans) {
   return total;
 }
 
+// A run's time span (to the nanosecond, from two clocks) is its identity: a part given twice, or
+// a merged export together with one of its parts, would be counted twice.
+void check_no_run_twice(const std::vector<MergeInput>& inputs) {
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    for (std::size_t j = i + 1; j < inputs.size(); ++j) {
+      for (const TimeSpan& s : inputs[i].report.test_run_spans) {
+        const auto& other = inputs[j].report.test_run_spans;
+        if (std::find(other.begin(), other.end(), s) != other.end()) {
+          throw MergeMismatch(inputs[i].file + " and " + inputs[j].file +
+                              " hold the same run: merging it twice would count it twice");
+        }
+      }
+    }
+  }
+}
+
 RunReport merge_reports(const std::vector<MergeInput>& inputs) {
   if (inputs.empty()) throw std::invalid_argument("nothing to merge");
   for (std::size_t i = 1; i < inputs.size(); ++i) check_same_test(inputs.front(), inputs[i]);
+  check_no_run_twice(inputs);
 
   RunReport r;
   r.metrics = merge_metrics(inputs);

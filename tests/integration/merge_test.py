@@ -303,6 +303,10 @@ class Merge(unittest.TestCase):
         self.refused([a, fewer["path"]], f"inferload: {a} and {fewer['path']} are not parts of one test: "
                                          "thresholds on iterations: 'count>150', 'count<350' vs 'count>150'")
 
+    def test_a_run_given_twice_is_refused(self):
+        a, b = self.runs[0]["path"], self.runs[1]["path"]
+        self.refused([a, b, a], f"inferload: {a} and {a} hold the same run: merging it twice would count it twice")
+
     def test_files_that_are_not_inferload_exports_are_refused(self):
         a = self.runs[0]["path"]
         k6 = os.path.join(self.dir, "k6.json")

@@ -115,10 +115,11 @@ TEST(ReportMerge, PartsAddUpToTheWhole) {
 
 TEST(ReportMerge, ThresholdsAreEvaluatedOnTheMergedMetrics) {
   // Alone, b has 20 % failed requests and 100 iterations: two thresholds fail; c passes all.
-  // Together, 20 of 600 failed (3.3 %) and 600 iterations: only count<350 fails.
+  // Together, 20 of 600 failed (3.3 %) and 600 iterations: only count<350 fails. (Parts that run
+  // together never start and end at the same nanosecond: a second apart here.)
   const std::vector<MergeInput> inputs = {{"a.json", part(latencies(300, 1), 0, 0, 10)},
-                                          {"b.json", part(latencies(100, 2), 20, 0, 10)},
-                                          {"c.json", part(latencies(200, 3), 0, 0, 10)}};
+                                          {"b.json", part(latencies(100, 2), 20, 1, 10)},
+                                          {"c.json", part(latencies(200, 3), 0, 2, 10)}};
   const RunReport r = merge_reports(inputs);
   EXPECT_FALSE(metric(r, "http_req_failed").thresholds[0].failed);
   const auto& iterations = metric(r, "iterations").thresholds;
@@ -147,7 +148,7 @@ void expect_refused(MergeInput b, const std::string& why) {
 }
 
 TEST(ReportMerge, PartsOfDifferentTestsAreRefused) {
-  auto other = [] { return MergeInput{"", part(latencies(10, 2), 0, 0, 1)}; };
+  auto other = [] { return MergeInput{"", part(latencies(10, 2), 0, 2, 1)}; };
   MergeInput script = other();
   script.report.info.script = "infer_constant_rate";
   expect_refused(script, "script 'infer_constant_vu' vs 'infer_constant_rate'");
@@ -193,6 +194,23 @@ TEST(ReportMerge, PartsOfDifferentTestsAreRefused) {
   EXPECT_NO_THROW(merge_reports({a, segment}));
 }
 
+TEST(ReportMerge, ARunGivenTwiceIsRefused) {
+  const MergeInput a{"a.json", part(latencies(10, 1), 0, 0, 1)};
+  const MergeInput b{"b.json", part(latencies(10, 2), 0, 5, 1)};
+  MergeInput copy = a;
+  copy.file = "copy.json";
+  try {
+    merge_reports({a, b, copy});
+    FAIL();
+  } catch (const MergeMismatch& e) {
+    EXPECT_EQ(std::string(e.what()), "a.json and copy.json hold the same run: merging it twice would count it twice");
+  }
+  // A merged export with one of its own parts.
+  MergeInput ab{"ab.json", merge_reports({a, b})};
+  EXPECT_THROW(merge_reports({ab, b}), MergeMismatch);
+  EXPECT_NO_THROW(merge_reports({a, b}));
+}
+
 TEST(ReportMerge, SetupOfOnePartIsKeptAndSeveralAddUp) {
   auto setup = [](std::initializer_list<std::int64_t> ready, double duration) {
     ControlPhaseInfo c;
@@ -209,7 +227,7 @@ TEST(ReportMerge, SetupOfOnePartIsKeptAndSeveralAddUp) {
     return c;
   };
   MergeInput a{"a.json", part(latencies(10, 1), 0, 0, 1)};
-  MergeInput b{"b.json", part(latencies(10, 2), 0, 0, 1)};
+  MergeInput b{"b.json", part(latencies(10, 2), 0, 2, 1)};
   a.report.info.setup = setup({kSecond, 3 * kSecond}, 4);
   RunReport r = merge_reports({a, b});
   EXPECT_EQ(r.info.setup.models, 2u);

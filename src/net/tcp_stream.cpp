@@ -23,7 +23,7 @@ void TcpStream::close() noexcept {
 TcpStream::Op TcpStream::connect(const ResolvedEndpoint& ep, Nanos deadline) noexcept {
   close();
   int err = 0;
-  sock_ = reactor_.open_tcp(ep.family, *this, err);
+  sock_ = opener_ ? opener_->open(reactor_, ep.family, *this, err) : reactor_.open_tcp(ep.family, *this, err);
   if (!sock_) return Op(*this, Op::Kind::none, deadline, err);
   const runtime::IoStatus st = sock_->connect(reinterpret_cast<const sockaddr*>(&ep.addr), ep.addr_len);
   if (!st.pending) {

@@ -7,7 +7,8 @@ namespace inferload::runtime {
 const char* to_string(IoBackend b) noexcept { return b == IoBackend::uring ? "io_uring" : "epoll"; }
 
 void SocketReleaser::operator()(Socket* s) const noexcept {
-  if (s) reactor->release(s);
+  if (s && reactor) reactor->release(s);
+  else delete s;
 }
 
 // The owner of a spawned task: starts at once, destroys itself when the task has finished.

@@ -77,7 +77,14 @@ Session::Session(const Context& context, const std::string& server_name, const T
   if (resume && context.options().resumption) SSL_set_session(ssl_, resume.get());
 }
 
-Session::~Session() { SSL_free(ssl_); }  // and both BIOs with it
+Session::~Session() {
+  // A connection closed without close_notify would make OpenSSL mark its session unusable: but
+  // closing a healthy connection (as HTTP clients do) is no reason not to resume it.
+  if (failure_ == Failure::none && SSL_is_init_finished(ssl_)) {
+    SSL_set_shutdown(ssl_, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  }
+  SSL_free(ssl_);  // and both BIOs with it
+}
 
 void Session::keep_ticket(Ticket t) noexcept { ticket_ = std::move(t); }
 

@@ -81,6 +81,9 @@ class TcpStream final : private runtime::SocketEvents {
     Nanos deadline_;
   };
 
+  // Connections are made by `opener` (TLS) from now on; null: the reactor's plain TCP. The
+  // opener must outlive the stream's connections.
+  void set_opener(runtime::SocketOpener* opener) noexcept { opener_ = opener; }
   // Closes any previous connection and connects anew.
   Op connect(const ResolvedEndpoint& ep, Nanos deadline) noexcept;
   // Waits until every byte is written. The buffers must stay valid until then.
@@ -111,6 +114,7 @@ class TcpStream final : private runtime::SocketEvents {
 
   runtime::Reactor& reactor_;
   runtime::SocketPtr sock_;
+  runtime::SocketOpener* opener_ = nullptr;
   runtime::Timer timer_;
   Waiting waiting_ = Waiting::none;
   std::coroutine_handle<> waiter_;

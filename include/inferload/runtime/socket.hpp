@@ -54,11 +54,24 @@ class Socket {
 };
 
 // Sockets are owned by their reactor, which frees one only when no operation of it is still in
-// flight inside the kernel; dropping a SocketPtr closes the socket and hands it back.
+// flight inside the kernel; dropping a SocketPtr closes the socket and hands it back. A socket
+// made by a layer over a reactor's own (TLS) has no reactor here and is deleted: it owns the
+// reactor's socket, which it gives back the same way.
 struct SocketReleaser {
   Reactor* reactor;
   void operator()(Socket* s) const noexcept;
 };
 using SocketPtr = std::unique_ptr<Socket, SocketReleaser>;
+
+// Makes the socket of a connection: a layer over the reactor's own (tls::Connector), which the
+// protocols then use as they use the reactor's.
+class SocketOpener {
+ public:
+  // As Reactor::open_tcp: null with `error` set when it cannot.
+  virtual SocketPtr open(Reactor& reactor, int family, SocketEvents& events, int& error) noexcept = 0;
+
+ protected:
+  ~SocketOpener() = default;
+};
 
 }  // namespace inferload::runtime

@@ -177,9 +177,7 @@ std::size_t SampleExpander::expand(const SampleRecord& r, const std::vector<Samp
     }
     case SampleKind::scheduler: {
       tags_.push_back({"group", ""});
-      method_tags(r.target_id);
-      tags_.push_back({"scenario", scenario});
-      std::sort(tags_.begin(), tags_.end(), [](const Tag& a, const Tag& b) { return a.name < b.name; });
+      method_tags(r.target_id, &scenario);
       add_scenario_tags(tags_, r.scenario);
       emit(sinks, &kMetrics[kSchedulerDuration], t, ms(r.duration), tags_, rows);
       const std::string_view check =
@@ -197,8 +195,7 @@ std::size_t SampleExpander::expand(const SampleRecord& r, const std::vector<Samp
     case SampleKind::phase_grpc: {
       ++tag_set_;
       tags_.push_back({"group", phase_group(r)});
-      method_tags(r.target_id);
-      std::sort(tags_.begin(), tags_.end(), [](const Tag& a, const Tag& b) { return a.name < b.name; });
+      method_tags(r.target_id, nullptr);
       emit(sinks, &kMetrics[kGrpcDuration], t, ms(r.duration), tags_, rows);
       break;
     }
@@ -256,7 +253,7 @@ void SampleExpander::http_rows(const SampleRecord& r, std::string_view method, c
   if (r.intended >= 0) emit(sinks, &kMetrics[kHttpIntended], t, ms(r.intended), tags_, rows);
 }
 
-void SampleExpander::method_tags(std::uint32_t method) {
+void SampleExpander::method_tags(std::uint32_t method, const std::string_view* scenario) {
   const std::string_view path =
       method < c_.control_methods.size() ? std::string_view(c_.control_methods[method]) : std::string_view();
   // "/package.Service/Method"
@@ -267,6 +264,7 @@ void SampleExpander::method_tags(std::uint32_t method) {
   method_url_.append(path);
   tags_.push_back({"method", name});
   tags_.push_back({"name", path});
+  if (scenario) tags_.push_back({"scenario", *scenario});
   tags_.push_back({"service", service});
   status_ = std::to_string(record_->status);
   tags_.push_back({"status", status_});

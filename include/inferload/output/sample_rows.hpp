@@ -126,8 +126,9 @@ class SampleExpander {
   void http_rows(const metrics::SampleRecord& r, std::string_view method, const std::string& url,
                  std::string_view group, std::string_view scenario, const std::vector<SampleSink*>& sinks,
                  std::size_t& rows);
-  // A scheduler method's tags: name, method, service, url.
-  void method_tags(std::uint32_t method);
+  // A scheduler method's tags, in name order: method, name, the scenario (when given), service,
+  // status, url.
+  void method_tags(std::uint32_t method, const std::string_view* scenario);
   void emit(const std::vector<SampleSink*>& sinks, const MetricInfo* m, Nanos time, double value,
             const std::vector<Tag>& tags, std::size_t& rows);
   const metrics::SampleRecord* record_ = nullptr;  // the record being expanded, for its rows

@@ -112,6 +112,25 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
                  "HTTP/2 receive window per stream, in bytes (default 4194304)");
   run.add_option("--http2-connection-window", a.http2_connection_window,
                  "HTTP/2 receive window per connection, in bytes (default 67108864)");
+  run.add_flag("--insecure-skip-tls-verify", a.insecure_skip_tls_verify,
+               "TLS: accept any server certificate (env K6_INSECURE_SKIP_TLS_VERIFY, options file "
+               "insecureSkipTLSVerify)");
+  run.add_option("--tls-ca", a.tls_ca, "TLS: trust the CA certificates in this PEM file instead of the system's");
+  run.add_option("--tls-cert", a.tls_cert, "TLS: a client certificate (PEM), for servers that ask for one (with --tls-key)");
+  run.add_option("--tls-key", a.tls_key, "TLS: the client certificate's private key (PEM)");
+  run.add_option("--tls-server-name", a.tls_server_name,
+                 "TLS: the name sent in SNI and required of the server's certificate (default: the endpoint's host)");
+  run.add_option("--tls-version", a.tls_version,
+                 "TLS: the version, tls1.2 or tls1.3 (exactly that one), or MIN:MAX, e.g. tls1.2: (default: 1.2 "
+                 "or newer; options file tlsVersion)");
+  run.add_option("--tls-cipher-suites", a.tls_cipher_suites,
+                 "TLS: the cipher suites offered, IANA names separated by commas, e.g. "
+                 "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_AES_128_GCM_SHA256 (options file tlsCipherSuites)");
+  run.add_flag("--no-tls-resumption", a.no_tls_resumption,
+               "TLS: never resume a session: every new connection makes a full handshake (default: a VU's new "
+               "connection resumes its previous one's session)");
+  run.add_flag("--grpc-tls", a.grpc_tls,
+               "gRPC over TLS (ALPN h2) to INFER_GRPC_ENDPOINT; a grpcs:// or https:// prefix on it does the same");
   // One value per occurrence, as k6 takes them: `--out csv=x.gz scenarios/s.js` leaves the
   // script to be the scenario.
   run.add_flag("--http-debug{headers}", a.http_debug,

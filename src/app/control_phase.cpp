@@ -133,6 +133,7 @@ std::optional<ControlPlan> plan_control(const ControlInputs& in) {
   o.probe_rest = in.http != nullptr;
   o.rpc_timeout = in.rpc_timeout;
   o.request_timeout = in.request_timeout;
+  o.http_tls = in.http_tls;
   o.timeout = a.setup_timeout ? parse_duration_option("--setup-timeout", *a.setup_timeout, runtime::DurationSyntax::cli)
                               : in.script->setup_timeout;
   plan.teardown_timeout = a.teardown_timeout

@@ -37,7 +37,7 @@ constexpr std::int64_t kMaxStageTarget = 100'000'000;
 
 // Options k6 knows that change nothing inferload does, so a k6 config file still loads.
 constexpr std::string_view kIgnoredOptions[] = {
-    "setupTimeout", "teardownTimeout", "noConnectionReuse", "userAgent", "insecureSkipTLSVerify",
+    "setupTimeout", "teardownTimeout", "noConnectionReuse", "userAgent",
     "tags",         "discardResponseBodies", "summaryTimeUnit", "noSetup", "noTeardown",
     "batch",        "batchPerHost",    "maxRedirects",      "rps",       "minIterationDuration",
     "systemTags",   "hosts",           "dns",               "ext",       "cloud",
@@ -480,6 +480,23 @@ OptionsFile parse_options_file(std::string_view json_text, const std::string& fi
       out.scenarios = parse_scenarios(r, v);
     } else if (key == "thresholds") {
       out.thresholds = parse_thresholds(r, v);
+    } else if (key == "insecureSkipTLSVerify") {
+      out.insecure_skip_tls_verify = r.boolean(v, key);
+    } else if (key == "tlsVersion") {
+      if (v.is_string()) {
+        out.tls_version_min = out.tls_version_max = r.string(v, key);
+      } else if (v.is_object()) {
+        for (const auto& mm : v.get_object()) {
+          const std::string path = child(key, mm.key());
+          if (mm.key() == "min") out.tls_version_min = r.string(mm.value(), path);
+          else if (mm.key() == "max") out.tls_version_max = r.string(mm.value(), path);
+          else r.fail(path, "unknown option (tlsVersion has min and max)");
+        }
+      } else {
+        r.fail(key, "must be a version name or {\"min\": ..., \"max\": ...}");
+      }
+    } else if (key == "tlsCipherSuites") {
+      out.tls_cipher_suites = parse_strings(r, v, key);
     } else if (key == "summaryTrendStats") {
       out.summary_trend_stats = parse_strings(r, v, key);
     } else if (key == "executionSegment") {

@@ -32,6 +32,7 @@
 #include "inferload/app/run_metadata.hpp"
 #include "inferload/app/sample_outputs_plan.hpp"
 #include "inferload/app/threshold_flag.hpp"
+#include "inferload/app/tls_options.hpp"
 #include "inferload/load/engine.hpp"
 #include "inferload/load/scenario_share.hpp"
 #include "inferload/output/html_report.hpp"
@@ -484,17 +485,28 @@ int run_command(const RunArgs& a) {
   } catch (const std::invalid_argument& e) {
     config_error(e.what());
   }
-  // INFER_GRPC_ENDPOINT is host:port, as k6's grpc connect() takes it.
+  // INFER_GRPC_ENDPOINT is host:port, as k6's grpc connect() takes it, or grpcs://host:port.
+  bool grpc_over_tls = a.grpc_tls;
+  const std::string grpc_address = grpc_endpoint_address(settings.infer_grpc_endpoint, grpc_over_tls);
   net::HttpUrl grpc_url;
   if (use_grpc) {
     try {
-      grpc_url = net::parse_http_url("http://" + settings.infer_grpc_endpoint);
+      grpc_url = net::parse_http_url("http://" + grpc_address);
     } catch (const std::invalid_argument& e) {
       config_error("INFER_GRPC_ENDPOINT: \"" + settings.infer_grpc_endpoint + "\" is not host:port: " + e.what());
     }
-    if (!grpc_url.base_path.empty() || settings.infer_grpc_endpoint.find("://") != std::string::npos) {
-      config_error("INFER_GRPC_ENDPOINT: \"" + settings.infer_grpc_endpoint + "\" is not host:port");
+    if (!grpc_url.base_path.empty() || grpc_address.find("://") != std::string::npos) {
+      config_error("INFER_GRPC_ENDPOINT: \"" + settings.infer_grpc_endpoint + "\" is not host:port (or grpcs://host:port)");
     }
+  }
+  // TLS: one configuration for the run, a context per protocol (their ALPN differs).
+  const tls::ClientOptions tls_options = tls_client_options(a, k6_env, options_file ? &*options_file : nullptr);
+  tls::Peer http_tls, grpc_tls;
+  if (use_rest && url.tls) http_tls = make_tls_peer(tls_options, "http/1.1", a, url.host);
+  if (use_grpc && grpc_over_tls) grpc_tls = make_tls_peer(tls_options, "h2", a, grpc_url.host);
+  if (!http_tls && !grpc_tls && (a.tls_ca || a.tls_cert || a.tls_server_name || a.tls_version || a.tls_cipher_suites)) {
+    std::fprintf(stderr, "inferload: the TLS options have no effect: no endpoint is reached over TLS "
+                         "(an https:// INFER_HTTP_ENDPOINT, or --grpc-tls)\n");
   }
 
   std::vector<std::string> trend_stats = output::default_trend_stats();
@@ -571,7 +583,7 @@ int run_command(const RunArgs& a) {
   if (use_grpc) {
     try {
       const auto encoding = a.grpc_raw_contents ? oip::GrpcEncoding::raw : oip::GrpcEncoding::contents;
-      grpc_targets = std::make_unique<scv2::GrpcTargetTable>(request_settings, *targets, settings.infer_grpc_endpoint,
+      grpc_targets = std::make_unique<scv2::GrpcTargetTable>(request_settings, *targets, grpc_address,
                                                              grpc_timeout, encoding);
     } catch (const std::invalid_argument& e) {
       config_error(e.what());
@@ -637,6 +649,7 @@ int run_command(const RunArgs& a) {
   control_inputs.settings = &settings;
   control_inputs.url = &url;
   control_inputs.http = use_rest ? &endpoint : nullptr;
+  control_inputs.http_tls = http_tls;
   control_inputs.rpc_timeout = grpc_timeout;
   control_inputs.request_timeout = timeout;
   control_inputs.runs_control = dist.runs_control();
@@ -946,7 +959,9 @@ int run_command(const RunArgs& a) {
   plan.grpc_targets = grpc_targets.get();
   plan.http_endpoint = endpoint;
   plan.grpc_endpoint = grpc_endpoint;
-  plan.grpc_authority = settings.infer_grpc_endpoint;
+  plan.grpc_authority = grpc_address;
+  plan.http_tls = http_tls;
+  plan.grpc_tls = grpc_tls;
   plan.http_iterations = http_iterations;
   plan.grpc_iterations = grpc_iterations;
   plan.http_timeout = timeout;

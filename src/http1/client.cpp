@@ -1,11 +1,25 @@
 #include "inferload/http1/client.hpp"
 
 #include <algorithm>
+#include <cerrno>
 
 namespace inferload::http1 {
 
-Client::Client(runtime::Reactor& reactor, const net::ResolvedEndpoint& endpoint, Nanos timeout) noexcept
-    : stream_(reactor), endpoint_(endpoint), timeout_(timeout) {}
+Client::Client(runtime::Reactor& reactor, const net::ResolvedEndpoint& endpoint, Nanos timeout, const tls::Peer* tls)
+    : tls_(tls && *tls ? std::make_unique<tls::Connector>(*tls) : nullptr),
+      stream_(reactor),
+      endpoint_(endpoint),
+      timeout_(timeout) {
+  stream_.set_opener(tls_.get());
+}
+
+net::Failure Client::failure_of(int error, bool connecting) const noexcept {
+  // The TLS layer reports its own failures as EPROTO (or the error that cut its handshake short).
+  if (tls_ && (connecting || error == EPROTO)) {
+    if (const net::Failure f = tls_->failure(); f != net::Failure::none) return f;
+  }
+  return net::classify_errno(error, connecting);
+}
 
 runtime::Task<int> Client::connect(Nanos deadline) {
   if (stream_.reusable()) co_return 0;
@@ -24,12 +38,12 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
   const Nanos t0 = runtime::now_ns();
   const Nanos deadline = timeout_ > 0 ? t0 + timeout_ : runtime::kNever;
   x.started_at = t0;
-  const std::uint64_t sent0 = stream_.bytes_sent();
-  const std::uint64_t received0 = stream_.bytes_received();
+  const std::uint64_t sent0 = wire_sent();
+  const std::uint64_t received0 = wire_received();
   auto finish = [&](Nanos end) {
     x.ended_at = end;
-    x.bytes_sent = stream_.bytes_sent() - sent0;
-    x.bytes_received = stream_.bytes_received() - received0;
+    x.bytes_sent = wire_sent() - sent0;
+    x.bytes_received = wire_received() - received0;
   };
 
   // t1: a connection is ready to take the request.
@@ -37,10 +51,20 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
   if (!stream_.reusable()) {
     const int err = co_await stream_.connect(endpoint_, deadline);
     t1 = std::max(reactor.now(), t0);
-    x.timings.connecting = t1 - t0;
     x.timings.blocked = t1 - t0;
+    x.timings.connecting = t1 - t0;
+    if (tls_) {
+      // k6 splits the dial: TCP's connect, then the handshake; blocked covers both.
+      const tls::Handshake& h = tls_->last();
+      if (h.tcp_connected_at > 0) {
+        x.timings.connecting = std::clamp(h.tcp_connected_at - t0, Nanos{0}, t1 - t0);
+        // A failed handshake took until the failure was known.
+        const Nanos done = h.done_at > 0 ? h.done_at : t1;
+        x.timings.tls_handshaking = std::clamp(done - t0, Nanos{0}, t1 - t0) - x.timings.connecting;
+      }
+    }
     if (err != 0) {
-      x.failure = net::classify_errno(err, true);
+      x.failure = failure_of(err, true);
       x.sys_error = err;
       stream_.close();
       finish(t1);
@@ -48,6 +72,8 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
     }
     ++connections_opened_;
   }
+
+  if (tls_) x.tls_version = tls_->last().version;
 
   const runtime::ConstBuffer buffers[2] = {
       {request.head.data(), request.head.size()},
@@ -57,7 +83,7 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
   const int send_err = !request.wire.empty() ? stream_.start_send(&wire, 1)
                                              : stream_.start_send(buffers, request.body && !request.body->empty() ? 2 : 1);
   if (send_err != 0) {
-    x.failure = net::classify_errno(send_err, false);
+    x.failure = failure_of(send_err, false);
     x.sys_error = send_err;
     stream_.close();
     finish(runtime::now_ns());
@@ -114,7 +140,7 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
     } else if (r.status == net::RecvStatus::interrupted) {
       x.failure = net::Failure::interrupted;
     } else {
-      x.failure = net::classify_errno(r.error, false);
+      x.failure = failure_of(r.error, false);
       x.sys_error = r.error;
     }
     break;

@@ -46,9 +46,14 @@ void Connection::connect(const net::ResolvedEndpoint& endpoint, Nanos deadline) 
   state_ = State::connecting;
   reactor_.timers().arm(connect_timer_, deadline);
   int err = 0;
-  sock_ = reactor_.open_tcp(endpoint.family, *this, err);
+  if (tls_) {
+    wire_seen_ = {};
+    sock_ = tls_->open(reactor_, endpoint.family, *this, err);
+  } else {
+    sock_ = reactor_.open_tcp(endpoint.family, *this, err);
+  }
   if (!sock_) {
-    lost(net::classify_errno(err, true), err);
+    lost(failure_of(err, true), err);
     return;
   }
   const runtime::IoStatus st = sock_->connect(reinterpret_cast<const sockaddr*>(&endpoint.addr), endpoint.addr_len);
@@ -56,7 +61,7 @@ void Connection::connect(const net::ResolvedEndpoint& endpoint, Nanos deadline) 
     // Completed at once (a backend may do that on loopback): handled as the event would be,
     // except that nobody can be waiting yet, so nothing is delivered from inside this call.
     if (st.error != 0) {
-      lost(net::classify_errno(st.error, true), st.error);
+      lost(failure_of(st.error, true), st.error);
       return;
     }
     on_connected(0);
@@ -66,7 +71,7 @@ void Connection::connect(const net::ResolvedEndpoint& endpoint, Nanos deadline) 
 void Connection::on_connected(int error) noexcept {
   if (state_ != State::connecting) return;
   if (error != 0) {
-    lost(net::classify_errno(error, true), error);
+    lost(failure_of(error, true), error);
     deliver();
     return;
   }
@@ -227,10 +232,10 @@ void Connection::flush() noexcept {
       return;
     }
     if (st.error != 0) {
-      lost(net::classify_errno(st.error, false), st.error);
+      lost(failure_of(st.error, false), st.error);
       return;
     }
-    if (bytes_) bytes_->sent += sending_.size();
+    count_sent(sending_.size());
     sending_.clear();
     pump_bodies();
   }
@@ -240,11 +245,11 @@ void Connection::flush() noexcept {
 void Connection::on_sent(int error) noexcept {
   send_in_flight_ = false;
   if (error != 0) {
-    lost(net::classify_errno(error, false), error);
+    lost(failure_of(error, false), error);
     deliver();
     return;
   }
-  if (bytes_) bytes_->sent += sending_.size();
+  count_sent(sending_.size());
   sending_.clear();
   if (close_after_send_ && out_.empty()) {
     close_socket();
@@ -258,8 +263,37 @@ void Connection::on_sent(int error) noexcept {
 
 // ---- receiving --------------------------------------------------------------------------
 
+void Connection::count_sent(std::size_t plain) noexcept {
+  if (!bytes_) return;
+  const runtime::WireCounts* wire = sock_ ? sock_->wire_counts() : nullptr;
+  if (!wire) {
+    bytes_->sent += plain;
+    return;
+  }
+  bytes_->sent += wire->sent - wire_seen_.sent;
+  wire_seen_.sent = wire->sent;
+}
+
+void Connection::count_received(std::size_t plain) noexcept {
+  if (!bytes_) return;
+  const runtime::WireCounts* wire = sock_ ? sock_->wire_counts() : nullptr;
+  if (!wire) {
+    bytes_->received += plain;
+    return;
+  }
+  bytes_->received += wire->received - wire_seen_.received;
+  wire_seen_.received = wire->received;
+}
+
+net::Failure Connection::failure_of(int error, bool connecting) const noexcept {
+  if (tls_ && (connecting || error == EPROTO)) {
+    if (const net::Failure f = tls_->failure(); f != net::Failure::none) return f;
+  }
+  return net::classify_errno(error, connecting);
+}
+
 void Connection::on_received(const char* data, std::size_t len) noexcept {
-  if (bytes_) bytes_->received += len;
+  count_received(len);
   if (state_ == State::closed || state_ == State::idle || state_ == State::connecting) return;
   reader_.feed(data, len);
   for (;;) {
@@ -483,7 +517,7 @@ void Connection::handle_window_update(const Frame& f) noexcept {
 
 void Connection::on_receive_end(int error) noexcept {
   if (state_ == State::closed) return;
-  lost(error == 0 ? net::Failure::closed : net::classify_errno(error, false), error);
+  lost(error == 0 ? net::Failure::closed : failure_of(error, false), error);
   deliver();
 }
 
@@ -593,6 +627,11 @@ void Connection::lost(net::Failure failure, int sys_error) noexcept {
 }
 
 void Connection::close_socket() noexcept {
+  // Over TLS, what only the records carried (the handshake of a connection that failed, alerts).
+  if (sock_ && sock_->wire_counts()) {
+    count_sent(0);
+    count_received(0);
+  }
   sock_.reset();
   send_in_flight_ = false;
   close_after_send_ = false;

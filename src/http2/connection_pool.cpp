@@ -18,6 +18,11 @@ ConnectionPool::ConnectionPool(runtime::Reactor& reactor, const ConnectionSettin
 
 ConnectionPool::~ConnectionPool() = default;
 
+void ConnectionPool::use_tls(const tls::Peer& peer) {
+  own_tls_.clear();
+  for (std::size_t i = 0; i < slots_.size(); ++i) own_tls_.push_back(std::make_unique<tls::Connector>(peer));
+}
+
 void ConnectionPool::on_turn_end(void* self) noexcept {
   auto* p = static_cast<ConnectionPool*>(self);
   auto done = [](const std::unique_ptr<Connection>& c) { return c->finished(); };
@@ -33,6 +38,8 @@ Connection& ConnectionPool::replace(std::size_t slot, Nanos deadline) {
   }
   slots_[slot] = std::make_unique<Connection>(reactor_, settings_, authority_, bytes_);
   slots_[slot]->set_owner(owner_);
+  if (shared_tls_) slots_[slot]->set_tls(shared_tls_);
+  else if (!own_tls_.empty()) slots_[slot]->set_tls(own_tls_[slot].get());
   ++opened_;
   slots_[slot]->connect(endpoint_, deadline);
   return *slots_[slot];

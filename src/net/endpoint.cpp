@@ -19,10 +19,17 @@ std::string HttpUrl::authority() const {
 HttpUrl parse_http_url(std::string_view url) {
   std::string quoted;
   quoted.append(1, '"').append(url).append(1, '"');
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, 8) == "https://") throw std::invalid_argument(quoted + ": https is not supported yet (use http://)");
-  if (url.substr(0, kScheme.size()) != kScheme) throw std::invalid_argument(quoted + ": expected a URL starting with http://");
-  std::string_view rest = url.substr(kScheme.size());
+  HttpUrl u;
+  std::string_view rest;
+  if (url.substr(0, 7) == "http://") {
+    rest = url.substr(7);
+  } else if (url.substr(0, 8) == "https://") {
+    rest = url.substr(8);
+    u.tls = true;
+    u.port = 443;
+  } else {
+    throw std::invalid_argument(quoted + ": expected a URL starting with http:// or https://");
+  }
   // The authority ends at the path, and also at a query or fragment (http://h:9000?x=1), so
   // that those are reported as what they are rather than as part of the port.
   const std::size_t end = rest.find_first_of("/?#");
@@ -30,7 +37,6 @@ HttpUrl parse_http_url(std::string_view url) {
   std::string_view path = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
   if (authority.find('@') != std::string_view::npos) throw std::invalid_argument(quoted + ": user info is not supported");
 
-  HttpUrl u;
   std::string_view port_text;
   if (!authority.empty() && authority.front() == '[') {
     const std::size_t close = authority.find(']');

@@ -19,6 +19,12 @@ const char* to_string(Failure f) noexcept {
     case Failure::protocol: return "protocol error";
     case Failure::timeout: return "request timeout";
     case Failure::interrupted: return "interrupted";
+    case Failure::tls_unknown_authority: return "TLS: certificate not trusted";
+    case Failure::tls_name_mismatch: return "TLS: certificate name mismatch";
+    case Failure::tls_certificate: return "TLS: bad certificate";
+    case Failure::tls_no_alpn: return "TLS: no ALPN agreement";
+    case Failure::tls_handshake: return "TLS: handshake failed";
+    case Failure::tls_record: return "TLS: bad record";
   }
   return "unknown";
 }
@@ -40,6 +46,13 @@ const char* k6_error_text(Failure f) noexcept {
     case Failure::protocol: return "malformed HTTP response";
     case Failure::timeout: return "request timeout";
     case Failure::interrupted: return "request interrupted";
+    // Go's crypto/tls and x509 texts, which k6 reports as they are.
+    case Failure::tls_unknown_authority: return "tls: failed to verify certificate: x509: certificate signed by unknown authority";
+    case Failure::tls_name_mismatch: return "tls: failed to verify certificate: x509: certificate is not valid for the server name";
+    case Failure::tls_certificate: return "tls: failed to verify certificate";
+    case Failure::tls_no_alpn: return "tls: no application protocol agreed (ALPN)";
+    case Failure::tls_handshake: return "remote error: tls: handshake failure";
+    case Failure::tls_record: return "tls: bad record";
   }
   return "unknown error";
 }
@@ -59,6 +72,12 @@ int k6_error_code(Failure f) noexcept {
     case Failure::protocol: return 1000;
     case Failure::timeout: return 1050;
     case Failure::interrupted: return 1000;
+    case Failure::tls_unknown_authority: return 1310;
+    case Failure::tls_name_mismatch: return 1311;
+    case Failure::tls_certificate:
+    case Failure::tls_no_alpn:
+    case Failure::tls_handshake: return 1300;
+    case Failure::tls_record: return 1301;
   }
   return 1000;
 }

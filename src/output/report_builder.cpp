@@ -206,9 +206,7 @@ std::vector<MetricSummary> collect(const load::Shard& s, const scenario::Protoco
     m.push_back(trend("http_req_duration{expected_response:true}", http.duration_expected));
     m.push_back(trend("http_req_blocked", http.blocked));
     m.push_back(trend("http_req_connecting", http.connecting));
-    metrics::Histogram tls;  // no TLS yet: k6 records 0 ms for every plain request
-    tls.record_n(0, http.count);
-    m.push_back(trend("http_req_tls_handshaking", tls));
+    m.push_back(trend("http_req_tls_handshaking", http.tls_handshaking));
     m.push_back(trend("http_req_sending", http.sending));
     m.push_back(trend("http_req_waiting", http.waiting));
     m.push_back(trend("http_req_receiving", http.receiving));

@@ -6,6 +6,7 @@
 
 #include "inferload/grpc/call.hpp"
 #include "inferload/http1/error_code.hpp"
+#include "inferload/tls/session.hpp"
 
 namespace inferload::output {
 namespace {
@@ -238,6 +239,10 @@ void SampleExpander::http_rows(const SampleRecord& r, std::string_view method, c
   // Setup's and teardown's requests have no scenario tag at all, as in k6.
   if (!in_phase(r.kind)) tags_.push_back({"scenario", scenario});
   tags_.push_back({"status", status_});
+  // Every request over TLS, a kept-alive connection's too, as k6 tags them.
+  if (r.tls_version != 0) {
+    tags_.push_back({"tls_version", tls::version_tag(static_cast<tls::Version>(0x0300 | r.tls_version))});
+  }
   tags_.push_back({"url", url});
   if (in_phase(r.kind)) ++tag_set_;
   else add_scenario_tags(tags_, r.scenario);
@@ -245,7 +250,7 @@ void SampleExpander::http_rows(const SampleRecord& r, std::string_view method, c
   emit(sinks, &kMetrics[kHttpDuration], t, ms(r.duration), tags_, rows);
   emit(sinks, &kMetrics[kHttpBlocked], t, ms(r.blocked), tags_, rows);
   emit(sinks, &kMetrics[kHttpConnecting], t, ms(r.connecting), tags_, rows);
-  emit(sinks, &kMetrics[kHttpTls], t, 0.0, tags_, rows);
+  emit(sinks, &kMetrics[kHttpTls], t, ms(r.tls_handshaking), tags_, rows);
   emit(sinks, &kMetrics[kHttpSending], t, ms(r.sending), tags_, rows);
   emit(sinks, &kMetrics[kHttpWaiting], t, ms(r.waiting), tags_, rows);
   emit(sinks, &kMetrics[kHttpReceiving], t, ms(r.receiving), tags_, rows);

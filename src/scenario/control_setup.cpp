@@ -234,7 +234,7 @@ runtime::Task<void> ControlRun::setup_one(Shared& s, const ControlModel& m) {
     ++report.pipelines_ready;
   }
   if (options_.probe_rest && http_) {
-    http1::Client client(reactor_, *http_, options_.request_timeout);
+    http1::Client client(reactor_, *http_, options_.request_timeout, &options_.http_tls);
     poll = options_.first_poll;
     for (;;) {
       const http1::Exchange x = co_await client.exchange(m.ready_probe);

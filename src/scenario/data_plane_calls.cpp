@@ -22,10 +22,12 @@ runtime::Task<IterationEnd> rest_calls(CallSite site, http1::Client& client, scv
 
 runtime::Task<IterationEnd> grpc_calls_on_new_connection(CallSite site, scv2::GrpcRequestBuffer& buffer,
                                                          grpc::MessageReader& reader, scv2::ModelPick pick,
-                                                         load::IterationStart start, std::uint64_t& opened) {
+                                                         load::IterationStart start, std::uint64_t& opened,
+                                                         tls::Connector* tls) {
   const InferPlan& p = site.plan;
   const grpc::RequestBytes request = p.grpc_targets->request(pick, buffer);
   http2::ConnectionPool pool(site.reactor, p.http2, p.grpc_endpoint, p.grpc_authority, 1, &site.shard.data, site.owner);
+  if (tls) pool.use_tls(*tls);
   IterationEnd end = IterationEnd::completed;
   for (int k = 0; k < p.grpc_iterations; ++k) {
     const Nanos asked = runtime::now_ns();

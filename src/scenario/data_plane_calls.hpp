@@ -27,9 +27,16 @@ runtime::Task<load::IterationEnd> rest_calls(CallSite site, http1::Client& clien
                                              scv2::Rng& rng, scv2::ModelPick pick, load::IterationStart start);
 
 // plan.grpc_iterations gRPC calls to `pick` on a connection opened for them and closed after
-// them, as the suite's doInfer connects around its loop; `opened` counts the connection.
+// them, as the suite's doInfer connects around its loop; `opened` counts the connection. `tls`:
+// the VU's connector when gRPC goes over TLS (null otherwise), so that it resumes its session.
 runtime::Task<load::IterationEnd> grpc_calls_on_new_connection(CallSite site, scv2::GrpcRequestBuffer& buffer,
                                                                grpc::MessageReader& reader, scv2::ModelPick pick,
-                                                               load::IterationStart start, std::uint64_t& opened);
+                                                               load::IterationStart start, std::uint64_t& opened,
+                                                               tls::Connector* tls);
+
+// A VU's connector for `peer`, null when the peer is plain TCP.
+inline std::unique_ptr<tls::Connector> make_connector(const tls::Peer& peer) {
+  return peer ? std::make_unique<tls::Connector>(peer) : nullptr;
+}
 
 }  // namespace inferload::scenario

@@ -22,7 +22,11 @@ struct EveryModelWorker final : load::WorkerProgram {
 class EveryModelVu final : public load::VuProgram {
  public:
   EveryModelVu(EveryModelWorker& w, const load::VuIdentity& id)
-      : w_(w), owner_(id.owner), buffer_(*w.plan.grpc_targets), reader_(w.plan.max_message_size) {}
+      : w_(w),
+        owner_(id.owner),
+        buffer_(*w.plan.grpc_targets),
+        reader_(w.plan.max_message_size),
+        tls_(make_connector(w.plan.grpc_tls)) {}
 
   runtime::Task<IterationEnd> iterate(const load::IterationStart& start_ref) override {
     const load::IterationStart started = start_ref;  // the caller's copy may not outlive a suspension
@@ -30,7 +34,7 @@ class EveryModelVu final : public load::VuProgram {
     const std::uint32_t models = w_.plan.targets->types().front().models;
     for (std::uint32_t id = 0; id < models; ++id) {
       const IterationEnd end = co_await grpc_calls_on_new_connection(site, buffer_, reader_, {0, id}, started,
-                                                                     w_.state.grpc_connections_opened);
+                                                                     w_.state.grpc_connections_opened, tls_.get());
       if (end != IterationEnd::completed) co_return end;
     }
     co_return IterationEnd::completed;
@@ -41,6 +45,7 @@ class EveryModelVu final : public load::VuProgram {
   std::uint32_t owner_;
   scv2::GrpcRequestBuffer buffer_;
   grpc::MessageReader reader_;
+  std::unique_ptr<tls::Connector> tls_;
 };
 
 std::unique_ptr<load::VuProgram> EveryModelWorker::make_vu(const load::VuIdentity& id) {

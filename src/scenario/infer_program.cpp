@@ -71,6 +71,7 @@ class InferVu final : public load::VuProgram {
   std::unique_ptr<Rest> rest_;
   std::optional<scv2::GrpcRequestBuffer> grpc_buffer_;
   std::optional<grpc::MessageReader> reader_;
+  std::unique_ptr<tls::Connector> grpc_tls_;  // per-iteration connections over TLS
 };
 
 class InferWorker final : public load::WorkerProgram {
@@ -80,6 +81,7 @@ class InferWorker final : public load::WorkerProgram {
     if (plan.grpc_targets && plan.grpc_mode == GrpcConnections::pooled) {
       pool.emplace(reactor, plan.http2, plan.grpc_endpoint, plan.grpc_authority,
                    static_cast<std::size_t>(plan.grpc_pool_size), &shard.data);
+      if (plan.grpc_tls) pool->use_tls(plan.grpc_tls);
     }
   }
   ~InferWorker() override {
@@ -106,7 +108,7 @@ class InferWorker final : public load::WorkerProgram {
 };
 
 InferVu::Rest::Rest(InferWorker& w)
-    : client(w.reactor, w.plan.http_endpoint, w.plan.http_timeout), buffer(*w.plan.targets) {}
+    : client(w.reactor, w.plan.http_endpoint, w.plan.http_timeout, &w.plan.http_tls), buffer(*w.plan.targets) {}
 
 InferVu::InferVu(InferWorker& w, const load::VuIdentity& id)
     : w_(w), owner_(id.owner), vu_(static_cast<std::uint32_t>(id.number)),
@@ -120,6 +122,7 @@ InferVu::InferVu(InferWorker& w, const load::VuIdentity& id)
   if (p.grpc_targets) {
     grpc_buffer_.emplace(*p.grpc_targets);
     reader_.emplace(p.max_message_size);
+    if (p.grpc_mode == GrpcConnections::per_iteration) grpc_tls_ = make_connector(p.grpc_tls);
   }
 }
 
@@ -151,6 +154,7 @@ runtime::Task<IterationEnd> InferVu::iterate(const load::IterationStart& start_r
   if (p.grpc_mode == GrpcConnections::per_iteration) {
     own = std::make_unique<http2::ConnectionPool>(w_.reactor, p.http2, p.grpc_endpoint, p.grpc_authority, 1,
                                                   &w_.shard.data, owner_);
+    if (grpc_tls_) own->use_tls(*grpc_tls_);
   }
   http2::ConnectionPool& pool = own ? *own : *w_.pool;
   IterationEnd end = IterationEnd::completed;

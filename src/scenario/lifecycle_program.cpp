@@ -41,13 +41,14 @@ LifecycleVu::LifecycleVu(LifecycleWorker& w, const load::VuIdentity& id)
   if (w.scheduler) steps_.emplace(*w.scheduler, w.reactor, w.state.metrics.control, plan_.waits, owner_, &w.shard);
   const InferPlan& p = plan_.data;
   if (p.http_iterations > 0) {
-    rest_client_ = std::make_unique<http1::Client>(w.reactor, p.http_endpoint, p.http_timeout);
+    rest_client_ = std::make_unique<http1::Client>(w.reactor, p.http_endpoint, p.http_timeout, &p.http_tls);
     rest_client_->set_owner(owner_);
     rest_buffer_.emplace(*p.targets);
   }
   if (p.grpc_targets && p.grpc_iterations > 0) {
     grpc_buffer_.emplace(*p.grpc_targets);
     reader_.emplace(p.max_message_size);
+    grpc_tls_ = make_connector(p.grpc_tls);
   }
 }
 
@@ -67,7 +68,7 @@ runtime::Task<load::IterationEnd> LifecycleVu::infer(scv2::ModelPick pick, load:
   if (rest_client_) end = co_await rest_calls(site, *rest_client_, *rest_buffer_, rng_, pick, start);
   if (end == load::IterationEnd::completed && grpc_buffer_) {
     end = co_await grpc_calls_on_new_connection(site, *grpc_buffer_, *reader_, pick, start,
-                                                w_.state.grpc_connections_opened);
+                                                w_.state.grpc_connections_opened, grpc_tls_.get());
   }
   co_return end;
 }

@@ -61,6 +61,7 @@ class LifecycleVu : public load::VuProgram {
   std::optional<scv2::RestRequestBuffer> rest_buffer_;
   std::optional<scv2::GrpcRequestBuffer> grpc_buffer_;
   std::optional<grpc::MessageReader> reader_;
+  std::unique_ptr<tls::Connector> grpc_tls_;
 };
 
 std::unique_ptr<load::VuProgram> make_model_lifecycle_vu(LifecycleWorker& w, const load::VuIdentity& id);

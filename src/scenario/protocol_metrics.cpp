@@ -48,6 +48,7 @@ void HttpReqMetrics::merge(const HttpReqMetrics& o) noexcept {
   duration.merge(o.duration);
   blocked.merge(o.blocked);
   connecting.merge(o.connecting);
+  tls_handshaking.merge(o.tls_handshaking);
   sending.merge(o.sending);
   waiting.merge(o.waiting);
   receiving.merge(o.receiving);
@@ -109,6 +110,8 @@ metrics::SampleRecord rest_record(const http1::Exchange& x) noexcept {
   r.duration = x.timings.duration;
   r.blocked = x.timings.blocked;
   r.connecting = x.timings.connecting;
+  r.tls_handshaking = x.timings.tls_handshaking;
+  r.tls_version = static_cast<std::uint8_t>(static_cast<int>(x.tls_version) & 0xff);
   r.sending = x.timings.sending;
   r.waiting = x.timings.waiting;
   r.receiving = x.timings.receiving;
@@ -136,6 +139,7 @@ metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::
   if (s.samples) emit_rest(s, x, intended, pick);
   h.blocked.record(x.timings.blocked);
   h.connecting.record(x.timings.connecting);
+  h.tls_handshaking.record(x.timings.tls_handshaking);
   h.sending.record(x.timings.sending);
   h.waiting.record(x.timings.waiting);
   h.receiving.record(x.timings.receiving);

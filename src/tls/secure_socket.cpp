@@ -20,6 +20,7 @@ class SecureSocket final : public runtime::Socket, private runtime::SocketEvents
   }
 
   int fd() const noexcept override { return inner_->fd(); }
+  const runtime::WireCounts* wire_counts() const noexcept override { return &wire_; }
   bool is_open() const noexcept override { return !closed_ && inner_->is_open(); }
   void close() noexcept override {
     closed_ = true;
@@ -73,6 +74,8 @@ class SecureSocket final : public runtime::Socket, private runtime::SocketEvents
     queued_.clear();
     carrying_upper_ = upper_waiting_;
     const runtime::ConstBuffer b{sending_.data(), sending_.size()};
+    connector_.wire_sent_ += sending_.size();
+    wire_.sent += sending_.size();
     const runtime::IoStatus st = inner_->send(&b, 1);
     if (st.pending) {
       in_flight_ = true;
@@ -99,6 +102,8 @@ class SecureSocket final : public runtime::Socket, private runtime::SocketEvents
   }
 
   void on_received(const char* data, std::size_t len) noexcept override {
+    connector_.wire_received_ += len;
+    wire_.received += len;
     if (closed_ || connect_failed_) return;
     if (!handshake_done_) return handshake_bytes(data, len);
     const Session::Step step = session_->read({data, len}, plain_, queued_);
@@ -124,8 +129,9 @@ class SecureSocket final : public runtime::Socket, private runtime::SocketEvents
     handshake_done_ = true;
     Handshake& h = connector_.last_;
     h.done_at = reactor_.now();
-    h.version = session_->version_tag();
+    h.version = session_->version();
     h.resumed = session_->resumed();
+    ++(h.resumed ? connector_.resumed_handshakes_ : connector_.full_handshakes_);
     // What came after the server's last handshake message (a session, an early frame).
     const Session::Step rest = session_->read({}, plain_, queued_);
     if (session_->ticket()) connector_.ticket_ = session_->ticket();
@@ -197,6 +203,7 @@ class SecureSocket final : public runtime::Socket, private runtime::SocketEvents
   runtime::SocketPtr inner_;
   std::unique_ptr<Session> session_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  runtime::WireCounts wire_;
   std::string queued_, sending_;     // records to send, records being sent
   std::string plain_, delivering_;   // plaintext not yet handed up, plaintext being handed up
   bool handshake_done_ = false;
@@ -212,6 +219,7 @@ class SecureSocket final : public runtime::Socket, private runtime::SocketEvents
 
 runtime::SocketPtr Connector::open(runtime::Reactor& reactor, int family, runtime::SocketEvents& events,
                                    int& error) noexcept {
+  last_ = Handshake{};
   auto* s = new (std::nothrow) SecureSocket(reactor, events, *this);
   if (!s) {
     error = ENOMEM;

@@ -51,6 +51,30 @@ int k6_error_code(Failure f) noexcept {
   return 1300;
 }
 
+net::Failure to_net_failure(Failure f) noexcept {
+  switch (f) {
+    case Failure::none: return net::Failure::none;
+    case Failure::unknown_authority: return net::Failure::tls_unknown_authority;
+    case Failure::name_mismatch: return net::Failure::tls_name_mismatch;
+    case Failure::certificate: return net::Failure::tls_certificate;
+    case Failure::no_alpn: return net::Failure::tls_no_alpn;
+    case Failure::handshake: return net::Failure::tls_handshake;
+    case Failure::record: return net::Failure::tls_record;
+  }
+  return net::Failure::tls_handshake;
+}
+
+const char* version_tag(Version v) noexcept {
+  switch (v) {
+    case Version::any: return "";
+    case Version::tls1_0: return "tls1.0";
+    case Version::tls1_1: return "tls1.1";
+    case Version::tls1_2: return "tls1.2";
+    case Version::tls1_3: return "tls1.3";
+  }
+  return "";
+}
+
 Session::Session(const Context& context, const std::string& server_name, const Ticket& resume)
     : context_(context), ticket_(resume), server_name_(server_name) {
   ssl_ = SSL_new(context.native());
@@ -202,14 +226,14 @@ bool Session::write(const runtime::ConstBuffer* buffers, std::size_t count, std:
   return true;
 }
 
-const char* Session::version_tag() const noexcept {
-  if (!SSL_is_init_finished(ssl_)) return "";
+Version Session::version() const noexcept {
+  if (!SSL_is_init_finished(ssl_)) return Version::any;
   switch (SSL_version(ssl_)) {
-    case TLS1_VERSION: return "tls1.0";
-    case TLS1_1_VERSION: return "tls1.1";
-    case TLS1_2_VERSION: return "tls1.2";
-    case TLS1_3_VERSION: return "tls1.3";
-    default: return "";
+    case TLS1_VERSION: return Version::tls1_0;
+    case TLS1_1_VERSION: return Version::tls1_1;
+    case TLS1_2_VERSION: return Version::tls1_2;
+    case TLS1_3_VERSION: return Version::tls1_3;
+    default: return Version::any;
   }
 }
 

@@ -35,5 +35,16 @@ TEST(HttpUrl, PortsAndPrefixes) {
   EXPECT_EQ(error_of("http://h:70000/p"), "\"http://h:70000/p\": bad port \"70000\"");
 }
 
+TEST(HttpUrl, HttpsIsTlsOn443UnlessAPortIsGiven) {
+  const HttpUrl u = parse_http_url("https://seldon-mesh/prefix");
+  EXPECT_TRUE(u.tls);
+  EXPECT_EQ(u.port, 443);
+  EXPECT_EQ(u.base_path, "/prefix");
+  EXPECT_EQ(parse_http_url("https://[::1]:8443").port, 8443);
+  EXPECT_FALSE(parse_http_url("http://h:443").tls);
+  EXPECT_EQ(error_of("ftp://h"), "\"ftp://h\": expected a URL starting with http:// or https://");
+  EXPECT_EQ(error_of("HTTPS//h"), "\"HTTPS//h\": expected a URL starting with http:// or https://");
+}
+
 }  // namespace
 }  // namespace inferload::net

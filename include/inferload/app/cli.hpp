@@ -69,6 +69,16 @@ struct RunArgs {
   std::optional<std::string> http2_stream_window;
   std::optional<std::string> http2_connection_window;
   std::optional<std::string> http_debug;  // --http-debug ("headers") or --http-debug=full
+  // TLS (docs/tls.md).
+  bool insecure_skip_tls_verify = false;
+  bool grpc_tls = false;
+  bool no_tls_resumption = false;
+  std::optional<std::string> tls_ca;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> tls_server_name;
+  std::optional<std::string> tls_version;  // V, or MIN:MAX
+  std::optional<std::string> tls_cipher_suites;
   std::vector<std::string> env;  // -e NAME=VALUE
   std::vector<std::string> out;  // --out TYPE[=ARG]
   std::optional<std::string> csv_time_format;

@@ -38,6 +38,7 @@ struct ControlInputs {
   const scv2::Settings* settings = nullptr;
   const net::HttpUrl* url = nullptr;
   const net::ResolvedEndpoint* http = nullptr;
+  tls::Peer http_tls;  // set when `http` is reached over TLS
   runtime::Nanos rpc_timeout = 0;
   runtime::Nanos request_timeout = 0;
   bool runs_control = true;  // false in a segment other than the first

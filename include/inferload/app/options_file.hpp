@@ -29,6 +29,10 @@ struct OptionsFile {
   std::optional<std::vector<std::string>> summary_trend_stats;  // "summaryTrendStats", unchecked
   std::optional<load::ExecutionSegment> execution_segment;             // "executionSegment"
   std::optional<std::vector<load::Fraction>> execution_segment_sequence;  // "executionSegmentSequence"
+  std::optional<bool> insecure_skip_tls_verify;             // "insecureSkipTLSVerify"
+  // "tlsVersion": a string sets both, {"min": ..., "max": ...} either; names unchecked here.
+  std::optional<std::string> tls_version_min, tls_version_max;
+  std::optional<std::vector<std::string>> tls_cipher_suites;  // "tlsCipherSuites", unchecked
 };
 
 // Throws std::invalid_argument with one line naming `file_name` and the key at fault, e.g.

@@ -1,9 +1,11 @@
 #pragma once
 // One HTTP/1.1 keep-alive connection and the exchanges made on it, one at a time (as a k6 VU
-// does). Connects lazily, reconnects after a close, and measures each exchange the way k6 does:
-// blocked (waiting for a connection, including connecting), connecting, sending, waiting (to the
+// does), over TCP or TLS. Connects lazily, reconnects after a close (resuming its TLS session),
+// and measures each exchange the way k6 does: blocked (waiting for a connection, including
+// connecting and the TLS handshake), connecting (TCP), tls_handshaking, sending, waiting (to the
 // first response byte) and receiving; duration = sending + waiting + receiving.
 #include <cstdint>
+#include <memory>
 
 #include "inferload/http1/request_template.hpp"
 #include "inferload/http1/response_parser.hpp"
@@ -11,6 +13,7 @@
 #include "inferload/net/failure.hpp"
 #include "inferload/net/tcp_stream.hpp"
 #include "inferload/runtime/task.hpp"
+#include "inferload/tls/secure_socket.hpp"
 
 namespace inferload::http1 {
 
@@ -19,6 +22,7 @@ using runtime::Nanos;
 struct Timings {
   Nanos blocked = 0;
   Nanos connecting = 0;
+  Nanos tls_handshaking = 0;
   Nanos sending = 0;
   Nanos waiting = 0;
   Nanos receiving = 0;
@@ -33,13 +37,17 @@ struct Exchange {
   Timings timings;
   Nanos started_at = 0;  // when the exchange was asked for
   Nanos ended_at = 0;    // when its last byte (or its failure) was known
+  // On the wire: TLS records and handshakes included, as k6's data_sent and data_received.
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
+  tls::Version tls_version = tls::Version::any;  // the connection's, over TLS (k6's tls_version tag)
 };
 
 class Client {
  public:
-  Client(runtime::Reactor& reactor, const net::ResolvedEndpoint& endpoint, Nanos timeout) noexcept;
+  // `tls`, when given and set, must outlive the client: its connections are made over TLS.
+  Client(runtime::Reactor& reactor, const net::ResolvedEndpoint& endpoint, Nanos timeout,
+         const tls::Peer* tls = nullptr);
 
   // Sends the request and reads the whole response. Never throws; failures are in the result.
   runtime::Task<Exchange> exchange(const RequestTemplate& request);
@@ -53,6 +61,8 @@ class Client {
   // interrupted (and closes the connection).
   void set_owner(std::uint32_t owner) noexcept { stream_.set_owner(owner); }
   std::uint64_t connections_opened() const noexcept { return connections_opened_; }
+  // Null over plain TCP.
+  const tls::Connector* tls() const noexcept { return tls_.get(); }
   // --http-debug: every exchange's request and response go to `log` (null: off), as VU `vu`'s.
   void set_debug(net::DebugLog* log, std::uint32_t vu) noexcept {
     debug_ = log;
@@ -60,12 +70,20 @@ class Client {
   }
 
  private:
+  // Declared before the stream, which it must outlive.
+  std::unique_ptr<tls::Connector> tls_;
   net::TcpStream stream_;
   const net::ResolvedEndpoint& endpoint_;
   Nanos timeout_;
   ResponseParser parser_;
   std::uint64_t connections_opened_ = 0;
   void log_response(const Exchange& x, std::uint64_t id);
+  std::uint64_t wire_sent() const noexcept { return tls_ ? tls_->wire_bytes_sent() : stream_.bytes_sent(); }
+  std::uint64_t wire_received() const noexcept {
+    return tls_ ? tls_->wire_bytes_received() : stream_.bytes_received();
+  }
+  // A failed connect or receive, in the terms of the layer that failed (TLS's, else the socket's).
+  net::Failure failure_of(int error, bool connecting) const noexcept;
   net::DebugLog* debug_ = nullptr;
   std::uint32_t debug_vu_ = 0;
   std::string debug_response_;  // the response's bytes as they came, while debugging

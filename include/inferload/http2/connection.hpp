@@ -25,6 +25,7 @@
 #include "inferload/net/endpoint.hpp"
 #include "inferload/net/failure.hpp"
 #include "inferload/runtime/reactor.hpp"
+#include "inferload/tls/secure_socket.hpp"
 
 namespace inferload::http2 {
 
@@ -126,6 +127,9 @@ class Connection final : private runtime::SocketEvents {
   enum class State : std::uint8_t { idle, connecting, handshaking, open, draining, closed };
   State state() const noexcept { return state_; }
 
+  // Connects over TLS through `connector` (which must outlive the connection) from now on. A
+  // connector may serve several connections: a pool's slot, whose replacement resumes the session.
+  void set_tls(tls::Connector* connector) noexcept { tls_ = connector; }
   // Starts connecting (idle connections only). The connection gives up at `deadline`.
   void connect(const net::ResolvedEndpoint& endpoint, Nanos deadline) noexcept;
   // The VU a connection of its own belongs to (a per-iteration connection): a hard stop of that
@@ -237,6 +241,11 @@ class Connection final : private runtime::SocketEvents {
   // resumed coroutine may destroy this connection.
   void deliver() noexcept;
   void wake_waiters() noexcept;
+  // Adds to bytes_ what went out or came in: `plain` bytes over TCP, the new records over TLS.
+  void count_sent(std::size_t plain) noexcept;
+  void count_received(std::size_t plain) noexcept;
+  // A socket error in the terms of the layer that failed: TLS's when it did, else the socket's.
+  net::Failure failure_of(int error, bool connecting) const noexcept;
   void enqueue(StreamWait& w) noexcept;
   void dequeue(StreamWait& w) noexcept;
 
@@ -244,6 +253,9 @@ class Connection final : private runtime::SocketEvents {
   ConnectionSettings settings_;
   std::string authority_;
   metrics::ByteCounts* bytes_;
+  tls::Connector* tls_ = nullptr;
+  // Over TLS the bytes counted are the records on the wire: the socket's counts when last seen.
+  runtime::WireCounts wire_seen_;
   runtime::SocketPtr sock_;
   runtime::Timer connect_timer_;
   runtime::TurnHook flush_hook_;

@@ -41,6 +41,13 @@ class ConnectionPool {
   // for their last frames to be written and their sockets closed.
   runtime::Task<void> close(Nanos deadline);
 
+  // Connections over TLS, each slot's through a connector of its own, so that a replacement
+  // resumes the session of the connection it replaces. Before the first use.
+  void use_tls(const tls::Peer& peer);
+  // The same, every connection through `connector` (which must outlive the pool): a VU's, so
+  // that its per-iteration pools resume each other's sessions.
+  void use_tls(tls::Connector& connector) noexcept { shared_tls_ = &connector; }
+
   std::size_t size() const noexcept { return slots_.size(); }
   std::uint64_t connections_opened() const noexcept { return opened_; }
 
@@ -54,6 +61,9 @@ class ConnectionPool {
   std::string authority_;
   metrics::ByteCounts* bytes_;
   std::uint32_t owner_;
+  // Before the connections, which they must outlive.
+  std::vector<std::unique_ptr<tls::Connector>> own_tls_;  // per slot, with use_tls(peer)
+  tls::Connector* shared_tls_ = nullptr;
   std::vector<std::unique_ptr<Connection>> slots_;
   // Replaced connections whose streams are finishing. Destroyed at a turn's end, never from
   // inside their own event handling.

@@ -38,7 +38,7 @@ struct SampleRecord {
   Nanos at = 0;        // when it ended (or was dropped), on the monotonic clock
   Nanos duration = 0;  // the request's (k6's http_req_duration) or the iteration's
   // REST: k6's decomposition.
-  Nanos blocked = 0, connecting = 0, sending = 0, waiting = 0, receiving = 0;
+  Nanos blocked = 0, connecting = 0, tls_handshaking = 0, sending = 0, waiting = 0, receiving = 0;
   // From the iteration's intended start (scheduled iterations), else -1: for a request its
   // *_duration_intended; for an iteration its schedule_lateness.
   Nanos intended = -1;
@@ -56,6 +56,8 @@ struct SampleRecord {
   std::uint8_t scenario = 0;  // index into the run's scenarios
   SampleKind kind = SampleKind::http;
   bool passed = false;  // a scheduler call's check
+  // REST over TLS: the version's low byte (tls::Version: 3 for TLS 1.2, 4 for 1.3); 0 over TCP.
+  std::uint8_t tls_version = 0;
 };
 
 // One producer (a worker thread), one consumer (the output thread).

@@ -1,6 +1,6 @@
 #pragma once
-// Where requests go: an http:// URL from INFER_HTTP_ENDPOINT, resolved once before the run (not
-// per connection, so DNS never sits on the hot path).
+// Where requests go: an http:// or https:// URL from INFER_HTTP_ENDPOINT, resolved once before
+// the run (not per connection, so DNS never sits on the hot path).
 #include <sys/socket.h>
 
 #include <cstdint>
@@ -11,12 +11,13 @@ namespace inferload::net {
 
 struct HttpUrl {
   std::string host;       // without brackets for IPv6 literals
-  std::uint16_t port = 80;
+  std::uint16_t port = 80;  // 443 for https:// without a port
+  bool tls = false;         // https://
   std::string base_path;  // path prefix without a trailing '/', "" for none
   std::string authority() const;  // "host:port" ([v6]:port)
 };
 
-// Accepts http://host[:port][/prefix]. Throws std::invalid_argument naming what is wrong.
+// Accepts http[s]://host[:port][/prefix]. Throws std::invalid_argument naming what is wrong.
 HttpUrl parse_http_url(std::string_view url);
 
 struct ResolvedEndpoint {

@@ -19,6 +19,13 @@ enum class Failure : std::uint8_t {
   protocol,          // the peer's bytes broke the protocol
   timeout,           // no complete response before the request's deadline
   interrupted,       // cut off by a hard stop of the run
+  // TLS (the tls module tells which): the connection could not be set up, or a record broke.
+  tls_unknown_authority,  // the certificate chain ends at no trusted root
+  tls_name_mismatch,      // the certificate is not for the server name asked for
+  tls_certificate,        // any other certificate problem (expired, not yet valid, ...)
+  tls_no_alpn,            // the server agreed on none of the protocols offered
+  tls_handshake,          // an alert, or bytes that are not a TLS handshake
+  tls_record,             // a record that does not decrypt or parse, after the handshake
 };
 
 const char* to_string(Failure f) noexcept;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace inferload::runtime {
@@ -36,10 +37,19 @@ class SocketEvents {
   ~SocketEvents() = default;
 };
 
+// The bytes a socket moved on the wire, where they differ from what its user gave and took
+// (TLS's records and handshake).
+struct WireCounts {
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
+};
+
 class Socket {
  public:
   virtual ~Socket() = default;
   virtual int fd() const noexcept = 0;
+  // Null when the wire carries exactly the user's bytes (the reactor's own sockets).
+  virtual const WireCounts* wire_counts() const noexcept { return nullptr; }
 
   virtual IoStatus connect(const sockaddr* addr, socklen_t len) noexcept = 0;
   // Writes all of the buffers (at most kMaxSendBuffers), in order. Their memory must stay valid

@@ -45,6 +45,7 @@ struct ControlOptions {
   Nanos timeout = 0;             // the whole setup (k6's setupTimeout); teardown's likewise
   Nanos rpc_timeout = 120 * runtime::kSecond;
   Nanos request_timeout = 60 * runtime::kSecond;  // a probe's or warm-up request's
+  tls::Peer http_tls;  // probes and warm-ups over TLS (an https:// INFER_HTTP_ENDPOINT)
   Nanos first_poll = 100 * runtime::kMillisecond;  // polls back off from here...
   Nanos max_poll = runtime::kSecond;               // ...to the suite's 1 s
 };

@@ -20,6 +20,7 @@
 #include "inferload/scenario/protocol_metrics.hpp"
 #include "inferload/scv2/grpc_targets.hpp"
 #include "inferload/scv2/targets.hpp"
+#include "inferload/tls/secure_socket.hpp"
 
 namespace inferload::scenario {
 
@@ -34,6 +35,9 @@ struct InferPlan {
   net::ResolvedEndpoint http_endpoint;
   net::ResolvedEndpoint grpc_endpoint;
   std::string grpc_authority;
+  // Over TLS when set (https://, --grpc-tls): each VU's connections resume its previous session.
+  tls::Peer http_tls;
+  tls::Peer grpc_tls;
   // With both on, each iteration draws one of the two, 50/50.
   int http_iterations = 1;  // REST calls per iteration; 0: REST is off
   int grpc_iterations = 0;  // gRPC calls per iteration; 0: gRPC is off

@@ -16,7 +16,7 @@ namespace inferload::scenario {
 
 // k6's http_req_* metrics for one tag set.
 struct HttpReqMetrics {
-  metrics::Histogram duration, blocked, connecting, sending, waiting, receiving;
+  metrics::Histogram duration, blocked, connecting, tls_handshaking, sending, waiting, receiving;
   metrics::Histogram duration_expected;  // http_req_duration{expected_response:true}
   // Scheduled iterations only: from the iteration's intended start to the response's end
   // (http_req_duration_intended), which a late start or a stalled server cannot hide.

@@ -2,6 +2,7 @@
 // TLS as a socket: a Connector opens, for the protocols (net::TcpStream), a socket that runs the
 // handshake over the reactor's own socket before it says "connected", then encrypts what they
 // send and decrypts what arrives, all on the reactor's thread with the session's buffers.
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -16,10 +17,18 @@ namespace inferload::tls {
 struct Handshake {
   runtime::Nanos tcp_connected_at = 0;
   runtime::Nanos done_at = 0;
-  const char* version = "";
+  Version version = Version::any;
   bool resumed = false;
   Failure failure = Failure::none;
   std::string reason;
+};
+
+// Where a protocol's connections go over TLS: the run's context and the name that goes into SNI
+// and that the server's certificate must carry. No context: plain TCP.
+struct Peer {
+  std::shared_ptr<const Context> context;
+  std::string server_name;
+  explicit operator bool() const noexcept { return context != nullptr; }
 };
 
 // The TLS connections of one client to one server, one at a time (a VU's connection): each new
@@ -27,10 +36,20 @@ struct Handshake {
 class Connector final : public runtime::SocketOpener {
  public:
   Connector(const Context& context, std::string server_name) : context_(context), server_name_(std::move(server_name)) {}
+  explicit Connector(const Peer& peer) : Connector(*peer.context, peer.server_name) {}
 
   runtime::SocketPtr open(runtime::Reactor& reactor, int family, runtime::SocketEvents& events,
                           int& error) noexcept override;
   const Handshake& last() const noexcept { return last_; }
+  // Why the latest connection failed in TLS, as the protocols count it; none when it did not.
+  net::Failure failure() const noexcept { return to_net_failure(last_.failure); }
+
+  // What its connections have moved on the wire so far (records, handshakes included): k6's
+  // data_sent and data_received count these, not the plaintext.
+  std::uint64_t wire_bytes_sent() const noexcept { return wire_sent_; }
+  std::uint64_t wire_bytes_received() const noexcept { return wire_received_; }
+  std::uint64_t full_handshakes() const noexcept { return full_handshakes_; }
+  std::uint64_t resumed_handshakes() const noexcept { return resumed_handshakes_; }
 
  private:
   friend class SecureSocket;
@@ -38,6 +57,8 @@ class Connector final : public runtime::SocketOpener {
   std::string server_name_;
   Ticket ticket_;
   Handshake last_;
+  std::uint64_t wire_sent_ = 0, wire_received_ = 0;
+  std::uint64_t full_handshakes_ = 0, resumed_handshakes_ = 0;
 };
 
 }  // namespace inferload::tls

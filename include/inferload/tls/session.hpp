@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "inferload/net/failure.hpp"
 #include "inferload/runtime/socket.hpp"
 #include "inferload/tls/context.hpp"
 
@@ -29,6 +30,11 @@ enum class Failure : std::uint8_t {
   record,             // 1301: a record that does not decrypt or parse, after the handshake
 };
 int k6_error_code(Failure f) noexcept;
+// The same failure as the protocols count it (net::Failure::tls_*).
+net::Failure to_net_failure(Failure f) noexcept;
+
+// k6's tls_version tag ("tls1.2", "tls1.3"); "" for Version::any (no TLS).
+const char* version_tag(Version v) noexcept;
 
 // A session the server gave us, to resume on the connection's next handshake.
 using Ticket = std::shared_ptr<SSL_SESSION>;
@@ -62,7 +68,8 @@ class Session {
   // authority"), OpenSSL's otherwise.
   const std::string& reason() const noexcept { return reason_; }
   // k6's tls_version tag: "tls1.2", "tls1.3" (empty before the handshake is done).
-  const char* version_tag() const noexcept;
+  const char* version_tag() const noexcept { return tls::version_tag(version()); }
+  Version version() const noexcept;  // Version::any before the handshake is done
   bool resumed() const noexcept;
   // The newest session the server issued on this connection (TLS 1.3 sends it after the
   // handshake, so it may come with a response), or the one resumed; null when none.

@@ -89,6 +89,11 @@ class Sim:
         with urllib.request.urlopen(self.url + "/sim/stats", timeout=5) as r:
             return json.loads(r.read())
 
+    def reset(self):
+        """Zeroes the counters that stats() reads."""
+        with urllib.request.urlopen(urllib.request.Request(self.url + "/sim/reset", method="POST"), timeout=5) as r:
+            r.read()
+
     def kill(self):
         self.proc.kill()
         self.proc.wait()
@@ -120,7 +125,7 @@ http {{
     # A connection nginx closes with lingering (after a discarded body, or when more bytes wait)
     # logs its request only once the client has closed too: stop() may come first.
     lingering_close off;
-    log_format counted '$request_method $uri $status $connection $ssl_session_reused $ssl_protocol';
+    log_format counted '$request_method $uri $status $connection $ssl_session_reused $ssl_protocol $ssl_cipher';
     access_log {access_log};
 {tls}    server {{
         listen 127.0.0.1:{port}{ssl} default_server;
@@ -161,14 +166,15 @@ GRPC_INFER_PATH = "/inference.GRPCInferenceService/ModelInfer"
 
 class LoggedRequest:
     """One line of Nginx's access log: the request, the connection it came on (nginx's serial
-    number), whether that connection's TLS session was resumed, and its TLS protocol ("TLSv1.3";
-    empty over plain TCP)."""
+    number), whether that connection's TLS session was resumed, its TLS protocol ("TLSv1.3") and
+    cipher (OpenSSL's name, "ECDHE-ECDSA-AES128-GCM-SHA256"); both empty over plain TCP."""
 
     def __init__(self, line):
-        method, uri, status, connection, reused, protocol = line.split()
+        method, uri, status, connection, reused, protocol, cipher = line.split()
         self.method, self.uri, self.status, self.connection = method, uri, int(status), int(connection)
         self.reused = reused == "r"
         self.protocol = "" if protocol == "-" else protocol
+        self.cipher = "" if cipher == "-" else cipher
 
     def is_infer(self):
         return self.method == "POST" and self.uri.startswith("/v2/models/") and self.uri.endswith("/infer")

@@ -176,6 +176,16 @@ class NginxTlsPeerTest(unittest.TestCase):
                 self.assertEqual(nginx.handshakes(), (5, 2, 3))
                 self.assertEqual({r.protocol for r in nginx.requests()}, {version})
 
+    def test_the_cipher_a_tls_1_2_client_chose_is_logged(self):
+        nginx = self.tls_nginx(tls_protocols="TLSv1.2")
+        for cipher in ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"):
+            context = ssl.create_default_context(cafile=PKI.ca)
+            context.set_ciphers(cipher)
+            self.assertEqual(https_post(nginx.port, context)[0], "HTTP/1.1 200 OK")
+        nginx.stop()
+        self.assertEqual([r.cipher for r in nginx.requests()],
+                         ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"])
+
     def test_a_tls_1_2_server_refuses_a_tls_1_3_client(self):
         nginx = self.tls_nginx(tls_protocols="TLSv1.2")
         context = ssl.create_default_context(cafile=PKI.ca)

@@ -89,6 +89,11 @@ class Sim:
         with urllib.request.urlopen(self.url + "/sim/stats", timeout=5) as r:
             return json.loads(r.read())
 
+    def reset(self):
+        """Zeroes the counters that stats() reads."""
+        with urllib.request.urlopen(urllib.request.Request(self.url + "/sim/reset", method="POST"), timeout=5) as r:
+            r.read()
+
     def kill(self):
         self.proc.kill()
         self.proc.wait()
@@ -117,56 +122,139 @@ http {{
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
     keepalive_requests {keepalive_requests};
-    log_format counted '$request_method $uri $status';
+    # A connection nginx closes with lingering (after a discarded body, or when more bytes wait)
+    # logs its request only once the client has closed too: stop() may come first.
+    lingering_close off;
+    log_format counted '$request_method $uri $status $connection $ssl_session_reused $ssl_protocol $ssl_cipher';
     access_log {access_log};
-    server {{
-        listen 127.0.0.1:{port} default_server;
+{tls}    server {{
+        listen 127.0.0.1:{port}{ssl} default_server;
         location /v2/ {{
             default_type application/json;
             return 200 '{{"model_name":"m","model_version":"1","outputs":[{{"name":"OUTPUT0","shape":[1],"datatype":"INT32","data":[1]}}]}}';
         }}
     }}
-}}
+{grpc}}}
 """
+
+# For both servers: both protocols' sessions can be resumed, TLS 1.2's by session id from the
+# cache and TLS 1.3's by ticket.
+NGINX_TLS = """    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    ssl_protocols {protocols};
+    ssl_session_cache shared:TLS:1m;
+    ssl_session_tickets on;
+    ssl_session_timeout 10m;
+"""
+
+NGINX_CLIENT_CA = """    ssl_verify_client on;
+    ssl_client_certificate {client_ca};
+"""
+
+# gRPC is HTTP/2; a V2 tensor may be larger than the 1 MB body nginx allows by default.
+NGINX_GRPC = """    server {{
+        listen 127.0.0.1:{grpc_port}{ssl} http2;
+        client_max_body_size 0;
+        location / {{
+            grpc_pass grpc://{grpc_backend};
+        }}
+    }}
+"""
+
+GRPC_INFER_PATH = "/inference.GRPCInferenceService/ModelInfer"
+
+
+class LoggedRequest:
+    """One line of Nginx's access log: the request, the connection it came on (nginx's serial
+    number), whether that connection's TLS session was resumed, its TLS protocol ("TLSv1.3") and
+    cipher (OpenSSL's name, "ECDHE-ECDSA-AES128-GCM-SHA256"); both empty over plain TCP."""
+
+    def __init__(self, line):
+        method, uri, status, connection, reused, protocol, cipher = line.split()
+        self.method, self.uri, self.status, self.connection = method, uri, int(status), int(connection)
+        self.reused = reused == "r"
+        self.protocol = "" if protocol == "-" else protocol
+        self.cipher = "" if cipher == "-" else cipher
+
+    def is_infer(self):
+        return self.method == "POST" and self.uri.startswith("/v2/models/") and self.uri.endswith("/infer")
+
+    def is_grpc_infer(self):
+        return self.method == "POST" and self.uri == GRPC_INFER_PATH
 
 
 class Nginx:
     """nginx (one process) answering every /v2/ request with a fixed V2 response. With
     count=True every request is logged, and served() counts the infer requests it answered.
-    worker_connections bounds the connections it holds at once, the listener included."""
+    worker_connections bounds the connections it holds at once, the listener included.
 
-    def __init__(self, count=True, keepalive_requests=1000, cpu=None, worker_connections=4096):
+    With tls_cert and tls_key (PEM files) it serves https instead (`url` says which), allowing
+    tls_protocols and able to resume sessions; with client_ca too, a request without a client
+    certificate that CA signed is answered 400 (nginx's way: the handshake itself succeeds). With
+    grpc_backend ("HOST:PORT" of a gRPC server in clear) it also serves gRPC on a port of its own,
+    `grpc_endpoint`, over TLS when tls_cert is given and h2c otherwise, passing every call on."""
+
+    def __init__(self, count=True, keepalive_requests=1000, cpu=None, worker_connections=4096, tls_cert=None,
+                 tls_key=None, tls_protocols="TLSv1.2 TLSv1.3", client_ca=None, grpc_backend=None):
+        if bool(tls_cert) != bool(tls_key) or (client_ca and not tls_cert):
+            raise ValueError("Nginx: tls_cert and tls_key go together, and client_ca needs them")
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         self.dir = tempfile.mkdtemp(prefix="inferload-nginx-")
         self.port = free_port()
         self.access_log = os.path.join(self.dir, "access.log") if count else None
+        ssl = " ssl" if tls_cert else ""
+        tls = ""
+        if tls_cert:
+            tls = NGINX_TLS.format(cert=tls_cert, key=tls_key, protocols=tls_protocols)
+            if client_ca:
+                tls += NGINX_CLIENT_CA.format(client_ca=client_ca)
+        self.grpc_port = free_port() if grpc_backend else None
+        self.grpc_endpoint = f"127.0.0.1:{self.grpc_port}" if grpc_backend else None
+        grpc = NGINX_GRPC.format(grpc_port=self.grpc_port, ssl=ssl, grpc_backend=grpc_backend) if grpc_backend else ""
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(NGINX_CONF.format(dir=self.dir, port=self.port, keepalive_requests=keepalive_requests,
                                       worker_connections=worker_connections,
-                                      access_log=(self.access_log + " counted") if count else "off"))
+                                      access_log=(self.access_log + " counted") if count else "off",
+                                      ssl=ssl, tls=tls, grpc=grpc))
         cmd = [binary, "-c", conf, "-p", self.dir, "-e", os.path.join(self.dir, "error.log")]
         if cpu is not None:
             cmd = ["taskset", "-c", str(cpu), *cmd]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             wait_port(self.port)
+            if self.grpc_port:
+                wait_port(self.grpc_port)
         except RuntimeError:
             self.stop()
             raise
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls_cert else 'http'}://127.0.0.1:{self.port}"
+
+    def requests(self):
+        """Every request nginx has logged (it logs a request once its response is written)."""
+        if not self.access_log or not os.path.exists(self.access_log):
+            return []
+        with open(self.access_log) as f:
+            return [LoggedRequest(line) for line in f if line.strip()]
 
     def served(self):
-        """Infer requests nginx has logged (it logs a request once its response is written)."""
-        if not self.access_log or not os.path.exists(self.access_log):
-            return 0
-        n = 0
-        with open(self.access_log) as f:
-            for line in f:
-                method, uri, _status = line.split(" ", 2)
-                if method == "POST" and uri.startswith("/v2/models/") and uri.endswith("/infer"):
-                    n += 1
-        return n
+        """Infer requests nginx has logged."""
+        return sum(1 for r in self.requests() if r.is_infer())
+
+    def grpc_served(self):
+        """ModelInfer calls the gRPC front has logged, whatever became of them upstream."""
+        return sum(1 for r in self.requests() if r.is_grpc_infer())
+
+    def handshakes(self):
+        """Over the TLS connections that carried a logged request: (connections, full handshakes,
+        resumed ones)."""
+        reused = {r.connection: r.reused for r in self.requests() if r.protocol}
+        resumed = sum(1 for r in reused.values() if r)
+        return len(reused), len(reused) - resumed, resumed
+
+    def error_log(self):
+        with open(os.path.join(self.dir, "error.log")) as f:
+            return f.read()
 
     def stop(self):
         stop_process(self.proc, signal.SIGQUIT)  # graceful: nginx finishes logging what it served

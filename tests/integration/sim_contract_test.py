@@ -661,6 +661,13 @@ class CommandLineTest(unittest.TestCase):
             (["--http-port", "0", "--load-delay", "1s"], "--load-delay"),
             (["--http-port", "0", "--scheduler-port", "0", "--fail-model", ""], "--fail-model"),
             (["--http-port", "0", "--fail-model", "m"], "--fail-model"),
+            (["--http-port", "0", "--grpc-tls-cert", "c.pem", "--grpc-tls-key", "k.pem"], "--grpc-tls-cert"),
+            (["--http-port", "0", "--grpc-port", "0", "--grpc-tls-cert", "c.pem"], "--grpc-tls-key"),
+            (["--http-port", "0", "--grpc-port", "0", "--grpc-tls-key", "k.pem"], "--grpc-tls-cert"),
+            (["--http-port", "0", "--grpc-port", "0", "--grpc-tls-client-ca", "ca.pem"], "--grpc-tls-client-ca"),
+            (["--http-port", "0", "--grpc-port", "0", "--grpc-tls-cert=", "--grpc-tls-key", "k.pem"],
+             "--grpc-tls-cert"),
+            (["--http-port", "0", "--grpc-port", "0", "--grpc-tls-cert"], "--grpc-tls-cert"),
         ]
         for args, flag in cases:
             with self.subTest(args=args):
@@ -695,7 +702,8 @@ class CommandLineTest(unittest.TestCase):
         for flag in ("--http-port", "--host", "--latency", "--error-rate", "--threads",
                      "--max-requests-per-conn", "--chunked", "--grpc-port",
                      "--grpc-max-streams", "--scheduler-port", "--models", "--load-delay",
-                     "--fail-model", "/sim/models", "/v2/pipelines/{name}/ready"):
+                     "--fail-model", "/sim/models", "/v2/pipelines/{name}/ready", "--grpc-tls-cert",
+                     "--grpc-tls-key", "--grpc-tls-client-ca"):
             self.assertIn(flag, p.stdout)
 
 

@@ -1,6 +1,7 @@
 // grpc_probe: a grpc++ client for scv2-sim's contract test. Sends N sequential ModelInfer calls of
 // SCv2's tfsimple shape and prints how many ended with each status code ("OK 10"), so that the
-// Python test can check the simulator with an independent, real gRPC stack.
+// Python test can check the simulator (and nginx's grpc_pass in front of it) with an independent,
+// real gRPC stack, in clear or over TLS. The first failure's message goes to stderr.
 
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
@@ -13,7 +14,9 @@
 #include <cstdio>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <map>
 #include <string>
 #include <string_view>
@@ -32,6 +35,11 @@ struct Args {
     bool bad = false;
     bool raw = false;  // the data in raw_input_contents instead of contents
     std::vector<std::pair<std::string, std::string>> metadata;
+    bool tls = false;         // grpc's default roots unless --tls-ca
+    std::string tls_ca;       // PEM files
+    std::string tls_cert;
+    std::string tls_key;
+    std::string tls_server_name;  // the name the certificate must have, instead of the target's
 };
 
 [[noreturn]] void usage_error(const std::string& line) {
@@ -62,6 +70,11 @@ Args parse(int argc, char** argv) {
         else if (arg == "--timeout-ms") a.timeout_ms = parse_count(arg, value());
         else if (arg == "--bad") a.bad = true;
         else if (arg == "--raw") a.raw = true;
+        else if (arg == "--tls") a.tls = true;
+        else if (arg == "--tls-ca") a.tls_ca = value();
+        else if (arg == "--tls-cert") a.tls_cert = value();
+        else if (arg == "--tls-key") a.tls_key = value();
+        else if (arg == "--tls-server-name") a.tls_server_name = value();
         else if (arg == "--metadata") {
             const std::string_view kv = value();
             const auto eq = kv.find('=');
@@ -70,11 +83,31 @@ Args parse(int argc, char** argv) {
             a.metadata.emplace_back(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
         } else {
             usage_error("unknown flag '" + std::string(arg) + "' (flags: --target HOST:PORT "
-                        "--model NAME --calls N --timeout-ms MS --metadata K=V --bad --raw)");
+                        "--model NAME --calls N --timeout-ms MS --metadata K=V --bad --raw --tls "
+                        "--tls-ca FILE --tls-cert FILE --tls-key FILE --tls-server-name NAME)");
         }
     }
     if (a.target.empty()) usage_error("--target: required");
+    if (a.tls_cert.empty() != a.tls_key.empty()) usage_error("--tls-cert and --tls-key go together");
+    a.tls = a.tls || !a.tls_ca.empty() || !a.tls_cert.empty() || !a.tls_server_name.empty();
     return a;
+}
+
+std::string read_file(const char* flag, const std::string& path) {
+    if (path.empty()) return {};
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    if (!(in && text << in.rdbuf())) usage_error(std::string(flag) + ": cannot read '" + path + "'");
+    return std::move(text).str();
+}
+
+std::shared_ptr<grpc::ChannelCredentials> credentials(const Args& a) {
+    if (!a.tls) return grpc::InsecureChannelCredentials();
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = read_file("--tls-ca", a.tls_ca);  // empty: grpc's default roots
+    options.pem_cert_chain = read_file("--tls-cert", a.tls_cert);
+    options.pem_private_key = read_file("--tls-key", a.tls_key);
+    return grpc::SslCredentials(options);
 }
 
 // Two INT32 [1,16] inputs, as SCv2's tfsimple models take; --bad leaves INPUT1 short.
@@ -129,12 +162,13 @@ int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
     grpc::ChannelArguments channel_args;
     channel_args.SetMaxReceiveMessageSize(-1);
-    const auto channel =
-        grpc::CreateCustomChannel(a.target, grpc::InsecureChannelCredentials(), channel_args);
+    if (!a.tls_server_name.empty()) channel_args.SetSslTargetNameOverride(a.tls_server_name);
+    const auto channel = grpc::CreateCustomChannel(a.target, credentials(a), channel_args);
     const auto stub = inference::GRPCInferenceService::NewStub(channel);
     const inference::ModelInferRequest req = tfsimple_request(a);
 
     std::map<std::string, long> counts;
+    bool failure_reported = false;
     for (long i = 0; i < a.calls; ++i) {
         grpc::ClientContext ctx;
         for (const auto& [k, v] : a.metadata) ctx.AddMetadata(k, v);
@@ -143,6 +177,10 @@ int main(int argc, char** argv) {
                              std::chrono::milliseconds(a.timeout_ms));
         inference::ModelInferResponse res;
         const grpc::Status status = stub->ModelInfer(&ctx, req, &res);
+        if (!status.ok() && !failure_reported) {
+            failure_reported = true;
+            std::cerr << "grpc_probe: " << code_name(status.error_code()) << ": " << status.error_message() << '\n';
+        }
         ++counts[code_name(status.error_code())];
         // A call answered OK without the echo is a broken server, not a success.
         if (status.ok() && (res.model_name() != a.model || res.outputs_size() == 0))

@@ -48,6 +48,16 @@ void echo_first_input(const inference::ModelInferRequest& req, inference::ModelI
         *out->mutable_contents() = in.contents();
 }
 
+std::shared_ptr<grpc::ServerCredentials> credentials(const std::optional<GrpcTls>& tls) {
+    if (!tls) return grpc::InsecureServerCredentials();
+    grpc::SslServerCredentialsOptions options(
+        tls->client_ca_pem.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                   : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    options.pem_root_certs = tls->client_ca_pem;
+    options.pem_key_cert_pairs.push_back({tls->private_key_pem, tls->cert_chain_pem});
+    return grpc::SslServerCredentials(options);
+}
+
 }  // namespace
 
 class GrpcServer::Service final : public inference::GRPCInferenceService::CallbackService {
@@ -179,7 +189,7 @@ private:
 
 GrpcServer::GrpcServer(const GrpcConfig& config) : service_(std::make_unique<Service>(config)) {
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(config.address, grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort(config.address, credentials(config.tls), &port_);
     builder.RegisterService(service_.get());
     builder.SetMaxReceiveMessageSize(max_message_bytes);
     builder.SetMaxSendMessageSize(max_message_bytes);

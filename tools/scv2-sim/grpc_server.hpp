@@ -7,6 +7,7 @@
 #include <string>
 
 #include "grpc_stats.hpp"
+#include "grpc_tls.hpp"
 #include "latency.hpp"
 #include "registry.hpp"
 
@@ -19,6 +20,7 @@ namespace scv2sim {
 struct GrpcConfig {
     std::string address;  // HOST:PORT as grpc++ takes it, IPv6 in brackets
     std::optional<int> max_streams;  // GRPC_ARG_MAX_CONCURRENT_STREAMS; grpc's default if unset
+    std::optional<GrpcTls> tls;      // h2c when unset
     LatencyModel latency;
     double error_rate = 0.0;
     GrpcStats* stats = nullptr;

@@ -1,6 +1,7 @@
 // scv2-sim: simulated Seldon Core v2 inference server (Open Inference Protocol over HTTP/1.1 and,
-// with --grpc-port, gRPC) and, with --scheduler-port, its scheduler. Built on Boost and grpc++
-// only, never on inferload's own code, so that it is an independent peer.
+// with --grpc-port, gRPC, in clear or over TLS) and, with --scheduler-port, its scheduler. Built
+// on Boost, grpc++ and OpenSSL only, never on inferload's own code, so that it is an independent
+// peer.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -15,9 +16,11 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "grpc_server.hpp"
+#include "grpc_tls.hpp"
 #include "listener.hpp"
 #include "options.hpp"
 #include "registry.hpp"
@@ -67,6 +70,13 @@ int main(int argc, char** argv) {
         std::cout << scv2sim::usage();
         return 0;
     }
+    std::optional<scv2sim::GrpcTls> grpc_tls;
+    try {
+        grpc_tls = scv2sim::load_grpc_tls(opt);
+    } catch (const scv2sim::UsageError& e) {
+        std::cerr << "scv2-sim: " << e.what() << std::endl;
+        return 2;
+    }
 
     asio::io_context ioc(static_cast<int>(opt.threads));
     // Installed before the listener line is printed: a test may signal as soon as it reads it.
@@ -105,6 +115,7 @@ int main(int argc, char** argv) {
         scv2sim::GrpcConfig grpc_config;
         grpc_config.address = format_endpoint({http_ep.address(), *opt.grpc_port});
         grpc_config.max_streams = opt.grpc_max_streams;
+        grpc_config.tls = std::move(grpc_tls);
         grpc_config.latency = opt.latency;
         grpc_config.error_rate = opt.error_rate;
         grpc_config.stats = &grpc_stats;

@@ -30,6 +30,27 @@ double parse_fraction(std::string_view flag, std::string_view text) {
     return value;
 }
 
+std::string file_name(std::string_view flag, std::string_view text) {
+    if (text.empty()) throw UsageError(std::string(flag) + ": empty file name");
+    return std::string(text);
+}
+
+void check_grpc_tls(const Options& opt) {
+    const bool any = !opt.grpc_tls_cert.empty() || !opt.grpc_tls_key.empty() ||
+                     !opt.grpc_tls_client_ca.empty();
+    if (!any) return;
+    const char* first = !opt.grpc_tls_cert.empty()  ? "--grpc-tls-cert"
+                        : !opt.grpc_tls_key.empty() ? "--grpc-tls-key"
+                                                    : "--grpc-tls-client-ca";
+    if (!opt.grpc_port) throw UsageError(std::string(first) + ": only meaningful with --grpc-port");
+    if (opt.grpc_tls_cert.empty())
+        throw UsageError(std::string(first) + (opt.grpc_tls_key.empty()
+                                                   ? ": needs --grpc-tls-cert and --grpc-tls-key"
+                                                   : ": needs --grpc-tls-cert, its certificate"));
+    if (opt.grpc_tls_key.empty())
+        throw UsageError("--grpc-tls-cert: needs --grpc-tls-key, the certificate's private key");
+}
+
 }  // namespace
 
 const char* usage() {
@@ -42,10 +63,16 @@ const char* usage() {
            "\n"
            "options:\n"
            "  --http-port N               HTTP/1.1 port; 0 picks an ephemeral port (required)\n"
-           "  --grpc-port M               also serve V2 gRPC (ModelInfer, h2c) on port M; 0 picks an\n"
-           "                              ephemeral port (default: no gRPC server)\n"
+           "  --grpc-port M               also serve V2 gRPC (ModelInfer; h2c, or TLS with\n"
+           "                              --grpc-tls-cert) on port M; 0 picks an ephemeral port\n"
+           "                              (default: no gRPC server)\n"
            "  --grpc-max-streams N        HTTP/2 concurrent streams per gRPC connection\n"
            "                              (default: grpc's)\n"
+           "  --grpc-tls-cert FILE        serve gRPC over TLS (ALPN h2) with this PEM\n"
+           "                              certificate chain; needs --grpc-tls-key and --grpc-port\n"
+           "  --grpc-tls-key FILE         the certificate's PEM private key\n"
+           "  --grpc-tls-client-ca FILE   require a client certificate signed by a CA in this PEM\n"
+           "                              file (mutual TLS); needs --grpc-tls-cert\n"
            "  --scheduler-port S          also serve SCv2's scheduler API (grpc++, h2c) on port\n"
            "                              S: seldon.mlops.scheduler.Scheduler and\n"
            "                              seldon.mlops.proxy.SchedulerProxy; 0 picks an ephemeral\n"
@@ -88,7 +115,8 @@ const char* usage() {
            "(else by its path or model_name): 'm', 'm_<version>', 'm_0', 'p.pipeline' or\n"
            "'e.experiment'\n"
            "\n"
-           "exit status: 0 after a signal, 1 if a listener cannot be opened, 2 on a bad flag\n";
+           "exit status: 0 after a signal, 1 if a listener cannot be opened, 2 on a bad flag or\n"
+           "a TLS file that cannot be read or does not hold what its flag needs\n";
 }
 
 Options parse_options(int argc, const char* const* argv) {
@@ -123,6 +151,12 @@ Options parse_options(int argc, const char* const* argv) {
             opt.grpc_port = parse_int<std::uint16_t>(arg, take_value(), 0, 65535);
         } else if (arg == "--grpc-max-streams") {
             opt.grpc_max_streams = parse_int<int>(arg, take_value(), 1, INT32_MAX);
+        } else if (arg == "--grpc-tls-cert") {
+            opt.grpc_tls_cert = file_name(arg, take_value());
+        } else if (arg == "--grpc-tls-key") {
+            opt.grpc_tls_key = file_name(arg, take_value());
+        } else if (arg == "--grpc-tls-client-ca") {
+            opt.grpc_tls_client_ca = file_name(arg, take_value());
         } else if (arg == "--scheduler-port") {
             opt.scheduler_port = parse_int<std::uint16_t>(arg, take_value(), 0, 65535);
         } else if (arg == "--models") {
@@ -167,6 +201,7 @@ Options parse_options(int argc, const char* const* argv) {
     if (!opt.help && !opt.http_port_given) throw UsageError("--http-port: required");
     if (opt.grpc_max_streams && !opt.grpc_port)
         throw UsageError("--grpc-max-streams: only meaningful with --grpc-port");
+    check_grpc_tls(opt);
     // Without a scheduler nothing is ever loaded, so these could only be a mistake.
     if (load_delay_given && !opt.scheduler_port)
         throw UsageError("--load-delay: only meaningful with --scheduler-port");

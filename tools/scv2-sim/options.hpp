@@ -17,6 +17,11 @@ struct Options {
     bool http_port_given = false;
     std::optional<std::uint16_t> grpc_port;  // no gRPC server unless given
     std::optional<int> grpc_max_streams;     // grpc's default unless given
+    // PEM files: with a certificate and key the gRPC listener serves TLS, with a client CA it
+    // also requires a client certificate that CA signed. Empty: not given.
+    std::string grpc_tls_cert;
+    std::string grpc_tls_key;
+    std::string grpc_tls_client_ca;
     std::optional<std::uint16_t> scheduler_port;  // no scheduler unless given
     RegistryConfig registry;
     LatencyModel latency;

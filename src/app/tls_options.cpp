@@ -72,13 +72,15 @@ tls::ClientOptions tls_client_options(const RunArgs& a, const scv2::EnvLookup& e
     if (file->tls_version_max) o.max_version = version_of("--config: tlsVersion", *file->tls_version_max);
   }
   if (o.max_version != tls::Version::any && static_cast<int>(o.min_version) > static_cast<int>(o.max_version)) {
-    fail(a.tls_version ? "--tls-version" : "--config: tlsVersion", "the minimum version is above the maximum");
+    fail(a.tls_version ? "--tls-version" : "--config: tlsVersion",
+         (a.tls_version ? "\"" + *a.tls_version + "\": " : std::string()) + "the minimum version is above the maximum");
   }
   if (a.tls_cipher_suites) {
     o.cipher_suites = split_commas(*a.tls_cipher_suites);
     if (o.cipher_suites.empty()) fail("--tls-cipher-suites", "names no cipher suite");
   } else if (file && file->tls_cipher_suites) {
     o.cipher_suites = *file->tls_cipher_suites;
+    o.cipher_suites_source = "--config: tlsCipherSuites";
   }
   o.resumption = !a.no_tls_resumption;
   return o;
@@ -90,7 +92,7 @@ tls::Peer make_tls_peer(const tls::ClientOptions& options, const std::string& al
   try {
     peer.context = std::make_shared<const tls::Context>(options, alpn);
   } catch (const std::invalid_argument& e) {
-    throw ExitError(kExitInvalidConfig, std::string("TLS: ") + e.what());
+    throw ExitError(kExitInvalidConfig, e.what());
   }
   peer.server_name = a.tls_server_name ? *a.tls_server_name : host;
   if (peer.server_name.empty()) throw ExitError(kExitOtherError, "--tls-server-name: must not be empty");

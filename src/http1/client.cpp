@@ -66,6 +66,7 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
     if (err != 0) {
       x.failure = failure_of(err, true);
       x.sys_error = err;
+      if (tls_ && net::is_tls(x.failure)) x.tls_reason = &tls_->last().reason;
       stream_.close();
       finish(t1);
       co_return x;
@@ -146,6 +147,7 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
     break;
   }
 
+  if (tls_ && net::is_tls(x.failure)) x.tls_reason = &tls_->last().reason;
   if (x.failure == net::Failure::none || parser_.headers_done()) x.status = parser_.headers_done() ? parser_.status() : 0;
   if (x.failure != net::Failure::none) x.status = 0;
 

@@ -18,6 +18,12 @@ std::string k6_error_text(const Exchange& x) {
     }
     return text;
   }
+  if (x.tls_reason && !x.tls_reason->empty() && net::is_tls(x.failure)) {
+    // As Go words it: certificate problems come from the verification.
+    const bool verification = x.failure == net::Failure::tls_unknown_authority ||
+                              x.failure == net::Failure::tls_name_mismatch || x.failure == net::Failure::tls_certificate;
+    return verification ? "tls: failed to verify certificate: " + *x.tls_reason : *x.tls_reason;
+  }
   if (x.failure != net::Failure::none) return net::k6_error_text(x.failure);
   if (x.status == 200) return {};
   return "status " + std::to_string(x.status);

@@ -55,6 +55,9 @@ std::vector<metrics::FailureSummary> failure_summaries(const scenario::FailureCo
   for (std::size_t i = 0; i < f.by_failure.size(); ++i) {
     http1::Exchange x;
     x.failure = static_cast<net::Failure>(i);
+    if (net::is_tls(x.failure) && net::tls_index(x.failure) < f.tls_reasons.size()) {
+      x.tls_reason = &f.tls_reasons[net::tls_index(x.failure)];
+    }
     add(f.by_failure[i], x);
   }
   for (std::size_t i = 0; i < f.by_parse_error.size(); ++i) {

@@ -20,11 +20,25 @@ metrics::RequestFate failed_fate(const grpc::CallResult& r) noexcept {
 
 }  // namespace
 
+namespace {
+
+void keep_reason(std::string& kept, const std::string& reason) noexcept {
+  if (!kept.empty() || reason.empty()) return;
+  try {
+    kept = reason;
+  } catch (...) {
+    // Without memory the summary names the kind alone.
+  }
+}
+
+}  // namespace
+
 void FailureCounts::record(const http1::Exchange& x) noexcept {
   if (x.failure == net::Failure::protocol) {
     ++by_parse_error[static_cast<std::size_t>(x.parse_error)];
   } else if (x.failure != net::Failure::none) {
     ++by_failure[static_cast<std::size_t>(x.failure)];
+    if (net::is_tls(x.failure) && x.tls_reason) keep_reason(tls_reasons[net::tls_index(x.failure)], *x.tls_reason);
   } else {
     ++by_status[static_cast<unsigned>(x.status) < kStatuses ? static_cast<std::size_t>(x.status) : 0];
   }
@@ -34,6 +48,7 @@ void FailureCounts::merge(const FailureCounts& o) noexcept {
   for (std::size_t i = 0; i < kKinds; ++i) by_failure[i] += o.by_failure[i];
   for (std::size_t i = 0; i < kKinds; ++i) by_parse_error[i] += o.by_parse_error[i];
   for (std::size_t i = 0; i < kStatuses; ++i) by_status[i] += o.by_status[i];
+  for (std::size_t i = 0; i < net::kTlsFailures; ++i) keep_reason(tls_reasons[i], o.tls_reasons[i]);
 }
 
 std::uint64_t FailureCounts::total() const noexcept {

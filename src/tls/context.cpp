@@ -28,7 +28,7 @@ bool is_tls13_suite(std::string_view name) {
 }
 
 // k6 takes the IANA names; OpenSSL's own TLS 1.2 list names the same suites its own way.
-void set_cipher_suites(SSL_CTX* ctx, const std::vector<std::string>& names) {
+void set_cipher_suites(SSL_CTX* ctx, const std::vector<std::string>& names, const std::string& source) {
   std::string tls12, tls13;
   STACK_OF(SSL_CIPHER)* all = SSL_CTX_get_ciphers(ctx);
   for (const std::string& name : names) {
@@ -43,15 +43,15 @@ void set_cipher_suites(SSL_CTX* ctx, const std::vector<std::string>& names) {
       const char* standard = SSL_CIPHER_standard_name(c);
       if (standard && name == standard) openssl_name = SSL_CIPHER_get_name(c);
     }
-    if (!openssl_name) throw std::invalid_argument("tlsCipherSuites: " + name + " is not a cipher suite this build offers");
+    if (!openssl_name) throw std::invalid_argument(source + ": " + name + " is not a cipher suite this build offers");
     if (!tls12.empty()) tls12 += ':';
     tls12 += openssl_name;
   }
   if (!tls12.empty() && SSL_CTX_set_cipher_list(ctx, tls12.c_str()) != 1) {
-    throw std::invalid_argument("tlsCipherSuites: " + openssl_error());
+    throw std::invalid_argument(source + ": " + openssl_error());
   }
   if (!tls13.empty() && SSL_CTX_set_ciphersuites(ctx, tls13.c_str()) != 1) {
-    throw std::invalid_argument("tlsCipherSuites: " + openssl_error());
+    throw std::invalid_argument(source + ": " + openssl_error());
   }
 }
 
@@ -118,7 +118,7 @@ Context::Context(const ClientOptions& options, std::string alpn) : options_(opti
     }
     SSL_CTX_set_min_proto_version(ctx_, static_cast<int>(options_.min_version));
     SSL_CTX_set_max_proto_version(ctx_, static_cast<int>(options_.max_version));
-    if (!options_.cipher_suites.empty()) set_cipher_suites(ctx_, options_.cipher_suites);
+    if (!options_.cipher_suites.empty()) set_cipher_suites(ctx_, options_.cipher_suites, options_.cipher_suites_source);
     if (!alpn_.empty()) {
       if (alpn_.size() > 255) throw std::invalid_argument("TLS: an ALPN protocol name is at most 255 bytes");
       std::string wire(1, static_cast<char>(alpn_.size()));

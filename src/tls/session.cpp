@@ -127,11 +127,42 @@ void Session::fail(Failure f, std::string reason) {
   reason_ = std::move(reason);
 }
 
+// Go's words: "x509: certificate is valid for a.example, 10.0.0.1, not NAME".
+std::string Session::name_mismatch_reason() const {
+  std::string names;
+  // The chain as the server sent it: a failed verification leaves no peer certificate set.
+  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl_);
+  X509* cert = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : SSL_get0_peer_certificate(ssl_);
+  auto* sans = cert ? static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))
+                    : nullptr;
+  for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(sans, i);
+    std::string name;
+    if (n->type == GEN_DNS) {
+      name.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(n->d.dNSName)),
+                  static_cast<std::size_t>(ASN1_STRING_length(n->d.dNSName)));
+    } else if (n->type == GEN_IPADD) {
+      const int len = ASN1_STRING_length(n->d.iPAddress);
+      char text[INET6_ADDRSTRLEN] = {};
+      if (len == 4 || len == 16) {
+        ::inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(n->d.iPAddress), text, sizeof(text));
+      }
+      name = text;
+    }
+    if (name.empty()) continue;
+    if (!names.empty()) names.append(", ");
+    names.append(name);
+  }
+  GENERAL_NAMES_free(sans);
+  if (names.empty()) return "x509: certificate is not valid for " + server_name_;
+  return "x509: certificate is valid for " + names + ", not " + server_name_;
+}
+
 void Session::fail_from_openssl(Failure fallback, int ssl_error) {
   const long verify = SSL_get_verify_result(ssl_);
   if (fallback == Failure::handshake && context_.options().verify && verify != X509_V_OK) {
     if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
-      fail(Failure::name_mismatch, "x509: certificate is not valid for " + server_name_);
+      fail(Failure::name_mismatch, name_mismatch_reason());
     } else if (unknown_authority(verify)) {
       fail(Failure::unknown_authority, "x509: certificate signed by unknown authority");
     } else {

@@ -41,6 +41,9 @@ struct Exchange {
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
   tls::Version tls_version = tls::Version::any;  // the connection's, over TLS (k6's tls_version tag)
+  // A TLS failure's own words ("x509: certificate is not valid for NAME"), valid until the
+  // client's next exchange; null otherwise.
+  const std::string* tls_reason = nullptr;
 };
 
 class Client {

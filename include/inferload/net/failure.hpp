@@ -1,6 +1,7 @@
 #pragma once
 // Why a request got no usable response, in terms every protocol shares. On the hot path a
 // failure is a value that becomes a metric, never an exception.
+#include <cstddef>
 #include <cstdint>
 
 namespace inferload::net {
@@ -29,6 +30,12 @@ enum class Failure : std::uint8_t {
 };
 
 const char* to_string(Failure f) noexcept;
+
+constexpr bool is_tls(Failure f) noexcept { return f >= Failure::tls_unknown_authority; }
+inline constexpr std::size_t kTlsFailures = 6;
+constexpr std::size_t tls_index(Failure f) noexcept {
+  return static_cast<std::size_t>(f) - static_cast<std::size_t>(Failure::tls_unknown_authority);
+}
 
 // k6's `error` text for a failure (the Go error texts k6 reports, e.g. "dial: connection refused"),
 // short enough for a summary line; "" for none.

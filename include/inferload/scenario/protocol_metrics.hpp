@@ -38,6 +38,9 @@ struct FailureCounts {
   std::array<std::uint64_t, kKinds> by_failure{};      // no response, by net::Failure (not protocol)
   std::array<std::uint64_t, kKinds> by_parse_error{};  // net::Failure::protocol, by http1::ParseError
   std::array<std::uint64_t, kStatuses> by_status{};    // a response that failed the check, by status
+  // The first reason seen of each TLS failure kind (net::tls_index), which says more than the
+  // kind alone ("x509: certificate is not valid for NAME"). Copied on a failure only.
+  std::array<std::string, net::kTlsFailures> tls_reasons;
 
   // An exchange that was not a success and not interrupted.
   void record(const http1::Exchange& x) noexcept;

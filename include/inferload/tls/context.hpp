@@ -25,6 +25,7 @@ struct ClientOptions {
   // IANA names, as k6's tlsCipherSuites takes them (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, ...,
   // TLS_AES_128_GCM_SHA256); empty: OpenSSL's defaults.
   std::vector<std::string> cipher_suites;
+  std::string cipher_suites_source = "--tls-cipher-suites";  // where they came from, for errors
   bool resumption = true;    // false: --no-tls-resumption
 };
 

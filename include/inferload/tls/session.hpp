@@ -81,6 +81,7 @@ class Session {
   void take_output(std::string& out);
   void fail(Failure f, std::string reason);
   void fail_from_openssl(Failure fallback, int ssl_error);
+  std::string name_mismatch_reason() const;
 
   const Context& context_;
   SSL* ssl_ = nullptr;

@@ -23,9 +23,17 @@ Two further columns, at --callgrind-connections only (they are slow to get):
   full speed, the same way. On io_uring, work the kernel does for submitted SQEs is not a
   syscall: compare this column only together with req/CPU-s.
 
+With --https every driver but the raw client (which speaks no TLS) talks to the same nginx over
+TLS 1.3 on kept-alive connections: what TLS's record layer costs each driver.
+
+With --handshakes, nginx closes every connection after one request, so that each request is a
+new connection and a TLS handshake: the figure is handshakes per driver CPU-second, inferload
+resuming its VUs' sessions (its default) against inferload with --no-tls-resumption (a full
+handshake every time) and wrk (which does not resume either).
+
 Usage: bench/e2e/http1_vs_wrk.py [--build build] [--connections 1,8,64,512,4000] [--duration 5]
        [--runs 3] [--drivers wrk,uring,epoll,raw] [--no-callgrind] [--no-syscalls]
-       [--callgrind-connections 64] [--callgrind-requests 20000,40000]
+       [--callgrind-connections 64] [--callgrind-requests 20000,40000] [--https | --handshakes]
 """
 import argparse
 import json
@@ -44,7 +52,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", 
 from peers import Nginx  # noqa: E402
 
 MODEL = "tfsimple0"
-DRIVERS = {"wrk": "wrk", "uring": "inferload io_uring", "epoll": "inferload epoll", "raw": "raw io_uring"}
+DRIVERS = {"wrk": "wrk", "uring": "inferload io_uring", "epoll": "inferload epoll", "raw": "raw io_uring",
+           "uring-full": "inferload io_uring, no resumption"}
 
 
 def inferload_path(args):
@@ -71,6 +80,11 @@ class Bench:
     def inferload_env(self, url):
         return dict(os.environ, SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT=url, MODEL_TYPE="tfsimple", MAX_NUM_MODELS="1",
                     INFER_GRPC_ITERATIONS="0")
+
+    def tls_flags(self, driver):
+        if not self.url.startswith("https://"):
+            return []
+        return ["--tls-ca", self.args.pki.ca] + (["--no-tls-resumption"] if driver == "uring-full" else [])
 
     def capture_request(self):
         """Records the bytes of one request inferload sends, so that wrk and the raw client send
@@ -129,10 +143,10 @@ class Bench:
         if driver == "wrk":
             cmd = ["wrk", "-t1", f"-c{c}", f"-d{duration}s", "--timeout", "30s", "-s", self.wrk_script,
                    self.url + f"/v2/models/{MODEL}/infer"]
-        elif driver in ("uring", "epoll"):
+        elif driver in ("uring", "epoll", "uring-full"):
             export = os.path.join(self.tmp, "summary.json")
-            cmd = [self.inferload, "run", "--workers", "1", "--io", driver, "-u", c, "-q",
-                   "--summary-export", export, "--no-color"]
+            cmd = [self.inferload, "run", "--workers", "1", "--io", driver.split("-")[0], "-u", c, "-q",
+                   "--summary-export", export, "--no-color", *self.tls_flags(driver)]
             cmd += ["-i", str(requests)] if requests else ["-d", f"{duration}s"]
         else:
             cmd = [self.raw, "--port", str(self.url.rsplit(":", 1)[1]), "--request-file", self.request_file,
@@ -146,7 +160,7 @@ class Bench:
                 raise RuntimeError("cannot read wrk's request count:\n" + stdout)
             errors = re.search(r"Non-2xx or 3xx responses: (\d+)", stdout)
             return int(m.group(1)) - (int(errors.group(1)) if errors else 0)
-        if driver in ("uring", "epoll"):
+        if driver in ("uring", "epoll", "uring-full"):
             with open(os.path.join(self.tmp, "summary.json")) as f:
                 return json.load(f)["inferload"]["requests"]["ok"]
         m = re.search(r"completed (\d+)", stdout)
@@ -156,7 +170,7 @@ class Bench:
 
     def run(self, driver, cmd, wrapper=()):
         """Runs one driver to completion; returns (its stdout, stderr, CPU seconds, wall seconds)."""
-        env = self.inferload_env(self.url) if driver in ("uring", "epoll") else None
+        env = self.inferload_env(self.url) if driver in ("uring", "epoll", "uring-full") else None
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = os.times().elapsed
         out = subprocess.run(self.pinned([*wrapper, *cmd]), env=env, stdout=subprocess.PIPE,
@@ -233,8 +247,22 @@ def main():
     p.add_argument("--syscall-duration", type=int, default=2, help="D: the runs last D and 2D seconds")
     p.add_argument("--server-cpu", type=int, default=1)
     p.add_argument("--driver-cpu", type=int, default=0)
+    tls = p.add_mutually_exclusive_group()
+    tls.add_argument("--https", action="store_true", help="over TLS 1.3, kept-alive connections")
+    tls.add_argument("--handshakes", action="store_true",
+                     help="over TLS 1.3, a new connection (and handshake) per request")
     args = p.parse_args()
+    if args.handshakes and "--drivers" not in sys.argv:
+        args.drivers = "wrk,uring,uring-full"
     drivers = [d for d in args.drivers.split(",") if d]
+    if (args.https or args.handshakes) and "raw" in drivers:
+        sys.exit("the raw client speaks no TLS: leave it out of --drivers with --https or --handshakes")
+    if "uring-full" in drivers and not (args.https or args.handshakes):
+        sys.exit("uring-full (no TLS resumption) needs --https or --handshakes")
+    args.pki = None
+    if args.https or args.handshakes:
+        from tls_pki import Pki
+        args.pki = Pki()
     for d in drivers:
         if d not in DRIVERS:
             sys.exit(f"unknown driver {d!r}: choose among {', '.join(DRIVERS)}")
@@ -264,8 +292,10 @@ def main():
         # nginx starts closing idle keep-alive connections once fewer than 1/16 of its connections
         # are free, and the previous driver's connections may not all be closed yet: twice the
         # connections keeps both away.
-        with Nginx(count=False, keepalive_requests=100000000, cpu=args.server_cpu,
-                   worker_connections=max(4096, 2 * max(args.connections) + 64)) as nginx:
+        tls = {"tls_cert": args.pki.server_cert, "tls_key": args.pki.server_key, "tls_protocols": "TLSv1.3"} \
+            if args.pki else {}
+        with Nginx(count=False, keepalive_requests=1 if args.handshakes else 100000000, cpu=args.server_cpu,
+                   worker_connections=max(4096, 2 * max(args.connections) + 64), **tls) as nginx:
             bench.url = nginx.url
             for c in args.connections:
                 for r in range(args.runs):
@@ -291,7 +321,9 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"\nnginx on CPU {args.server_cpu}, driver on CPU {args.driver_cpu} (one thread), {args.runs} x "
+    mode = " over TLS 1.3, kept-alive connections" if args.https else \
+        " over TLS 1.3, one request (and one handshake) per connection" if args.handshakes else ""
+    print(f"\nnginx on CPU {args.server_cpu}, driver on CPU {args.driver_cpu} (one thread){mode}, {args.runs} x "
           f"{args.duration} s per cell, medians; request {len(request)} bytes, kernel {os.uname().release}")
     print("CPU: driver CPU-seconds per wall second; spread: (max - min) / median of req/CPU-s over the runs; "
           "vs wrk: req/CPU-s over wrk's")

@@ -71,8 +71,12 @@ class UringSocket final : public Socket {
     if (connect_pending_) cancel(kConnect);
     if (send_pending_) cancel(kSend);
     if (recv_armed_) cancel(kRecv);
-    ::close(fd_);
-    fd_ = -1;
+    // Shut down now, closed only when the last request has completed (the destructor): a send
+    // prepared this turn but not yet submitted names the descriptor by number, and a socket
+    // opened meanwhile would get that number and the stale bytes (TLS's alert after a failed
+    // handshake, sent ahead of the next connection's ClientHello). Shut down, the send fails
+    // without touching its buffer, which its owner may already have freed.
+    ::shutdown(fd_, SHUT_RDWR);
   }
 
  private:

@@ -263,7 +263,7 @@ TEST(Url, ParsesAndRejects) {
   EXPECT_EQ(u.base_path, "/a/b");
   EXPECT_EQ(u.authority(), "[::1]:8080");
   EXPECT_EQ(net::parse_http_url("http://seldon-mesh").port, 80);
-  for (const char* bad : {"seldon-mesh:80", "https://x", "http://", "http://x:0", "http://x:99999", "http://x:8a",
+  for (const char* bad : {"seldon-mesh:80", "ftp://x", "https://", "http://", "http://x:0", "http://x:99999", "http://x:8a",
                           "http://u@x", "http://x/?q"}) {
     EXPECT_THROW(net::parse_http_url(bad), std::invalid_argument) << bad;
   }

@@ -207,6 +207,12 @@ void read_run_info(const JsonFields& r, const json::object& il, output::RunInfo&
   }
   info.iterations_interrupted = r.u64_at(il, "iterations_interrupted", p);
   info.driver_overload = r.strings_at(il, "driver_overload", p);
+  if (il.contains("tls")) {
+    const std::string tp = JsonFields::at(p, "tls");
+    const json::object& t = r.object_at(il, "tls", p);
+    info.tls_full_handshakes = r.u64_at(t, "full_handshakes", tp);
+    info.tls_resumed_handshakes = r.u64_at(t, "resumed_handshakes", tp);
+  }
   if (il.contains("grpc")) {
     const std::string gp = JsonFields::at(p, "grpc");
     const json::object& g = r.object_at(il, "grpc", p);

@@ -1147,6 +1147,11 @@ int run_command(const RunArgs& a) {
     info.grpc_connections = grpc_strategy(grpc_mode, grpc_pool_size);
     for (const auto& p : programs) info.grpc_connections_opened += p->grpc_connections_opened();
   }
+  for (const auto& p : programs) {
+    const scenario::HandshakeCounts h = p->tls_handshakes();
+    info.tls_full_handshakes += h.full;
+    info.tls_resumed_handshakes += h.resumed;
+  }
   // The driver was the bottleneck: iterations started late, or a worker never had a moment to spare.
   if (result.totals->schedule_lateness.count() > 0) {
     const auto p99 = static_cast<Nanos>(result.totals->schedule_lateness.percentile(99.0));

@@ -110,6 +110,8 @@ RunInfo merge_run_info(const std::vector<MergeInput>& inputs) {
     info.requests.merge(i.requests);
     info.scheduler_requests.merge(i.scheduler_requests);
     info.iterations_interrupted += i.iterations_interrupted;
+    info.tls_full_handshakes += i.tls_full_handshakes;
+    info.tls_resumed_handshakes += i.tls_resumed_handshakes;
     for (const std::string& why : i.driver_overload) info.driver_overload.push_back(in.file + ": " + why);
     if (i.grpc) {
       info.grpc = true;

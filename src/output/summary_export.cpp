@@ -276,6 +276,15 @@ void write_inferload(JsonWriter& w, const RunReport& report, const std::vector<s
   w.boolean(!info.driver_overload.empty());
   w.key("driver_overload");
   write_strings(w, info.driver_overload);
+  if (info.tls_full_handshakes + info.tls_resumed_handshakes > 0) {
+    w.key("tls");
+    w.begin_object();
+    w.key("full_handshakes");
+    w.integer(info.tls_full_handshakes);
+    w.key("resumed_handshakes");
+    w.integer(info.tls_resumed_handshakes);
+    w.end_object();
+  }
   if (info.grpc) {
     w.key("grpc");
     w.begin_object();

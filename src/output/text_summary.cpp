@@ -386,6 +386,10 @@ void render_inferload(Text& text, const Context& ctx) {
   if (info.iterations_interrupted > 0) {
     lines.emplace_back("iterations_interrupted", std::to_string(info.iterations_interrupted));
   }
+  if (info.tls_full_handshakes + info.tls_resumed_handshakes > 0) {
+    lines.emplace_back("tls_handshakes", std::to_string(info.tls_full_handshakes) + " full, " +
+                                             std::to_string(info.tls_resumed_handshakes) + " resumed");
+  }
   if (info.grpc) {
     lines.emplace_back("grpc_connections", info.grpc_connections + ", " + std::to_string(info.grpc_connections_opened) +
                                                " opened");

@@ -27,6 +27,7 @@ class EveryModelVu final : public load::VuProgram {
         buffer_(*w.plan.grpc_targets),
         reader_(w.plan.max_message_size),
         tls_(make_connector(w.plan.grpc_tls)) {}
+  ~EveryModelVu() override { w_.state.count_handshakes(tls_.get()); }
 
   runtime::Task<IterationEnd> iterate(const load::IterationStart& start_ref) override {
     const load::IterationStart started = start_ref;  // the caller's copy may not outlive a suspension

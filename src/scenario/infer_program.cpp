@@ -54,6 +54,7 @@ class GrpcDebugSink final : public grpc::ResponseSink {
 class InferVu final : public load::VuProgram {
  public:
   InferVu(InferWorker& w, const load::VuIdentity& id);
+  ~InferVu() override;
   runtime::Task<IterationEnd> iterate(const load::IterationStart& start) override;
   runtime::Task<bool> connect(Nanos deadline) override;
 
@@ -85,7 +86,10 @@ class InferWorker final : public load::WorkerProgram {
     }
   }
   ~InferWorker() override {
-    if (pool) state.grpc_connections_opened += pool->connections_opened();
+    if (pool) {
+      state.grpc_connections_opened += pool->connections_opened();
+      for (const auto& c : pool->own_tls()) state.count_handshakes(c.get());
+    }
   }
   std::unique_ptr<load::VuProgram> make_vu(const load::VuIdentity& id) override {
     return std::make_unique<InferVu>(*this, id);
@@ -124,6 +128,11 @@ InferVu::InferVu(InferWorker& w, const load::VuIdentity& id)
     reader_.emplace(p.max_message_size);
     if (p.grpc_mode == GrpcConnections::per_iteration) grpc_tls_ = make_connector(p.grpc_tls);
   }
+}
+
+InferVu::~InferVu() {
+  if (rest_) w_.state.count_handshakes(rest_->client.tls());
+  w_.state.count_handshakes(grpc_tls_.get());
 }
 
 runtime::Task<bool> InferVu::connect(Nanos deadline) {

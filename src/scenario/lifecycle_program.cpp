@@ -52,6 +52,11 @@ LifecycleVu::LifecycleVu(LifecycleWorker& w, const load::VuIdentity& id)
   }
 }
 
+LifecycleVu::~LifecycleVu() {
+  if (rest_client_) w_.state.count_handshakes(rest_client_->tls());
+  w_.state.count_handshakes(grpc_tls_.get());
+}
+
 scv2::ModelDefinition LifecycleVu::model(std::string name) const {
   scv2::ModelDefinition m;
   m.name = std::move(name);

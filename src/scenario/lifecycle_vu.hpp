@@ -38,6 +38,7 @@ class LifecycleWorker final : public load::WorkerProgram {
 class LifecycleVu : public load::VuProgram {
  protected:
   LifecycleVu(LifecycleWorker& w, const load::VuIdentity& id);
+  ~LifecycleVu() override;
 
   // The model this VU loads, named `name`: the catalogue's spec for the VU's id in the test.
   scv2::ModelDefinition model(std::string name) const;

@@ -19,4 +19,13 @@ std::uint64_t MeasuredProgram::grpc_connections_opened() const {
   return n;
 }
 
+HandshakeCounts MeasuredProgram::tls_handshakes() const {
+  HandshakeCounts n;
+  for (const auto& m : measures_) {
+    n.full += m->tls_full_handshakes;
+    n.resumed += m->tls_resumed_handshakes;
+  }
+  return n;
+}
+
 }  // namespace inferload::scenario

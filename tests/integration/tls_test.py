@@ -239,6 +239,10 @@ class Resumption(TlsTestCase):
         self.assertEqual(r.served(), n)
         self.assertEqual(r.connections, n)
         self.assertGreater(r.summary["metrics"]["http_req_tls_handshaking"]["min"], 0)
+        # inferload's own count of its handshakes is the server's.
+        tls = r.summary["inferload"]["tls"]
+        self.assertEqual((tls["full_handshakes"], tls["resumed_handshakes"]), (r.full, r.resumed))
+        self.assertRegex(r.out, rf"tls_handshakes\.*: {r.full} full, {r.resumed} resumed\n")
         return r.full, r.resumed
 
     def test_each_vu_resumes_its_session_on_every_reconnect(self):
@@ -276,6 +280,19 @@ class GrpcOverTls(TlsTestCase):
             code, _, err, s = run(grpc_env(sim.grpc), "-u", "4", "-i", "400", "--grpc-tls", *trusting(PKI.ca))
             served = sim.stats()
         self.assert_grpc_ok(code, err, s, served, 400)
+
+    def test_per_iteration_connections_resume_each_vus_session(self):
+        # grpc++'s server issues tickets: each VU's first connection is a full handshake, every
+        # later one resumes it, and inferload's count of them is its count of connections.
+        for args, expected in (((), (2, 48)), (("--no-tls-resumption",), (50, 0))):
+            with self.subTest(args=args), tls_sim() as sim:
+                code, _, err, s = run(grpc_env(sim.grpc), "-u", "2", "-i", "50", "--grpc-tls", *trusting(PKI.ca),
+                                      "--grpc-connection", "per-iteration", *args)
+                served = sim.stats()
+                self.assert_grpc_ok(code, err, s, served, 50)
+                self.assertEqual(s["inferload"]["grpc"]["connections_opened"], 50)
+                tls = s["inferload"]["tls"]
+                self.assertEqual((tls["full_handshakes"], tls["resumed_handshakes"]), expected)
 
     def test_a_grpcs_endpoint_needs_no_flag(self):
         with tls_sim() as sim:

@@ -49,6 +49,8 @@ class ConnectionPool {
   void use_tls(tls::Connector& connector) noexcept { shared_tls_ = &connector; }
 
   std::size_t size() const noexcept { return slots_.size(); }
+  // The connectors of use_tls(peer), for their handshake counts (none otherwise).
+  const std::vector<std::unique_ptr<tls::Connector>>& own_tls() const noexcept { return own_tls_; }
   std::uint64_t connections_opened() const noexcept { return opened_; }
 
  private:

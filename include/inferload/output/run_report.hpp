@@ -91,6 +91,8 @@ struct RunInfo {
   std::string grpc_connections;
   std::uint64_t grpc_connections_opened = 0;
   std::vector<std::pair<std::string, std::uint64_t>> grpc_statuses;
+  // The load's TLS handshakes, full and resumed (both 0 without TLS).
+  std::uint64_t tls_full_handshakes = 0, tls_resumed_handshakes = 0;
   ControlPhaseInfo setup;
   ControlPhaseInfo teardown;
   // What the script's setup() returned (the suite's config object), which k6 writes as the

@@ -6,6 +6,21 @@ import threading
 import time
 
 
+def read_some(sock):
+    """The next bytes from sock; empty at its end, a reset included."""
+    try:
+        return sock.recv(65536)
+    except OSError:
+        return b""
+
+
+def half_close(sock):
+    try:
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
 class Carried:
     """One client connection as the forwarder saw it: bytes read from the client (to_server),
     bytes handed to the client's socket (to_client) and how many of those came after the client
@@ -63,13 +78,7 @@ class ByteCountingProxy:
     @staticmethod
     def _client_to_server(client, server, carried):
         forwarding = True
-        while True:
-            try:
-                data = client.recv(65536)
-            except OSError:
-                data = b""
-            if not data:
-                break
+        while data := read_some(client):
             carried.to_server += len(data)
             if forwarding:
                 try:
@@ -77,20 +86,11 @@ class ByteCountingProxy:
                 except OSError:
                     forwarding = False  # the server is gone: still read the client to its end
         carried.client_closed = True
-        try:
-            server.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
+        half_close(server)
 
     @staticmethod
     def _server_to_client(server, client, carried):
-        while True:
-            try:
-                data = server.recv(65536)
-            except OSError:
-                data = b""
-            if not data:
-                break
+        while data := read_some(server):
             late = carried.client_closed
             try:
                 client.sendall(data)
@@ -99,10 +99,7 @@ class ByteCountingProxy:
             carried.to_client += len(data)
             if late:
                 carried.late += len(data)
-        try:
-            client.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
+        half_close(client)
 
     @staticmethod
     def _close_when_done(client, server, carried, ends):

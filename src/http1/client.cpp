@@ -21,6 +21,13 @@ net::Failure Client::failure_of(int error, bool connecting) const noexcept {
   return net::classify_errno(error, connecting);
 }
 
+WireBytes Client::take_wire_bytes() noexcept {
+  const WireBytes now{wire_sent(), wire_received()};
+  const WireBytes since{now.sent - reported_.sent, now.received - reported_.received};
+  reported_ = now;
+  return since;
+}
+
 runtime::Task<int> Client::connect(Nanos deadline) {
   if (stream_.reusable()) co_return 0;
   const int err = co_await stream_.connect(endpoint_, deadline);
@@ -38,12 +45,11 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
   const Nanos t0 = runtime::now_ns();
   const Nanos deadline = timeout_ > 0 ? t0 + timeout_ : runtime::kNever;
   x.started_at = t0;
-  const std::uint64_t sent0 = wire_sent();
-  const std::uint64_t received0 = wire_received();
   auto finish = [&](Nanos end) {
     x.ended_at = end;
-    x.bytes_sent = wire_sent() - sent0;
-    x.bytes_received = wire_received() - received0;
+    const WireBytes b = take_wire_bytes();
+    x.bytes_sent = b.sent;
+    x.bytes_received = b.received;
   };
 
   // t1: a connection is ready to take the request.

@@ -66,16 +66,20 @@ class UringSocket final : public Socket {
   void close() noexcept override {
     if (!open_) return;
     open_ = false;
-    // Cancelling by user_data needs no syscall; the kernel drops its file reference when the
-    // cancelled requests complete, and only then does the connection really close.
+    // Cancelling by user_data needs no syscall.
     if (connect_pending_) cancel(kConnect);
     if (send_pending_) cancel(kSend);
     if (recv_armed_) cancel(kRecv);
-    // Shut down now, closed only when the last request has completed (the destructor): a send
-    // prepared this turn but not yet submitted names the descriptor by number, and a socket
-    // opened meanwhile would get that number and the stale bytes (TLS's alert after a failed
-    // handshake, sent ahead of the next connection's ClientHello). Shut down, the send fails
-    // without touching its buffer, which its owner may already have freed.
+    if (life.inflight == 0) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+    // A request that names the descriptor may not have reached the kernel yet: were its number
+    // closed now, the next socket opened could get it, and the request would act on that one
+    // (a send of this connection's bytes on the next connection). The number is kept until the
+    // last completion (the destructor closes it) and the connection ends now, after which no
+    // send takes another byte from a buffer its owner may already have freed.
     ::shutdown(fd_, SHUT_RDWR);
   }
 

@@ -59,6 +59,10 @@ class InferVu final : public load::VuProgram {
   runtime::Task<bool> connect(Nanos deadline) override;
 
  private:
+  // Adds to the worker's data_sent/data_received what the REST connection moved outside any
+  // exchange (its exchanges report their own).
+  void count_bytes_between_exchanges() noexcept;
+
   struct Rest {
     Rest(InferWorker& w);
     http1::Client client;
@@ -140,7 +144,22 @@ runtime::Task<bool> InferVu::connect(Nanos deadline) {
   // the iteration's by definition.
   if (!rest_) co_return true;
   if (w_.plan.http_timeout > 0) deadline = std::min(deadline, runtime::now_ns() + w_.plan.http_timeout);
-  co_return co_await rest_->client.connect(deadline) == 0;
+  const bool opened = co_await rest_->client.connect(deadline) == 0;
+  // A TLS handshake's records are on the wire before any request, and this VU may make none.
+  count_bytes_between_exchanges();
+  co_return opened;
+}
+
+// The session tickets a TLS 1.3 server sends after the handshake may arrive after connect()
+// returned, on a connection that then carries no exchange.
+InferVu::~InferVu() {
+  if (rest_) count_bytes_between_exchanges();
+}
+
+void InferVu::count_bytes_between_exchanges() noexcept {
+  const http1::WireBytes b = rest_->client.take_wire_bytes();
+  w_.shard.data.sent += b.sent;
+  w_.shard.data.received += b.received;
 }
 
 // The gRPC calls are made in this frame, the call itself embedded (grpc::UnaryCall), with no

@@ -12,7 +12,11 @@ class SecureSocket final : public runtime::Socket, private runtime::SocketEvents
  public:
   SecureSocket(runtime::Reactor& reactor, runtime::SocketEvents& upper, Connector& connector)
       : reactor_(reactor), upper_(upper), connector_(connector), inner_(nullptr, runtime::SocketReleaser{&reactor}) {}
-  ~SecureSocket() override { *alive_ = false; }
+  ~SecureSocket() override {
+    *alive_ = false;
+    // Before the buffers: a send of `sending_` may still be in flight until the socket is closed.
+    inner_.reset();
+  }
 
   bool open(int family, int& error) noexcept {
     inner_ = reactor_.open_tcp(family, *this, error);

@@ -4,7 +4,8 @@ connection, the CSV's tls_version; trust (--tls-ca, the system roots, --insecure
 names (--tls-server-name), client certificates, session resumption as nginx logged it (and
 --no-tls-resumption), protocol versions and cipher suites. gRPC over TLS against scv2-sim's
 grpc++ server (--grpc-tls, grpcs://) and against nginx's grpc_pass in front of a clear one.
-Failures are counted with k6's error codes, never a crash or a hang.
+Failures are counted with k6's error codes, never a crash or a hang. data_sent and data_received
+are the bytes on the wire, as a byte-counting forwarder between inferload and the server saw them.
 
 Certificates come from tls_pki (the openssl command); without openssl or nginx the tests that
 need them are skipped. Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or
@@ -18,6 +19,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from byte_counting_proxy import ByteCountingProxy  # noqa: E402
 from peers import Nginx, Sim, main_for_backend, run_with_export  # noqa: E402
 from tls_pki import OPENSSL, Pki  # noqa: E402
 
@@ -330,6 +332,101 @@ class GrpcOverTls(TlsTestCase):
         self.assert_grpc_ok(code, err, s, served, 300)
         self.assertEqual(sum(1 for r in logged if r.is_grpc_infer()), 300)
         self.assertEqual({(r.status, r.protocol) for r in logged}, {(200, "TLSv1.3")})
+
+
+class Wire:
+    """One run through a ByteCountingProxy: the export's data_sent and data_received beside
+    what the proxy carried each way."""
+
+    def __init__(self, target, env, *args):
+        with ByteCountingProxy(target) as proxy:
+            self.code, _, self.err, self.summary = run(env(proxy.address), *args)
+            # inferload has exited, so every connection is closed on its side: once the proxy
+            # has read each to its EOF, it has seen every byte inferload sent.
+            connections = proxy.settle()
+            # Before the run inferload checks that the target is reachable: a TCP connection
+            # closed at once, with nothing sent, which is no VU's. grpc++ in clear writes its
+            # SETTINGS on it all the same, which inferload never reads. (In clear, a VU's
+            # connection opened by --preconnect and never used sends nothing either.)
+            self.probes = [c for c in connections if c.to_server == 0]
+            self.connections, self.to_server, self.to_client, self.late = proxy.totals(
+                [c for c in connections if c.to_server > 0])
+        metrics = self.summary["metrics"] if self.summary else {}
+        self.sent = metrics.get("data_sent", {}).get("count")
+        self.received = metrics.get("data_received", {}).get("count")
+
+    def __repr__(self):
+        return (f"data_sent {self.sent} data_received {self.received}; carried over {self.connections} connections: "
+                f"to the server {self.to_server}, to the client {self.to_client} ({self.late} after the client closed); "
+                f"{len(self.probes)} probe(s), to the client {sum(c.to_client for c in self.probes)}")
+
+
+SINGLE_MODEL = {"MODEL_TYPE": "iris", "MAX_NUM_MODELS": "1"}  # every request the same bytes
+
+
+class DataCountsTheWire(TlsTestCase):
+    """data_sent and data_received are the bytes on the wire, TLS records and handshakes
+    included (k6 counts what its sockets read and write), as a forwarder between inferload and
+    the server counted them: sent exactly; received up to what a server writes after the client
+    has closed its connection, which the client never reads. In clear, both exactly."""
+
+    # What a server may write once the client has closed, per connection, which the client never
+    # reads: one TLS alert record answering the close (close_notify, or an alert for the missing
+    # one): 5 bytes of header and 2 of alert, plus at most 8 of explicit nonce and 16 of tag
+    # (TLS 1.2's AES-GCM; TLS 1.3 has 1 byte of content type instead of the nonce: 24). Neither
+    # nginx nor grpc++ writes even that: a close without close_notify ends their side silently,
+    # so `late` is 0 here, and any other shortfall would be bytes inferload read but did not count.
+    AFTER_CLOSE = 5 + 2 + 8 + 16
+
+    def assert_exact(self, w):
+        self.assertEqual((w.sent, w.received), (w.to_server, w.to_client), w)
+        self.assertGreaterEqual(len(w.probes), 1, w)
+
+    def assert_on_the_wire(self, w, clear):
+        self.assertEqual(w.sent, w.to_server, w)
+        self.assertLessEqual(w.late, self.AFTER_CLOSE * w.connections, w)
+        # Everything but what came after the client's close (the proxy tells those apart exactly
+        # when the server wrote them in answer to it).
+        self.assertEqual(w.received, w.to_client - w.late, w)
+        self.assertEqual(len(w.probes), 1, w)
+        # Not the plaintext: the same requests in clear moved fewer bytes.
+        self.assertGreater(w.sent, clear.sent, (w, clear))
+        self.assertGreater(w.received, clear.received, (w, clear))
+
+    @unittest.skipUnless(HAVE_NGINX, "nginx is not installed")
+    def test_rest_through_a_forwarder_to_nginx(self):
+        # --preconnect: the VUs' handshakes come before any request, and some VUs make none. At
+        # 300/s the period is 3,333,333 ns (truncated, as k6's): 301 iterations are due before 1 s.
+        for how, n, args in [("VUs", 300, ("-u", "4", "-i", "300")),
+                             ("--preconnect", 301, ("--rate", "300", "-d", "1s", "--pre-allocated-vus", "8",
+                                                    "--max-vus", "16", "--preconnect"))]:
+            with self.subTest(connections=how):
+                with Nginx() as nginx:
+                    clear = Wire(f"127.0.0.1:{nginx.port}", lambda a: rest_env(f"http://{a}", **SINGLE_MODEL), *args)
+                self.assert_all_ok(clear.code, clear.err, clear.summary, n)
+                self.assert_exact(clear)
+                with tls_nginx() as nginx:
+                    w = Wire(f"127.0.0.1:{nginx.port}", lambda a: rest_env(f"https://{a}", **SINGLE_MODEL), *args,
+                             *trusting(PKI.ca))
+                self.assert_all_ok(w.code, w.err, w.summary, n)
+                self.assert_on_the_wire(w, clear)
+                # One request at a time per connection: each request and each response is a
+                # record of its own at least, and every record adds 5 bytes of header and 16 of tag.
+                self.assertGreaterEqual(w.sent - clear.sent, 21 * n, (w, clear))
+                self.assertGreaterEqual(w.received - clear.received, 21 * n, (w, clear))
+
+    def test_grpc_through_a_forwarder_to_the_sim(self):
+        for how, n, args in [("pooled", 300, ("-u", "4", "-i", "300")),
+                             ("per-iteration", 60, ("-u", "2", "-i", "60", "--grpc-connection", "per-iteration"))]:
+            with self.subTest(connections=how):
+                with Sim(SCV2_SIM, "--grpc-port", "0") as sim:
+                    clear = Wire(sim.grpc, lambda a: grpc_env(a, **SINGLE_MODEL), *args)
+                self.assert_all_ok(clear.code, clear.err, clear.summary, n, check=GRPC_CHECK)
+                self.assert_exact(clear)
+                with tls_sim() as sim:
+                    w = Wire(sim.grpc, lambda a: grpc_env(a, **SINGLE_MODEL), *args, "--grpc-tls", *trusting(PKI.ca))
+                self.assert_all_ok(w.code, w.err, w.summary, n, check=GRPC_CHECK)
+                self.assert_on_the_wire(w, clear)
 
 
 @unittest.skipUnless(HAVE_NGINX, "nginx is not installed")

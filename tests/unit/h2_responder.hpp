@@ -3,13 +3,17 @@
 // every request stream, once the request's END_STREAM arrives, with a gRPC response (headers,
 // one message, trailers with grpc-status). Built from the project's frame codec and HPACK
 // encoder: it tests the client's connection logic and resource use, not interoperability (the
-// integration tests run against grpc++ and nghttpd for that).
+// integration tests run against grpc++ and nghttpd for that). Over TLS too, with OpenSSL's
+// blocking API, when given a server context.
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,11 +32,15 @@ struct H2ResponderOptions {
   std::string grpc_status = "0";
   // After this many answers, GOAWAY(last answered, NO_ERROR) and close once nothing is open.
   int goaway_after = -1;
+  // Set: every connection is over TLS with this context (which must choose h2 in ALPN).
+  SSL_CTX* tls = nullptr;
 };
 
 class H2Responder {
  public:
   explicit H2Responder(H2ResponderOptions o = {}) : o_(std::move(o)) {
+    // OpenSSL's socket BIO writes with write(): a client that has gone must not end the test.
+    if (o_.tls) std::signal(SIGPIPE, SIG_IGN);
     fd_ = bind_loopback(port_, 16);
     thread_ = std::thread([this] {
       for (;;) {
@@ -56,6 +64,19 @@ class H2Responder {
   void serve(int c) {
     using namespace http2;
     ++connections_;
+    std::unique_ptr<SSL, decltype(&SSL_free)> ssl(o_.tls ? SSL_new(o_.tls) : nullptr, &SSL_free);
+    if (ssl) {
+      SSL_set_fd(ssl.get(), c);
+      if (SSL_accept(ssl.get()) != 1) return;
+    }
+    auto write = [&](const std::string& bytes) {
+      if (ssl) return SSL_write(ssl.get(), bytes.data(), static_cast<int>(bytes.size())) > 0;
+      return ::send(c, bytes.data(), bytes.size(), MSG_NOSIGNAL) >= 0;
+    };
+    auto read = [&](char* into, std::size_t size) -> ssize_t {
+      if (ssl) return SSL_read(ssl.get(), into, static_cast<int>(size));
+      return ::recv(c, into, size, 0);
+    };
     std::string out;
     const Setting s[] = {{SettingId::initial_window_size, 1u << 20},
                          {SettingId::max_header_list_size, o_.max_header_list_size},
@@ -78,11 +99,11 @@ class H2Responder {
     int in_connection = 0;
     for (;;) {
       if (!out.empty()) {
-        if (::send(c, out.data(), out.size(), MSG_NOSIGNAL) < 0) return;
+        if (!write(out)) return;
         out.clear();
       }
       if (going_away) return;
-      const ssize_t n = ::recv(c, buf, sizeof(buf), 0);
+      const ssize_t n = read(buf, sizeof(buf));
       if (n <= 0) return;
       const char* p = buf;
       std::size_t len = static_cast<std::size_t>(n);

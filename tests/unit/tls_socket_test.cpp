@@ -42,11 +42,6 @@ int listen_on_loopback(std::uint16_t& port) {
 class TlsServer {
  public:
   explicit TlsServer(int connections) {
-    ctx_ = SSL_CTX_new(TLS_server_method());
-    SSL_CTX_use_certificate(ctx_, pki().server.get());
-    SSL_CTX_use_PrivateKey(ctx_, pki().server_key.get());
-    const unsigned char id[] = "tls_socket_test";
-    SSL_CTX_set_session_id_context(ctx_, id, sizeof(id));
     listener_ = listen_on_loopback(port_);
     thread_ = std::thread([this, connections] {
       for (int i = 0; i < connections; ++i) serve_one();
@@ -55,7 +50,6 @@ class TlsServer {
   ~TlsServer() {
     finish();
     ::close(listener_);
-    SSL_CTX_free(ctx_);
   }
   // Stops accepting and waits for the connections being served to end.
   void finish() {
@@ -72,7 +66,7 @@ class TlsServer {
   void serve_one() {
     const int fd = ::accept(listener_, nullptr, nullptr);
     if (fd < 0) return;
-    SSL* ssl = SSL_new(ctx_);
+    SSL* ssl = SSL_new(ctx_.get());
     SSL_set_fd(ssl, fd);
     std::uint64_t answered = 0;
     if (SSL_accept(ssl) != 1) {
@@ -98,7 +92,7 @@ class TlsServer {
     SSL_free(ssl);
     ::close(fd);
   }
-  SSL_CTX* ctx_;
+  ServerContext ctx_ = server_context();
   int listener_;
   std::uint16_t port_ = 0;
   std::atomic<int> failed_{0};

@@ -3,10 +3,12 @@
 // certificate for localhost and 127.0.0.1, a client certificate, and a CA nobody trusts. The
 // files go to the test's temporary directory and are removed at exit.
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -91,6 +93,39 @@ struct Pki {
 inline Pki& pki() {
   static Pki p;
   return p;
+}
+
+struct ServerContextFree {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+using ServerContext = std::unique_ptr<SSL_CTX, ServerContextFree>;
+
+// A server's context with the PKI's server certificate, able to resume sessions; with `alpn`
+// ("h2"), that protocol is chosen whenever the client offers it, as a gRPC server does.
+inline ServerContext server_context(const char* alpn = nullptr) {
+  ServerContext ctx(SSL_CTX_new(TLS_server_method()));
+  SSL_CTX_use_certificate(ctx.get(), pki().server.get());
+  SSL_CTX_use_PrivateKey(ctx.get(), pki().server_key.get());
+  const unsigned char id[] = "inferload tests";
+  SSL_CTX_set_session_id_context(ctx.get(), id, sizeof(id));
+  if (alpn) {
+    SSL_CTX_set_alpn_select_cb(
+        ctx.get(),
+        [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
+           void* arg) {
+          const auto* want = static_cast<const char*>(arg);
+          for (unsigned i = 0; i < inlen; i += 1u + in[i]) {
+            if (in[i] == std::strlen(want) && std::memcmp(in + i + 1, want, in[i]) == 0) {
+              *out = in + i + 1;
+              *outlen = in[i];
+              return SSL_TLSEXT_ERR_OK;
+            }
+          }
+          return SSL_TLSEXT_ERR_ALERT_FATAL;
+        },
+        const_cast<char*>(alpn));
+  }
+  return ctx;
 }
 
 }  // namespace inferload::tls::test

@@ -37,13 +37,20 @@ struct Exchange {
   Timings timings;
   Nanos started_at = 0;  // when the exchange was asked for
   Nanos ended_at = 0;    // when its last byte (or its failure) was known
-  // On the wire: TLS records and handshakes included, as k6's data_sent and data_received.
+  // On the wire since the previous exchange (or take_wire_bytes()) told: TLS records and
+  // handshakes included, as k6's data_sent and data_received.
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
   tls::Version tls_version = tls::Version::any;  // the connection's, over TLS (k6's tls_version tag)
   // A TLS failure's own words ("x509: certificate is not valid for NAME"), valid until the
   // client's next exchange; null otherwise.
   const std::string* tls_reason = nullptr;
+};
+
+// Bytes a connection moved on the wire (TLS records and handshakes included).
+struct WireBytes {
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
 };
 
 class Client {
@@ -57,6 +64,11 @@ class Client {
   // Opens the connection ahead of the first exchange (which then finds it ready): 0 or the
   // errno value; a failed one is closed, for the next exchange to try again and record.
   runtime::Task<int> connect(Nanos deadline);
+
+  // What the connections moved since an exchange or this call last told: a TLS handshake made
+  // by connect() ahead of any exchange, which k6 (counting every byte of a VU's sockets) counts.
+  // Each exchange reports the bytes since the last report, so none is counted twice or missed.
+  WireBytes take_wire_bytes() noexcept;
 
   bool connected() const noexcept { return stream_.is_open(); }
   void close() noexcept { stream_.close(); }
@@ -85,6 +97,7 @@ class Client {
   std::uint64_t wire_received() const noexcept {
     return tls_ ? tls_->wire_bytes_received() : stream_.bytes_received();
   }
+  WireBytes reported_;  // the part of wire_sent() and wire_received() told so far
   // A failed connect or receive, in the terms of the layer that failed (TLS's, else the socket's).
   net::Failure failure_of(int error, bool connecting) const noexcept;
   net::DebugLog* debug_ = nullptr;

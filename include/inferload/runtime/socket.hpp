@@ -53,7 +53,7 @@ class Socket {
 
   virtual IoStatus connect(const sockaddr* addr, socklen_t len) noexcept = 0;
   // Writes all of the buffers (at most kMaxSendBuffers), in order. Their memory must stay valid
-  // until the send has finished.
+  // until the send has finished or the socket is closed.
   static constexpr std::size_t kMaxSendBuffers = 4;
   virtual IoStatus send(const ConstBuffer* buffers, std::size_t count) noexcept = 0;
   // Starts delivering received bytes through on_received until on_receive_end.

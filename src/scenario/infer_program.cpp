@@ -134,11 +134,6 @@ InferVu::InferVu(InferWorker& w, const load::VuIdentity& id)
   }
 }
 
-InferVu::~InferVu() {
-  if (rest_) w_.state.count_handshakes(rest_->client.tls());
-  w_.state.count_handshakes(grpc_tls_.get());
-}
-
 runtime::Task<bool> InferVu::connect(Nanos deadline) {
   // gRPC's pooled connections are the worker's, opened in its start(); per-iteration ones are
   // the iteration's by definition.
@@ -153,7 +148,11 @@ runtime::Task<bool> InferVu::connect(Nanos deadline) {
 // The session tickets a TLS 1.3 server sends after the handshake may arrive after connect()
 // returned, on a connection that then carries no exchange.
 InferVu::~InferVu() {
-  if (rest_) count_bytes_between_exchanges();
+  if (rest_) {
+    count_bytes_between_exchanges();
+    w_.state.count_handshakes(rest_->client.tls());
+  }
+  w_.state.count_handshakes(grpc_tls_.get());
 }
 
 void InferVu::count_bytes_between_exchanges() noexcept {

@@ -2,7 +2,8 @@
 // The file a sample output writes: plain, or one gzip stream when its name ends in ".gz" (as
 // k6's CSV and JSON outputs do, and as SCv2's Job writes results/base.gz). Buffered; flush()
 // hands what is buffered to the kernel, so a reader (or a pod being killed) sees whole rows up
-// to the last flush.
+// to the last flush. A gzip stream's compressed bytes wait for the flush (saveInterval) in
+// memory: written any earlier, a cut stream would end in the middle of a row.
 #include <zlib.h>
 
 #include <cstdio>
@@ -41,7 +42,7 @@ class SampleFile {
   bool closed_ = false;
   z_stream z_{};
   std::string buffer_;
-  std::string compressed_;
+  std::string compressed_;  // gzip: compressed since the last flush point
   int error_ = 0;  // the first errno a write met
 };
 

@@ -29,7 +29,8 @@ TLS 1.3 on kept-alive connections: what TLS's record layer costs each driver.
 With --handshakes, nginx closes every connection after one request, so that each request is a
 new connection and a TLS handshake: the figure is handshakes per driver CPU-second, inferload
 resuming its VUs' sessions (its default) against inferload with --no-tls-resumption (a full
-handshake every time) and wrk (which does not resume either).
+handshake every time) and wrk (which resumes too: it ends a connection with SSL_shutdown and
+SSL_clear, which keep the session for the next SSL_connect).
 
 Usage: bench/e2e/http1_vs_wrk.py [--build build] [--connections 1,8,64,512,4000] [--duration 5]
        [--runs 3] [--drivers wrk,uring,epoll,raw] [--no-callgrind] [--no-syscalls]

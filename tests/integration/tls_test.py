@@ -4,7 +4,8 @@ connection, the CSV's tls_version; trust (--tls-ca, the system roots, --insecure
 names (--tls-server-name), client certificates, session resumption as nginx logged it (and
 --no-tls-resumption), protocol versions and cipher suites. gRPC over TLS against scv2-sim's
 grpc++ server (--grpc-tls, grpcs://) and against nginx's grpc_pass in front of a clear one.
-Failures are counted with k6's error codes, never a crash or a hang. data_sent and data_received
+Failures are counted with k6's error codes, never a crash or a hang, against nginx and against
+servers that break TLS (a record that does not decrypt, a hang-up or a stall in the handshake). data_sent and data_received
 are the bytes on the wire, as a byte-counting forwarder between inferload and the server saw them.
 
 Certificates come from tls_pki (the openssl command); without openssl or nginx the tests that
@@ -14,8 +15,12 @@ epoll).
 import csv
 import os
 import shutil
+import socket
+import ssl
 import sys
 import tempfile
+import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -427,6 +432,116 @@ class DataCountsTheWire(TlsTestCase):
                     w = Wire(sim.grpc, lambda a: grpc_env(a, **SINGLE_MODEL), *args, "--grpc-tls", *trusting(PKI.ca))
                 self.assert_all_ok(w.code, w.err, w.summary, n, check=GRPC_CHECK)
                 self.assert_on_the_wire(w, clear)
+
+
+class HostileTlsServer:
+    """A TLS server on 127.0.0.1 that misbehaves, every connection the same way:
+    - "garbage": completes the handshake, reads the request, then sends a record that does not
+      decrypt;
+    - "stall": reads the ClientHello and never answers;
+    - "hang_up": reads the ClientHello and closes the connection."""
+
+    def __init__(self, mode):
+        self.mode = mode
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(PKI.server_cert, PKI.server_key)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.connections = []
+        self.handshakes = 0
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self.accept, daemon=True)
+        self.thread.start()
+
+    def accept(self):
+        while not self.stop_event.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+
+    def serve(self, conn):
+        try:
+            first = conn.recv(65536)
+            if not first:
+                return  # inferload's reachability probe: connects and closes
+            if self.mode == "hang_up":
+                conn.close()
+                return
+            if self.mode == "stall":
+                self.stop_event.wait(30)
+                return
+            incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+            tls = self.context.wrap_bio(incoming, outgoing, server_side=True)
+            incoming.write(first)
+            while True:
+                try:
+                    tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    conn.sendall(outgoing.read())
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    incoming.write(data)
+            conn.sendall(outgoing.read())
+            self.handshakes += 1
+            # The request's records, unless they came with the client's Finished.
+            if incoming.pending == 0 and not conn.recv(65536):
+                return
+            # An application-data record header and bytes no key decrypts.
+            conn.sendall(b"\x17\x03\x03\x00\x20" + bytes(range(32)))
+            self.stop_event.wait(5)
+        except OSError:
+            pass
+
+    def stop(self):
+        self.stop_event.set()
+        self.listener.close()
+        for c in self.connections:
+            try:
+                c.close()
+            except OSError:
+                pass
+
+
+class HostileTlsPeers(TlsTestCase):
+    """Servers that break TLS: each request fails, counted with its kind, and the run ends on
+    time; never a crash or a hang."""
+
+    def run_against(self, mode, *args, n=6):
+        server = HostileTlsServer(mode)
+        try:
+            t0 = time.monotonic()
+            code, out, err, s = run(rest_env(server.url), "-u", "2", "-i", str(n), *trusting(PKI.ca), *args)
+            took = time.monotonic() - t0
+        finally:
+            server.stop()
+        return code, out, err, s, took, server
+
+    def test_a_record_that_does_not_decrypt_fails_the_request_with_1301(self):
+        code, out, err, s, _, server = self.run_against("garbage")
+        kinds, texts = self.assert_all_failed(code, err, s, 6)
+        self.assertEqual(kinds, [(1301, 0, 6)], texts)
+        self.assertEqual(server.handshakes, 6)  # each failure closes its connection
+
+    def test_a_server_that_hangs_up_in_the_handshake_fails_with_1300(self):
+        code, out, err, s, _, _ = self.run_against("hang_up")
+        kinds, texts = self.assert_all_failed(code, err, s, 6)
+        self.assertEqual(kinds, [(1300, 0, 6)], texts)
+        self.assertIn("closed the connection during the handshake", texts[0])
+
+    def test_a_server_that_never_answers_the_handshake_times_out(self):
+        code, out, err, s, took, _ = self.run_against("stall", "--timeout", "500ms", n=4)
+        self.assertEqual(code, 0, err)
+        rq = s["inferload"]["requests"]
+        self.assertEqual((rq["issued"], rq["ok"], rq["timed_out"]), (4, 0, 4), rq)
+        # Two VUs, two requests each, 0.5 s apiece: bounded by the timeout, not by the server.
+        self.assertLess(took, 10)
+        self.assertGreaterEqual(s["metrics"]["http_req_tls_handshaking"]["max"], 0)
 
 
 @unittest.skipUnless(HAVE_NGINX, "nginx is not installed")

@@ -5,8 +5,9 @@ names (--tls-server-name), client certificates, session resumption as nginx logg
 --no-tls-resumption), protocol versions and cipher suites. gRPC over TLS against scv2-sim's
 grpc++ server (--grpc-tls, grpcs://) and against nginx's grpc_pass in front of a clear one.
 Failures are counted with k6's error codes, never a crash or a hang, against nginx and against
-servers that break TLS (a record that does not decrypt, a hang-up or a stall in the handshake). data_sent and data_received
-are the bytes on the wire, as a byte-counting forwarder between inferload and the server saw them.
+servers that break TLS (a record that does not decrypt, a hang-up or a stall in the handshake).
+data_sent and data_received are the bytes on the wire, as a byte-counting forwarder between
+inferload and the server saw them.
 
 Certificates come from tls_pki (the openssl command); without openssl or nginx the tests that
 need them are skipped. Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or
@@ -541,7 +542,8 @@ class HostileTlsPeers(TlsTestCase):
         self.assertEqual((rq["issued"], rq["ok"], rq["timed_out"]), (4, 0, 4), rq)
         # Two VUs, two requests each, 0.5 s apiece: bounded by the timeout, not by the server.
         self.assertLess(took, 10)
-        self.assertGreaterEqual(s["metrics"]["http_req_tls_handshaking"]["max"], 0)
+        # The handshake took until the timeout ended it.
+        self.assertGreater(s["metrics"]["http_req_tls_handshaking"]["min"], 400)
 
 
 @unittest.skipUnless(HAVE_NGINX, "nginx is not installed")

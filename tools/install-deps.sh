@@ -8,7 +8,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake pkg-config
   liburing-dev libnghttp2-dev libboost1.81-dev libssl-dev libcli11-dev libprotobuf-dev protobuf-compiler
-  libgrpc++-dev protobuf-compiler-grpc zlib1g-dev
+  libgrpc++-dev protobuf-compiler-grpc zlib1g-dev librdkafka-dev
 )
 packages=(
   "${build_packages[@]}" git
@@ -18,6 +18,8 @@ packages=(
   clang libclang-rt-14-dev
   # tests and benchmarks: real peers and the tools that drive them
   python3 curl procps util-linux nginx wrk nghttp2-client nghttp2-server valgrind linux-perf prometheus
+  # a Kafka client independent of inferload, against scv2-sim's mock cluster
+  kcat
   # renders the HTML report in the tests (headless, offline)
   chromium
   # --out influxdb's integration test: influxd 1.x, started by the test with a config of its own

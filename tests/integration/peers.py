@@ -68,22 +68,21 @@ class Sim:
         self.address = line.split()[1]
         self.port = int(self.address.rsplit(":", 1)[1])
         self.url = f"http://{self.address}"
-        # With --grpc-port the gRPC listener's line follows: its host:port is INFER_GRPC_ENDPOINT.
-        self.grpc = None
-        if "--grpc-port" in args:
-            line = self.proc.stdout.readline().strip()
-            if not line.startswith("grpc "):
-                self.stop()
-                raise RuntimeError(f"scv2-sim printed {line!r} instead of its gRPC listener")
-            self.grpc = line.split()[1]
-        # With --scheduler-port the scheduler's line comes last: its host:port is SCHEDULER_ENDPOINT.
-        self.scheduler = None
-        if "--scheduler-port" in args:
-            line = self.proc.stdout.readline().strip()
-            if not line.startswith("scheduler "):
-                self.stop()
-                raise RuntimeError(f"scv2-sim printed {line!r} instead of its scheduler listener")
-            self.scheduler = line.split()[1]
+        # Each further line follows in this order: gRPC's host:port is INFER_GRPC_ENDPOINT, the
+        # scheduler's SCHEDULER_ENDPOINT, and the mock Kafka cluster's KAFKA_BOOTSTRAP_SERVERS.
+        self.grpc = self._line("grpc", "--grpc-port", args)
+        self.scheduler = self._line("scheduler", "--scheduler-port", args)
+        self.kafka = self._line("kafka", "--kafka", args)
+
+    def _line(self, kind, flag, args):
+        """The address on the line `kind HOST:PORT` that `flag` makes the simulator print."""
+        if flag not in args:
+            return None
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith(kind + " "):
+            self.stop()
+            raise RuntimeError(f"scv2-sim printed {line!r} instead of its {kind} line")
+        return line.split()[1]
 
     def stats(self):
         with urllib.request.urlopen(self.url + "/sim/stats", timeout=5) as r:

@@ -25,6 +25,7 @@ PROBE = os.environ.get("GRPC_PROBE", "")
 LISTENER_LINE = re.compile(r"^http 127\.0\.0\.1:(\d+)$")
 GRPC_LINE = re.compile(r"^grpc 127\.0\.0\.1:(\d+)$")
 SCHEDULER_LINE = re.compile(r"^scheduler 127\.0\.0\.1:(\d+)$")
+KAFKA_LINE = re.compile(r"^kafka 127\.0\.0\.1:(\d+)$")
 HAVE_PROBE = bool(SIM and os.access(SIM, os.X_OK) and PROBE and os.access(PROBE, os.X_OK))
 
 
@@ -42,12 +43,13 @@ def tfsimple_request():
 class Sim:
     """One scv2-sim process, stopped with SIGTERM (and checked to exit 0) on close."""
 
-    def __init__(self, *args):
+    def __init__(self, *args, env=None):
         self.proc = subprocess.Popen(
             [SIM, "--http-port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=env,
         )
         ready, _, _ = select.select([self.proc.stdout], [], [], 5.0)
         if not ready:
@@ -59,25 +61,24 @@ class Sim:
             self.proc.kill()
             raise AssertionError(f"unexpected listener line {self.line!r}")
         self.port = int(match.group(1))
-        self.grpc_line = None
-        if "--grpc-port" in args:
-            # Printed right after the http line (or not at all, on exit): the first readline may
-            # already hold it in Python's buffer, where select() cannot see it.
-            self.grpc_line = self.proc.stdout.readline().rstrip("\n")
-            match = GRPC_LINE.match(self.grpc_line)
-            if not match:
-                self.proc.kill()
-                raise AssertionError(f"unexpected grpc listener line {self.grpc_line!r}")
-            self.grpc_target = f"127.0.0.1:{match.group(1)}"
-        self.scheduler_line = None
-        if "--scheduler-port" in args:
-            # Printed last, after the http and grpc lines.
-            self.scheduler_line = self.proc.stdout.readline().rstrip("\n")
-            match = SCHEDULER_LINE.match(self.scheduler_line)
-            if not match:
-                self.proc.kill()
-                raise AssertionError(f"unexpected scheduler line {self.scheduler_line!r}")
-            self.scheduler_target = f"127.0.0.1:{match.group(1)}"
+        # Each further line is printed right after the http line, in this order (or not at all,
+        # on exit): the first readline may already hold them in Python's buffer, where select()
+        # cannot see them.
+        self.grpc_line, self.grpc_target = self._line(GRPC_LINE, "--grpc-port", args)
+        self.scheduler_line, self.scheduler_target = self._line(SCHEDULER_LINE, "--scheduler-port", args)
+        # The mock Kafka cluster's bootstrap servers.
+        self.kafka_line, self.kafka = self._line(KAFKA_LINE, "--kafka", args)
+
+    def _line(self, pattern, flag, args):
+        """(line, 127.0.0.1:PORT) of the line that `flag` makes the simulator print."""
+        if flag not in args:
+            return None, None
+        line = self.proc.stdout.readline().rstrip("\n")
+        match = pattern.match(line)
+        if not match:
+            self.proc.kill()
+            raise AssertionError(f"unexpected line {line!r} for {flag}")
+        return line, f"127.0.0.1:{match.group(1)}"
 
     def probe(self, calls, *args):
         """Runs grpc_probe; returns ({status name: count}, seconds taken)."""

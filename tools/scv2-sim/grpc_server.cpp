@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "grpc_validate.hpp"
+#include "infer_echo_proto.hpp"
 #include "inference.grpc.pb.h"
 
 namespace scv2sim {
@@ -29,23 +30,6 @@ std::optional<std::string_view> metadata(const grpc::CallbackServerContext& ctx,
     const auto it = md.find(grpc::string_ref(key.data(), key.size()));
     if (it == md.end()) return std::nullopt;
     return std::string_view(it->second.data(), it->second.size());
-}
-
-// Copies the first input back as OUTPUT0: enough for a client to check it got an answer to its
-// own request, at the cost of one tensor.
-void echo_first_input(const inference::ModelInferRequest& req, inference::ModelInferResponse& res) {
-    res.set_model_name(req.model_name());
-    res.set_model_version(req.model_version().empty() ? "1" : req.model_version());
-    res.set_id(req.id());
-    const auto& in = req.inputs(0);
-    auto* out = res.add_outputs();
-    out->set_name("OUTPUT0");
-    out->set_datatype(in.datatype());
-    *out->mutable_shape() = in.shape();
-    if (req.raw_input_contents_size() > 0)
-        res.add_raw_output_contents(req.raw_input_contents(0));
-    else
-        *out->mutable_contents() = in.contents();
 }
 
 std::shared_ptr<grpc::ServerCredentials> credentials(const std::optional<GrpcTls>& tls) {

@@ -1,7 +1,7 @@
 // scv2-sim: simulated Seldon Core v2 inference server (Open Inference Protocol over HTTP/1.1 and,
-// with --grpc-port, gRPC, in clear or over TLS) and, with --scheduler-port, its scheduler. Built
-// on Boost, grpc++ and OpenSSL only, never on inferload's own code, so that it is an independent
-// peer.
+// with --grpc-port, gRPC, in clear or over TLS), with --scheduler-port its scheduler, and with
+// --kafka a mock Kafka cluster with SCv2's model gateway on it. Built on Boost, grpc++, OpenSSL
+// and librdkafka only, never on inferload's own code, so that it is an independent peer.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,6 +9,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <optional>
 #include <stdexcept>
 #include <cstdio>
@@ -21,6 +22,7 @@
 
 #include "grpc_server.hpp"
 #include "grpc_tls.hpp"
+#include "kafka_gateway.hpp"
 #include "listener.hpp"
 #include "options.hpp"
 #include "registry.hpp"
@@ -71,8 +73,10 @@ int main(int argc, char** argv) {
         return 0;
     }
     std::optional<scv2sim::GrpcTls> grpc_tls;
+    std::string kafka_namespace;
     try {
         grpc_tls = scv2sim::load_grpc_tls(opt);
+        if (opt.kafka) kafka_namespace = scv2sim::kafka_namespace(std::getenv("NAMESPACE"));
     } catch (const scv2sim::UsageError& e) {
         std::cerr << "scv2-sim: " << e.what() << std::endl;
         return 2;
@@ -128,6 +132,27 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
+    // Before the scheduler, so that every model it loads gets its topics.
+    scv2sim::KafkaStats kafka_stats;
+    std::optional<scv2sim::KafkaGateway> kafka;
+    if (opt.kafka) {
+        scv2sim::KafkaConfig kafka_config;
+        kafka_config.topic_prefix = opt.kafka_topic_prefix;
+        kafka_config.ns = kafka_namespace;
+        kafka_config.partitions = opt.kafka_partitions;
+        kafka_config.latency = opt.latency;
+        kafka_config.error_rate = opt.error_rate;
+        kafka_config.stats = &kafka_stats;
+        kafka_config.registry = &registry;
+        stats.attach_kafka(&kafka_stats);
+        try {
+            kafka.emplace(kafka_config);
+        } catch (const std::runtime_error& e) {
+            std::cerr << "scv2-sim: --kafka: " << e.what() << std::endl;
+            return 1;
+        }
+        registry.on_load([&kafka](const scv2sim::Target& t) { kafka->create_topics(t); });
+    }
     scv2sim::SchedulerCalls scheduler_calls;
     std::optional<scv2sim::SchedulerServer> scheduler;
     if (opt.scheduler_port) {
@@ -153,6 +178,7 @@ int main(int argc, char** argv) {
                   << format_endpoint({listener->local_endpoint().address(),
                                       static_cast<std::uint16_t>(scheduler->port())})
                   << std::endl;
+    if (kafka) std::cout << "kafka " << kafka->bootstrap() << std::endl;
 
     std::vector<std::thread> threads;
     threads.reserve(opt.threads - 1);
@@ -161,5 +187,6 @@ int main(int argc, char** argv) {
     for (auto& t : threads) t.join();
     if (grpc) grpc->shutdown();
     if (scheduler) scheduler->shutdown();
+    if (kafka) kafka->stop();
     return 0;
 }

@@ -35,6 +35,20 @@ std::string file_name(std::string_view flag, std::string_view text) {
     return std::string(text);
 }
 
+// SCv2 allows only these characters in kafka.topicPrefix, and a topic name no others.
+bool topic_name_part(std::string_view text) {
+    return !text.empty() && text.find_first_not_of(
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                "0123456789._-") == std::string_view::npos;
+}
+
+std::string topic_prefix(std::string_view text) {
+    if (!topic_name_part(text))
+        throw UsageError("--kafka-topic-prefix: expected a non-empty name of [A-Za-z0-9._-], got '" +
+                         std::string(text) + "'");
+    return std::string(text);
+}
+
 void check_grpc_tls(const Options& opt) {
     const bool any = !opt.grpc_tls_cert.empty() || !opt.grpc_tls_key.empty() ||
                      !opt.grpc_tls_client_ca.empty();
@@ -58,8 +72,9 @@ const char* usage() {
            "\n"
            "Simulated Seldon Core v2 inference server (Open Inference Protocol, REST and gRPC).\n"
            "Prints one line per listener ('http HOST:PORT', then 'grpc HOST:PORT' with\n"
-           "--grpc-port, then 'scheduler HOST:PORT' with --scheduler-port) once it accepts\n"
-           "connections, then serves until SIGINT or SIGTERM and exits 0.\n"
+           "--grpc-port, then 'scheduler HOST:PORT' with --scheduler-port, then\n"
+           "'kafka 127.0.0.1:PORT' with --kafka) once it accepts connections, then serves\n"
+           "until SIGINT or SIGTERM and exits 0.\n"
            "\n"
            "options:\n"
            "  --http-port N               HTTP/1.1 port; 0 picks an ephemeral port (required)\n"
@@ -77,9 +92,19 @@ const char* usage() {
            "                              S: seldon.mlops.scheduler.Scheduler and\n"
            "                              seldon.mlops.proxy.SchedulerProxy; 0 picks an ephemeral\n"
            "                              port (default: no scheduler)\n"
+           "  --kafka                     also run librdkafka's mock Kafka cluster (one broker on\n"
+           "                              127.0.0.1, an ephemeral port) and a simulated model\n"
+           "                              gateway and one-step pipelines on it (see kafka below)\n"
+           "  --kafka-topic-prefix P      SCv2's kafka.topicPrefix (default seldon); the namespace\n"
+           "                              is $NAMESPACE, default 'default'\n"
+           "  --kafka-partitions N        partitions of the topics the simulator creates: the\n"
+           "                              error topic and, with --scheduler-port, the inputs and\n"
+           "                              outputs topics of what is loaded (default 1); topics a\n"
+           "                              client creates by using them get the mock's default\n"
            "  --models any|registry       any: serve every model name (default); registry: serve\n"
            "                              only models, pipelines and experiments the scheduler\n"
            "                              has made available, others get HTTP 404 / NOT_FOUND\n"
+           "                              (and their Kafka records are dropped)\n"
            "  --load-delay DUR            time a model, pipeline or experiment takes to get\n"
            "                              ready and a model to terminate (5ms, 1.5s, 1m30s;\n"
            "                              default 0); needs --scheduler-port\n"
@@ -90,7 +115,8 @@ const char* usage() {
            "  --latency DUR|SPEC          delay per infer request: a duration (5ms, 250us, 1.5s,\n"
            "                              0), uniform:MIN:MAX or exp:MEAN (default 0)\n"
            "  --error-rate F              fraction in [0, 1] of infer requests answered with\n"
-           "                              HTTP 500 or gRPC INTERNAL (default 0)\n"
+           "                              HTTP 500, gRPC INTERNAL or a Kafka error record\n"
+           "                              (default 0)\n"
            "  --threads T                 threads serving HTTP connections (default 1); gRPC\n"
            "                              calls run on grpc++'s own callback threads\n"
            "  --max-requests-per-conn K   close each connection after its K-th response,\n"
@@ -111,17 +137,39 @@ const char* usage() {
            "       PipelineStatus ExperimentStatus\n"
            "  gRPC seldon.mlops.proxy.SchedulerProxy: LoadModel UnloadModel\n"
            "\n"
+           "kafka (P = --kafka-topic-prefix, NS = the namespace), as SCv2's model gateway and\n"
+           "dataflow engine, after --latency:\n"
+           "  P.NS.model.M.inputs      each record (a binary inference.ModelInferRequest) is\n"
+           "                           answered on P.NS.model.M.outputs, same partition, key and\n"
+           "                           headers, with a ModelInferResponse echoing input 0; a\n"
+           "                           value that is no valid request, and --error-rate's share,\n"
+           "                           go to P.NS.errors.errors with seldon-pipeline-errors: M\n"
+           "  P.NS.pipeline.Q.inputs   records whose 'pipeline' header is Q are answered likewise\n"
+           "                           on P.NS.pipeline.Q.outputs (errors there too, with\n"
+           "                           seldon-pipeline-errors: Q); others are dropped\n"
+           "  /sim/stats counts kafka_infer (answered) and kafka_errors (error records)\n"
+           "\n"
            "names: with --models registry a request names its target by its seldon-model header\n"
            "(else by its path or model_name): 'm', 'm_<version>', 'm_0', 'p.pipeline' or\n"
            "'e.experiment'\n"
            "\n"
-           "exit status: 0 after a signal, 1 if a listener cannot be opened, 2 on a bad flag or\n"
-           "a TLS file that cannot be read or does not hold what its flag needs\n";
+           "exit status: 0 after a signal, 1 if a listener or the Kafka cluster cannot be\n"
+           "opened, 2 on a bad flag, a bad NAMESPACE with --kafka, or a TLS file that cannot be\n"
+           "read or does not hold what its flag needs\n";
+}
+
+std::string kafka_namespace(const char* value) {
+    if (!value || !*value) return "default";
+    if (!topic_name_part(value))
+        throw UsageError(std::string("NAMESPACE: expected a name of [A-Za-z0-9._-] for the Kafka "
+                                     "topics, got '") + value + "'");
+    return value;
 }
 
 Options parse_options(int argc, const char* const* argv) {
     Options opt;
     bool load_delay_given = false;
+    const char* kafka_flag_given = nullptr;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         std::string_view value;
@@ -159,6 +207,15 @@ Options parse_options(int argc, const char* const* argv) {
             opt.grpc_tls_client_ca = file_name(arg, take_value());
         } else if (arg == "--scheduler-port") {
             opt.scheduler_port = parse_int<std::uint16_t>(arg, take_value(), 0, 65535);
+        } else if (arg == "--kafka") {
+            no_value();
+            opt.kafka = true;
+        } else if (arg == "--kafka-topic-prefix") {
+            opt.kafka_topic_prefix = topic_prefix(take_value());
+            kafka_flag_given = "--kafka-topic-prefix";
+        } else if (arg == "--kafka-partitions") {
+            opt.kafka_partitions = parse_int<int>(arg, take_value(), 1, 1000);
+            kafka_flag_given = "--kafka-partitions";
         } else if (arg == "--models") {
             const std::string_view mode = take_value();
             if (mode == "any") opt.registry.mode = ModelsMode::any;
@@ -202,6 +259,8 @@ Options parse_options(int argc, const char* const* argv) {
     if (opt.grpc_max_streams && !opt.grpc_port)
         throw UsageError("--grpc-max-streams: only meaningful with --grpc-port");
     check_grpc_tls(opt);
+    if (kafka_flag_given && !opt.kafka)
+        throw UsageError(std::string(kafka_flag_given) + ": only meaningful with --kafka");
     // Without a scheduler nothing is ever loaded, so these could only be a mistake.
     if (load_delay_given && !opt.scheduler_port)
         throw UsageError("--load-delay: only meaningful with --scheduler-port");

@@ -23,6 +23,9 @@ struct Options {
     std::string grpc_tls_key;
     std::string grpc_tls_client_ca;
     std::optional<std::uint16_t> scheduler_port;  // no scheduler unless given
+    bool kafka = false;  // no mock Kafka cluster unless given
+    std::string kafka_topic_prefix = "seldon";
+    int kafka_partitions = 1;
     RegistryConfig registry;
     LatencyModel latency;
     double error_rate = 0.0;
@@ -38,6 +41,9 @@ class UsageError : public std::runtime_error {
 };
 
 Options parse_options(int argc, const char* const* argv);
+// The SCv2 namespace in Kafka topic names: the NAMESPACE variable's value (`value`, null when
+// unset), "default" when unset or empty.
+std::string kafka_namespace(const char* value);
 const char* usage();
 
 }  // namespace scv2sim

@@ -41,7 +41,20 @@ Registry::Registry(RegistryConfig config)
       steady_epoch_(SteadyClock::now()),
       wall_epoch_(std::chrono::system_clock::now()) {}
 
+Refused Registry::loaded(Refused refused, Target::Kind kind, const std::string& name) const {
+    if (!refused && on_load_) on_load_(Target{kind, name});
+    return refused;
+}
+
 Refused Registry::load_model(const sched::Model& model) {
+    return loaded(add_model(model), Target::Kind::model, model.meta().name());
+}
+
+Refused Registry::load_pipeline(const sched::Pipeline& pipeline) {
+    return loaded(add_pipeline(pipeline), Target::Kind::pipeline, pipeline.name());
+}
+
+Refused Registry::add_model(const sched::Model& model) {
     const std::string& name = model.meta().name();
     if (name.empty()) return invalid("model.meta.name is empty");
     if (model.deploymentspec().replicas() > max_replicas)
@@ -83,7 +96,7 @@ Refused Registry::unload_model(const std::string& name) {
     return std::nullopt;
 }
 
-Refused Registry::load_pipeline(const sched::Pipeline& pipeline) {
+Refused Registry::add_pipeline(const sched::Pipeline& pipeline) {
     const std::string& name = pipeline.name();
     if (name.empty()) return invalid("pipeline.name is empty");
     const TimePoint now = SteadyClock::now();

@@ -38,6 +38,11 @@ class Registry {
 public:
     explicit Registry(RegistryConfig config);
 
+    // Called with each model and pipeline whose load was accepted, outside the lock; set once,
+    // before any thread serves (the Kafka gateway creates its topics, as SCv2's does).
+    using LoadHook = std::function<void(const Target&)>;
+    void on_load(LoadHook hook) { on_load_ = std::move(hook); }
+
     // Each returns at once, as SCv2's scheduler does: what follows happens over the delay.
     Refused load_model(const sched::Model& model);
     Refused unload_model(const std::string& name);
@@ -91,6 +96,10 @@ private:
     template <class Record>
     using ByName = std::map<std::string, Record, std::less<>>;
 
+    Refused add_model(const sched::Model& model);
+    Refused add_pipeline(const sched::Pipeline& pipeline);
+    Refused loaded(Refused refused, Target::Kind kind, const std::string& name) const;
+
     template <class Map>
     static auto* find(Map& map, std::string_view name) {
         const auto it = map.find(name);
@@ -121,6 +130,7 @@ private:
     google::protobuf::Timestamp wall_time(TimePoint t) const;
 
     const RegistryConfig config_;
+    LoadHook on_load_;
     // The wall clock at a steady instant, so a steady time can be reported as a timestamp.
     const TimePoint steady_epoch_;
     const std::chrono::system_clock::time_point wall_epoch_;

@@ -55,6 +55,7 @@ void Stats::reset() {
         c->value.store(0, std::memory_order_relaxed);
     if (grpc_) grpc_->reset();
     if (scheduler_) scheduler_->reset();
+    if (kafka_) kafka_->reset();
     const std::lock_guard lock(headers_mutex_);
     rest_seldon_model_.clear();
     rest_with_request_id_ = 0;
@@ -71,7 +72,8 @@ std::string Stats::to_json() const {
         {"rest_ready", get(rest_ready_)},
         {"connections", get(connections_)},
         {"http_requests", get(http_requests_)},
-        {"not_found", get(rest_not_found_) + (grpc_ ? grpc_->not_found() : 0)},
+        {"not_found", get(rest_not_found_) + (grpc_ ? grpc_->not_found() : 0) +
+                          (kafka_ ? kafka_->not_found() : 0)},
         {"loaded_models", registry_ ? registry_->available_models() : 0},
     };
     {
@@ -84,6 +86,7 @@ std::string Stats::to_json() const {
     }
     if (grpc_) grpc_->add_to(out);
     if (scheduler_) scheduler_->add_to(out);
+    if (kafka_) kafka_->add_to(out);
     return boost::json::serialize(out);
 }
 

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "grpc_stats.hpp"
+#include "kafka_stats.hpp"
 
 namespace scv2sim {
 
@@ -36,6 +37,8 @@ public:
     void attach_registry(const Registry* registry) { registry_ = registry; }
     // Only with --scheduler-port, like attach_grpc.
     void attach_scheduler(SchedulerCalls* calls) { scheduler_ = calls; }
+    // Only with --kafka, like attach_grpc.
+    void attach_kafka(KafkaStats* kafka) { kafka_ = kafka; }
 
     // Writes handed to the kernel whose completion has not yet been counted. /sim/stats waits
     // (briefly) for this to drain so that a client which has read all its responses sees them
@@ -64,6 +67,7 @@ private:
     GrpcStats* grpc_ = nullptr;
     const Registry* registry_ = nullptr;
     SchedulerCalls* scheduler_ = nullptr;
+    KafkaStats* kafka_ = nullptr;
 };
 
 }  // namespace scv2sim

@@ -5,10 +5,10 @@ import os
 import re
 import sys
 
-ORDER = ["runtime", "metrics", "load", "net", "tls", "http1", "http2", "grpc", "oip", "scv2", "scenario", "output", "app"]
+ORDER = ["runtime", "metrics", "load", "net", "tls", "http1", "http2", "grpc", "oip", "kafka", "scv2", "scenario", "output", "app"]
 # The engine decides when iterations start and knows no protocol; the protocols know no engine.
 # Only the scenario layer, which says what an iteration does, sees both.
-PROTOCOLS = ["net", "tls", "http1", "http2", "grpc", "oip", "scv2"]
+PROTOCOLS = ["net", "tls", "http1", "http2", "grpc", "oip", "kafka", "scv2"]
 INCLUDE = re.compile(r'#\s*include\s*"inferload/([a-z0-9_]+)/')
 
 

@@ -2,14 +2,15 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <system_error>
 
 #include "pending_write.hpp"
 
@@ -135,7 +136,18 @@ class AsioSocket final : public Socket {
   PendingWrite pending_;
 };
 
-AsioReactor::AsioReactor() : work_(asio::make_work_guard(io_)) {}
+AsioReactor::AsioReactor() : work_(asio::make_work_guard(io_)) {
+  const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  wake_fd_.assign(fd);
+  arm_wake_read();
+}
+
+void AsioReactor::arm_wake_read() {
+  wake_fd_.async_read_some(asio::buffer(&wake_value_, sizeof(wake_value_)), [this](const error_code& ec, std::size_t) {
+    if (!ec) arm_wake_read();  // an error here means the reactor is going
+  });
+}
 
 AsioReactor::~AsioReactor() {
   work_.reset();
@@ -206,7 +218,8 @@ void AsioReactor::arm_wake_timer(Nanos deadline) {
 }
 
 void AsioReactor::wake() noexcept {
-  asio::post(io_, [] {});
+  const std::uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_.native_handle(), &one, sizeof(one));
 }
 
 }  // namespace inferload::runtime

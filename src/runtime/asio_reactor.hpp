@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 
 #include <vector>
 
@@ -41,6 +42,7 @@ class AsioReactor final : public Reactor {
 
   // Arms the deadline on a timer (a timerfd, exact to the nanosecond) unless it already is.
   void arm_wake_timer(Nanos deadline);
+  void arm_wake_read();
 
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
@@ -48,6 +50,11 @@ class AsioReactor final : public Reactor {
   Nanos wake_timer_deadline_ = kNever;  // kNever: not armed
   std::uint64_t wake_timer_generation_ = 0;
   RetiredSockets<AsioSocket> retired_;
+  // wake() writes to an eventfd that the loop reads, rather than posting to the io_context: a
+  // post from another thread takes Asio's lock and allocates its operation, and wake() is what
+  // a doorbell rung by another thread (a Kafka client's) costs.
+  boost::asio::posix::stream_descriptor wake_fd_{io_};
+  std::uint64_t wake_value_ = 0;
 };
 
 }  // namespace inferload::runtime

@@ -52,6 +52,7 @@ void Reactor::post(std::function<void()> fn) {
 }
 
 void Reactor::run_posted() {
+  if (rung_.load(std::memory_order_acquire)) run_doorbells();
   if (!has_posted_.load(std::memory_order_acquire)) return;
   std::vector<std::function<void()>> batch;
   {
@@ -60,6 +61,29 @@ void Reactor::run_posted() {
     has_posted_.store(false, std::memory_order_relaxed);
   }
   for (auto& fn : batch) fn();
+}
+
+void Doorbell::ring(Reactor& reactor) noexcept {
+  // The exchange pairs with the one in run_doorbells(): either this thread sees the bell still
+  // pending (and the loop, clearing it, sees whatever was pushed before this call), or it
+  // queues the bell again.
+  if (pending_.exchange(true, std::memory_order_acq_rel)) return;
+  Doorbell* head = reactor.rung_.load(std::memory_order_relaxed);
+  do {
+    next_ = head;
+  } while (!reactor.rung_.compare_exchange_weak(head, this, std::memory_order_release, std::memory_order_relaxed));
+  reactor.wake();
+}
+
+void Reactor::run_doorbells() {
+  // Taking the whole stack at once makes the pop free of ABA: nobody else ever pops.
+  Doorbell* bell = rung_.exchange(nullptr, std::memory_order_acquire);
+  while (bell) {
+    Doorbell* next = bell->next_;
+    bell->pending_.exchange(false, std::memory_order_acq_rel);
+    bell->cb_(bell->context_);
+    bell = next;
+  }
 }
 
 void TurnHook::List::push(TurnHook& h) noexcept {

@@ -17,6 +17,7 @@
 #include <thread>
 #include <utility>
 
+#include "counting_new.hpp"
 #include "h2_responder.hpp"
 #include "inferload/grpc/call.hpp"
 #include "inferload/http1/client.hpp"
@@ -28,23 +29,6 @@
 #include "tls_test_pki.hpp"
 #include "uring_probe.hpp"
 
-namespace {
-thread_local bool counting = false;
-thread_local std::size_t allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (counting) ++allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-// GCC, inlining these into the standard library, takes the malloc'd block for one from the
-// built-in operator new and warns of a mismatch that is not there: both sides are ours.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 using namespace inferload;
 

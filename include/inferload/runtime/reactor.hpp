@@ -17,6 +17,8 @@
 
 namespace inferload::runtime {
 
+class Reactor;
+
 // Work deferred to the end of the current loop turn, after every event of the turn has been
 // handled: a connection that many coroutines wrote to during the turn sends it all with one
 // syscall. Embedded in its owner; unlinks itself when destroyed, so arming never allocates.
@@ -44,6 +46,29 @@ class TurnHook {
   List* owner_ = nullptr;  // the reactor's armed list, or the batch it is running
   TurnHook* prev_ = nullptr;
   TurnHook* next_ = nullptr;
+};
+
+// A wake-up another thread can give the reactor without a lock or an allocation: ring() runs
+// the callback once on the reactor's thread at its next turn, however often it was rung
+// meanwhile. A thread that hands the reactor work through a lock-free queue of its own pushes,
+// then rings; the callback empties the queue. Embedded in its owner, which must not destroy it
+// while it may be rung or is still queued (Reactor::run_doorbells() empties the queue).
+class Doorbell {
+ public:
+  using Callback = void (*)(void* context) noexcept;
+  Doorbell(Callback cb, void* context) noexcept : cb_(cb), context_(context) {}
+  Doorbell(const Doorbell&) = delete;
+  Doorbell& operator=(const Doorbell&) = delete;
+
+  // Thread-safe and lock-free.
+  void ring(Reactor& reactor) noexcept;
+
+ private:
+  friend class Reactor;
+  Callback cb_;
+  void* context_;
+  std::atomic<bool> pending_{false};
+  Doorbell* next_ = nullptr;  // in the reactor's list of rung bells
 };
 
 enum class IoBackend : std::uint8_t { uring, epoll };
@@ -93,6 +118,10 @@ class Reactor {
   // Thread-safe: runs fn on the reactor's thread at its next turn.
   void post(std::function<void()> fn);
 
+  // Runs, now, the callbacks of the bells rung since the last turn. On the reactor's thread; the
+  // loop does it every turn, and an owner does it before destroying a bell nobody rings anymore.
+  void run_doorbells();
+
   // Called by SocketReleaser.
   virtual void release(Socket* s) noexcept = 0;
 
@@ -131,6 +160,8 @@ class Reactor {
   std::mutex posted_mutex_;
   std::vector<std::function<void()>> posted_;
   std::atomic<bool> has_posted_{false};
+  friend class Doorbell;
+  std::atomic<Doorbell*> rung_{nullptr};  // a lock-free stack: any thread pushes, the loop takes all
 };
 
 // Awaitable: suspends until `deadline` (or until the reactor, or the VU `owner` of the timer,

@@ -13,14 +13,6 @@ Client::Client(runtime::Reactor& reactor, const net::ResolvedEndpoint& endpoint,
   stream_.set_opener(tls_.get());
 }
 
-net::Failure Client::failure_of(int error, bool connecting) const noexcept {
-  // The TLS layer reports its own failures as EPROTO (or the error that cut its handshake short).
-  if (tls_ && (connecting || error == EPROTO)) {
-    if (const net::Failure f = tls_->failure(); f != net::Failure::none) return f;
-  }
-  return net::classify_errno(error, connecting);
-}
-
 WireBytes Client::take_wire_bytes() noexcept {
   const WireBytes now{wire_sent(), wire_received()};
   const WireBytes since{now.sent - reported_.sent, now.received - reported_.received};
@@ -70,7 +62,7 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
       }
     }
     if (err != 0) {
-      x.failure = failure_of(err, true);
+      x.failure = tls::classify_failure(tls_.get(), err, true);
       x.sys_error = err;
       if (tls_ && net::is_tls(x.failure)) x.tls_reason = &tls_->last().reason;
       stream_.close();
@@ -90,7 +82,7 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
   const int send_err = !request.wire.empty() ? stream_.start_send(&wire, 1)
                                              : stream_.start_send(buffers, request.body && !request.body->empty() ? 2 : 1);
   if (send_err != 0) {
-    x.failure = failure_of(send_err, false);
+    x.failure = tls::classify_failure(tls_.get(), send_err, false);
     x.sys_error = send_err;
     stream_.close();
     finish(runtime::now_ns());
@@ -147,7 +139,7 @@ runtime::Task<Exchange> Client::exchange(const RequestTemplate& request) {
     } else if (r.status == net::RecvStatus::interrupted) {
       x.failure = net::Failure::interrupted;
     } else {
-      x.failure = failure_of(r.error, false);
+      x.failure = tls::classify_failure(tls_.get(), r.error, false);
       x.sys_error = r.error;
     }
     break;

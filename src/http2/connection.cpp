@@ -53,7 +53,7 @@ void Connection::connect(const net::ResolvedEndpoint& endpoint, Nanos deadline) 
     sock_ = reactor_.open_tcp(endpoint.family, *this, err);
   }
   if (!sock_) {
-    lost(failure_of(err, true), err);
+    lost(tls::classify_failure(tls_, err, true), err);
     return;
   }
   const runtime::IoStatus st = sock_->connect(reinterpret_cast<const sockaddr*>(&endpoint.addr), endpoint.addr_len);
@@ -61,7 +61,7 @@ void Connection::connect(const net::ResolvedEndpoint& endpoint, Nanos deadline) 
     // Completed at once (a backend may do that on loopback): handled as the event would be,
     // except that nobody can be waiting yet, so nothing is delivered from inside this call.
     if (st.error != 0) {
-      lost(failure_of(st.error, true), st.error);
+      lost(tls::classify_failure(tls_, st.error, true), st.error);
       return;
     }
     on_connected(0);
@@ -71,7 +71,7 @@ void Connection::connect(const net::ResolvedEndpoint& endpoint, Nanos deadline) 
 void Connection::on_connected(int error) noexcept {
   if (state_ != State::connecting) return;
   if (error != 0) {
-    lost(failure_of(error, true), error);
+    lost(tls::classify_failure(tls_, error, true), error);
     deliver();
     return;
   }
@@ -232,10 +232,10 @@ void Connection::flush() noexcept {
       return;
     }
     if (st.error != 0) {
-      lost(failure_of(st.error, false), st.error);
+      lost(tls::classify_failure(tls_, st.error, false), st.error);
       return;
     }
-    count_sent(sending_.size());
+    count_bytes(sending_.size(), 0);
     sending_.clear();
     pump_bodies();
   }
@@ -245,11 +245,11 @@ void Connection::flush() noexcept {
 void Connection::on_sent(int error) noexcept {
   send_in_flight_ = false;
   if (error != 0) {
-    lost(failure_of(error, false), error);
+    lost(tls::classify_failure(tls_, error, false), error);
     deliver();
     return;
   }
-  count_sent(sending_.size());
+  count_bytes(sending_.size(), 0);
   sending_.clear();
   if (close_after_send_ && out_.empty()) {
     close_socket();
@@ -263,37 +263,21 @@ void Connection::on_sent(int error) noexcept {
 
 // ---- receiving --------------------------------------------------------------------------
 
-void Connection::count_sent(std::size_t plain) noexcept {
+void Connection::count_bytes(std::size_t sent, std::size_t received) noexcept {
   if (!bytes_) return;
   const runtime::WireCounts* wire = sock_ ? sock_->wire_counts() : nullptr;
   if (!wire) {
-    bytes_->sent += plain;
+    bytes_->sent += sent;
+    bytes_->received += received;
     return;
   }
   bytes_->sent += wire->sent - wire_seen_.sent;
-  wire_seen_.sent = wire->sent;
-}
-
-void Connection::count_received(std::size_t plain) noexcept {
-  if (!bytes_) return;
-  const runtime::WireCounts* wire = sock_ ? sock_->wire_counts() : nullptr;
-  if (!wire) {
-    bytes_->received += plain;
-    return;
-  }
   bytes_->received += wire->received - wire_seen_.received;
-  wire_seen_.received = wire->received;
-}
-
-net::Failure Connection::failure_of(int error, bool connecting) const noexcept {
-  if (tls_ && (connecting || error == EPROTO)) {
-    if (const net::Failure f = tls_->failure(); f != net::Failure::none) return f;
-  }
-  return net::classify_errno(error, connecting);
+  wire_seen_ = *wire;
 }
 
 void Connection::on_received(const char* data, std::size_t len) noexcept {
-  count_received(len);
+  count_bytes(0, len);
   if (state_ == State::closed || state_ == State::idle || state_ == State::connecting) return;
   reader_.feed(data, len);
   for (;;) {
@@ -517,7 +501,7 @@ void Connection::handle_window_update(const Frame& f) noexcept {
 
 void Connection::on_receive_end(int error) noexcept {
   if (state_ == State::closed) return;
-  lost(error == 0 ? net::Failure::closed : failure_of(error, false), error);
+  lost(error == 0 ? net::Failure::closed : tls::classify_failure(tls_, error, false), error);
   deliver();
 }
 
@@ -629,8 +613,7 @@ void Connection::lost(net::Failure failure, int sys_error) noexcept {
 void Connection::close_socket() noexcept {
   // Over TLS, what only the records carried (the handshake of a connection that failed, alerts).
   if (sock_ && sock_->wire_counts()) {
-    count_sent(0);
-    count_received(0);
+    count_bytes(0, 0);
   }
   sock_.reset();
   send_in_flight_ = false;

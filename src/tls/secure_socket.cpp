@@ -234,4 +234,11 @@ runtime::SocketPtr Connector::open(runtime::Reactor& reactor, int family, runtim
   return p;
 }
 
+net::Failure classify_failure(const Connector* connector, int error, bool connecting) noexcept {
+  if (connector && (connecting || error == EPROTO)) {
+    if (const net::Failure f = connector->failure(); f != net::Failure::none) return f;
+  }
+  return net::classify_errno(error, connecting);
+}
+
 }  // namespace inferload::tls

@@ -98,8 +98,6 @@ class Client {
     return tls_ ? tls_->wire_bytes_received() : stream_.bytes_received();
   }
   WireBytes reported_;  // the part of wire_sent() and wire_received() told so far
-  // A failed connect or receive, in the terms of the layer that failed (TLS's, else the socket's).
-  net::Failure failure_of(int error, bool connecting) const noexcept;
   net::DebugLog* debug_ = nullptr;
   std::uint32_t debug_vu_ = 0;
   std::string debug_response_;  // the response's bytes as they came, while debugging

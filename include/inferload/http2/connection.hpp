@@ -241,11 +241,9 @@ class Connection final : private runtime::SocketEvents {
   // resumed coroutine may destroy this connection.
   void deliver() noexcept;
   void wake_waiters() noexcept;
-  // Adds to bytes_ what went out or came in: `plain` bytes over TCP, the new records over TLS.
-  void count_sent(std::size_t plain) noexcept;
-  void count_received(std::size_t plain) noexcept;
-  // A socket error in the terms of the layer that failed: TLS's when it did, else the socket's.
-  net::Failure failure_of(int error, bool connecting) const noexcept;
+  // Adds to bytes_ what went out and came in: these plaintext bytes over TCP; over TLS, the
+  // records the socket moved since last time.
+  void count_bytes(std::size_t sent, std::size_t received) noexcept;
   void enqueue(StreamWait& w) noexcept;
   void dequeue(StreamWait& w) noexcept;
 

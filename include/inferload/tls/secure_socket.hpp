@@ -61,4 +61,9 @@ class Connector final : public runtime::SocketOpener {
   std::uint64_t full_handshakes_ = 0, resumed_handshakes_ = 0;
 };
 
+// A socket error of a connection `connector` made (null: plain TCP), in the terms of the layer
+// that failed: TLS's own failure when it had one (reported as EPROTO, or as the error that cut
+// its handshake short), else the socket's.
+net::Failure classify_failure(const Connector* connector, int error, bool connecting) noexcept;
+
 }  // namespace inferload::tls

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "inferload/runtime/clock.hpp"
 #include "inferload/scv2/scheduler_client.hpp"
 
 namespace inferload::scenario {
@@ -200,6 +201,135 @@ metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::C
     fate = failed_fate(r);
   }
   s.record_request(fate, r.duration());
+  return fate;
+}
+
+void KafkaFailures::record(kafka::Fate fate, std::string_view reason) noexcept {
+  Row* overflow = nullptr;
+  for (Row& r : rows) {
+    if (r.fate != fate) continue;
+    if (r.reason == reason) {
+      ++r.count;
+      return;
+    }
+    if (r.reason.empty()) overflow = &r;
+  }
+  std::size_t distinct = 0;
+  for (const Row& r : rows) distinct += r.reason.empty() ? 0 : 1;
+  if (!reason.empty() && distinct >= kMaxReasons) {
+    if (overflow) {
+      ++overflow->count;
+      return;
+    }
+    reason = {};
+  }
+  try {
+    rows.push_back({fate, std::string(reason), 1});
+  } catch (...) {
+    // Without memory the failure is still counted, by its fate, in by_fate.
+  }
+}
+
+void KafkaFailures::merge(const KafkaFailures& o) noexcept {
+  for (const Row& r : o.rows) {
+    bool found = false;
+    for (Row& mine : rows) {
+      if (mine.fate == r.fate && mine.reason == r.reason) {
+        mine.count += r.count;
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      try {
+        rows.push_back(r);
+      } catch (...) {
+      }
+    }
+  }
+}
+
+std::uint64_t KafkaFailures::total() const noexcept {
+  std::uint64_t n = 0;
+  for (const Row& r : rows) n += r.count;
+  return n;
+}
+
+void KafkaMetrics::merge(const KafkaMetrics& o) noexcept {
+  req_duration.merge(o.req_duration);
+  req_duration_intended.merge(o.req_duration_intended);
+  produce_duration.merge(o.produce_duration);
+  reqs += o.reqs;
+  for (std::size_t i = 0; i < by_fate.size(); ++i) by_fate[i] += o.by_fate[i];
+  failures.merge(o.failures);
+  checks_passed += o.checks_passed;
+  checks_failed += o.checks_failed;
+}
+
+namespace {
+
+// An error record's value is the server's text; a row of the summary shows a line of it.
+std::string_view reason_line(std::string_view value) noexcept {
+  constexpr std::size_t kMax = 200;
+  const std::size_t nl = value.find('\n');
+  if (nl != std::string_view::npos) value = value.substr(0, nl);
+  return value.substr(0, std::min(value.size(), kMax));
+}
+
+}  // namespace
+
+metrics::RequestFate record_kafka(ProtocolShard& p, load::Shard& s, const kafka::Outcome& o,
+                                  const load::IterationStart& start, scv2::ModelPick pick) noexcept {
+  using metrics::RequestFate;
+  if (o.fate == kafka::Fate::interrupted) {
+    s.record_request(RequestFate::interrupted);
+    return RequestFate::interrupted;
+  }
+  KafkaMetrics& k = p.kafka;
+  // A reply's time is when the consumer read it, even if the request ended later, at its
+  // delivery report; a request without a reply ends now, at its deadline or its refusal.
+  runtime::Nanos ended = o.replied_at;
+  if (!ended) ended = o.fate == kafka::Fate::produce_failed && o.delivered_at ? o.delivered_at : runtime::now_ns();
+  const runtime::Nanos duration = std::max<runtime::Nanos>(ended - o.started, 0);
+  ++k.reqs;
+  ++k.by_fate[static_cast<std::size_t>(o.fate) & 7];
+  k.req_duration.record(duration);
+  const runtime::Nanos produce = o.produce_duration();
+  if (produce >= 0) k.produce_duration.record(produce);
+  const runtime::Nanos intended = start.scheduled ? std::max<runtime::Nanos>(ended - start.intended, 0) : -1;
+  if (start.scheduled) k.req_duration_intended.record(intended);
+  if (s.samples) {
+    metrics::SampleRecord r;
+    r.kind = metrics::SampleKind::kafka;
+    r.at = ended;
+    r.duration = duration;
+    r.sending = produce;
+    r.intended = intended;
+    r.target_type = pick.type;
+    r.target_id = pick.id;
+    r.failure = static_cast<std::uint8_t>(o.fate);
+    s.emit(r);
+  }
+  RequestFate fate = RequestFate::ok;
+  switch (o.fate) {
+    case kafka::Fate::reply:
+      ++k.checks_passed;
+      break;
+    case kafka::Fate::error_topic:
+      fate = RequestFate::failed;
+      k.failures.record(o.fate, reason_line(o.value));
+      break;
+    case kafka::Fate::produce_failed:
+      fate = RequestFate::failed;
+      k.failures.record(o.fate, o.error_name ? std::string_view(o.error_name) : std::string_view());
+      break;
+    default:
+      fate = RequestFate::timed_out;
+      k.failures.record(o.fate, {});
+      break;
+  }
+  if (fate != RequestFate::ok) ++k.checks_failed;
+  s.record_request(fate, duration);
   return fate;
 }
 

@@ -24,13 +24,16 @@ enum class SampleKind : std::uint8_t {
   dropped,    // an iteration due that no VU could start
   data,       // bytes sent and received since the last iteration's record, at a scenario's end
   scheduler,  // a scheduler call an iteration made (the lifecycle scripts'), and its check
+  // One Kafka request with an outcome: `duration` its kafka_req_duration, `sending` its
+  // kafka_produce_duration (-1: no delivery report), `failure` its kafka::Fate.
+  kafka,
   // Setup's and teardown's own traffic, which belongs to no scenario: `scenario` holds the
   // phase (kSetupPhase or kTeardownPhase) instead.
   phase_http,  // a ready probe or a warm-up request
   phase_grpc,  // a call to the scheduler or its proxy
   phase_data,  // the phase's bytes, at its end
 };
-inline constexpr std::size_t kSampleKinds = 9;
+inline constexpr std::size_t kSampleKinds = 10;
 inline constexpr std::uint8_t kSetupPhase = 0, kTeardownPhase = 1;
 constexpr bool in_phase(SampleKind k) noexcept { return k >= SampleKind::phase_http; }
 

@@ -91,6 +91,14 @@ struct RunInfo {
   std::string grpc_connections;
   std::uint64_t grpc_connections_opened = 0;
   std::vector<std::pair<std::string, std::uint64_t>> grpc_statuses;
+  // Kafka direct mode, when it ran: "model" or "pipeline", the bootstrap servers, the replies
+  // that came after their request had ended (dropped), and records on the reply topics that
+  // answered no request of this process (another process's, skipped).
+  bool kafka = false;
+  std::string kafka_mode;
+  std::string kafka_bootstrap;
+  std::uint64_t kafka_late_replies = 0;
+  std::uint64_t kafka_foreign_records = 0;
   // The load's TLS handshakes, full and resumed (both 0 without TLS).
   std::uint64_t tls_full_handshakes = 0, tls_resumed_handshakes = 0;
   ControlPhaseInfo setup;

@@ -3,9 +3,13 @@
 // increments and merging shards is exact. Written by that worker's thread only.
 #include <array>
 #include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "inferload/grpc/call.hpp"
 #include "inferload/http1/client.hpp"
+#include "inferload/kafka/request.hpp"
 #include "inferload/load/program.hpp"
 #include "inferload/load/shard.hpp"
 #include "inferload/metrics/histogram.hpp"
@@ -73,6 +77,38 @@ struct GrpcMetrics {
   void merge(const GrpcMetrics& o) noexcept;
 };
 
+// Why Kafka requests failed, with their reasons: an error record's value ("model not found"),
+// librdkafka's name of a produce error, or the timeout. A reason is copied the first time it is
+// seen only; past kMaxReasons distinct ones, the rest of a fate's failures share one row.
+struct KafkaFailures {
+  static constexpr std::size_t kMaxReasons = 16;
+  struct Row {
+    kafka::Fate fate = kafka::Fate::timed_out;
+    std::string reason;  // empty: past kMaxReasons, or none (a timeout)
+    std::uint64_t count = 0;
+  };
+  std::vector<Row> rows;
+
+  void record(kafka::Fate fate, std::string_view reason) noexcept;
+  void merge(const KafkaFailures& o) noexcept;
+  std::uint64_t total() const noexcept;
+};
+
+// Kafka direct mode's metrics: kafka_reqs, kafka_req_duration (produce to the matching reply,
+// or to the error record, or to the deadline), kafka_produce_duration (produce to the delivery
+// report, for requests that got one) and the check "model kafka prediction success".
+struct KafkaMetrics {
+  metrics::Histogram req_duration;
+  metrics::Histogram req_duration_intended;  // kafka_req_duration_intended, scheduled iterations only
+  metrics::Histogram produce_duration;
+  std::uint64_t reqs = 0;  // requests with an outcome (not cut off by a hard stop)
+  std::array<std::uint64_t, 8> by_fate{};  // indexed by kafka::Fate
+  KafkaFailures failures;
+  std::uint64_t checks_passed = 0;
+  std::uint64_t checks_failed = 0;
+  void merge(const KafkaMetrics& o) noexcept;
+};
+
 // The checks of the suite's scheduler calls (section 5.2), in the order an iteration first makes
 // them: the loads and their waits, then (after the inference checks) the unloads.
 enum class ControlCheck : std::uint8_t {
@@ -106,10 +142,12 @@ struct ControlMetrics {
 struct ProtocolShard {
   RestMetrics rest;
   GrpcMetrics grpc;
+  KafkaMetrics kafka;
   ControlMetrics control;
   void merge(const ProtocolShard& o) noexcept {
     rest.merge(o.rest);
     grpc.merge(o.grpc);
+    kafka.merge(o.kafka);
     control.merge(o.control);
   }
 };
@@ -123,6 +161,10 @@ metrics::RequestFate record_rest(ProtocolShard& p, load::Shard& s, const http1::
 // One gRPC call (its bytes are counted by the connection, which sees every frame).
 metrics::RequestFate record_grpc(ProtocolShard& p, load::Shard& s, const grpc::CallResult& r,
                                  const load::IterationStart& start = {}, scv2::ModelPick pick = {}) noexcept;
+// One Kafka request: its metrics, its check, its fate. The data counters are TCP's, and Kafka's
+// bytes go over librdkafka's own connections: they are not in data_sent/data_received.
+metrics::RequestFate record_kafka(ProtocolShard& p, load::Shard& s, const kafka::Outcome& o,
+                                  const load::IterationStart& start = {}, scv2::ModelPick pick = {}) noexcept;
 // The method a check's call is: its place in scv2::control_methods().
 std::uint32_t method_of(ControlCheck c) noexcept;
 // One scheduler call and its check, which `passed` decides (a call cut off by a hard stop has

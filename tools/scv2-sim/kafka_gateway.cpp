@@ -74,16 +74,19 @@ class KafkaGateway::Loop {
 public:
     Loop(const KafkaConfig& config, const KafkaTopics& topics, KafkaCluster& cluster)
         : config_(config), topics_(topics), cluster_(cluster), rng_(std::random_device{}()) {
-        // The broker is local: waiting long for a fetch to fill would only add latency.
+        // The broker is local: waiting long for a fetch to fill, or for a delayed ACK before
+        // sending the next segment (Nagle's algorithm, 40 ms), would only add latency.
         consumer_ = new_client(RD_KAFKA_CONSUMER, cluster.bootstrap(),
                                {{"fetch.wait.max.ms", "5"},
+                                {"socket.nagle.disable", "true"},
                                 {"enable.auto.commit", "false"},
                                 {"enable.auto.offset.store", "false"},
                                 {"enable.partition.eof", "false"}},
                                nullptr);
         queue_ = rd_kafka_queue_new(consumer_);
         try {
-            producer_ = new_client(RD_KAFKA_PRODUCER, cluster.bootstrap(), {{"linger.ms", "0"}},
+            producer_ = new_client(RD_KAFKA_PRODUCER, cluster.bootstrap(),
+                                   {{"linger.ms", "0"}, {"socket.nagle.disable", "true"}},
                                    report_failed_delivery);
         } catch (...) {
             rd_kafka_queue_destroy(queue_);
@@ -128,9 +131,13 @@ public:
             if (!pending_.empty()) wake = std::min(wake, pending_.top().due);
             const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
             const int timeout_ms = static_cast<int>(std::clamp<long long>(wait, 0, max_wait_ms));
-            const ssize_t n =
-                rd_kafka_consume_batch_queue(queue_, timeout_ms, batch.data(), batch.size());
+            // A batch call waits for a full batch or the timeout: the wait is for one record,
+            // and whatever else is there already comes with it.
+            rd_kafka_message_t* first = rd_kafka_consume_queue(queue_, timeout_ms);
+            if (!first) continue;
             now = Clock::now();
+            take(first, now);
+            const ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, batch.data(), batch.size());
             for (ssize_t i = 0; i < n; ++i) take(batch[static_cast<std::size_t>(i)], now);
         }
     }

@@ -131,6 +131,19 @@ void add_run_flags(CLI::App& run, RunArgs& a) {
                "connection resumes its previous one's session)");
   run.add_flag("--grpc-tls", a.grpc_tls,
                "gRPC over TLS (ALPN h2) to INFER_GRPC_ENDPOINT; a grpcs:// or https:// prefix on it does the same");
+  run.add_option("--kafka-bootstrap", a.kafka_bootstrap,
+                 "Kafka direct mode: the bootstrap servers HOST:PORT[,HOST:PORT...] of SCv2's Kafka (env "
+                 "KAFKA_BOOTSTRAP_SERVERS); turned on by INFER_KAFKA_ITERATIONS or INFER_TYPE=KAFKA");
+  run.add_option("--kafka-topic-prefix", a.kafka_topic_prefix,
+                 "Kafka: SCv2's kafka.topicPrefix, the topics' first part (default seldon); the namespace part is "
+                 "$NAMESPACE (default: default)");
+  run.add_option("--kafka-config", a.kafka_config,
+                 "Kafka: a librdkafka property KEY=VALUE for producer and consumer, e.g. security.protocol=SASL_SSL, "
+                 "sasl.*, ssl.* (repeatable)")
+      ->allow_extra_args(false);
+  run.add_option("--kafka-schema-id", a.kafka_schema_id,
+                 "Kafka: frame request values as Confluent's schema registry does, with this schema id (replies' "
+                 "framing is stripped)");
   // One value per occurrence, as k6 takes them: `--out csv=x.gz scenarios/s.js` leaves the
   // script to be the scenario.
   run.add_flag("--http-debug{headers}", a.http_debug,

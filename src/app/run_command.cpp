@@ -21,6 +21,7 @@
 #include "inferload/app/control_phase.hpp"
 #include "inferload/app/crossed_thresholds.hpp"
 #include "inferload/app/distributed.hpp"
+#include "inferload/app/kafka_plan.hpp"
 #include "inferload/app/lifecycle_plan.hpp"
 #include "inferload/app/merge_command.hpp"
 #include "inferload/app/open_files.hpp"
@@ -447,11 +448,17 @@ int run_command(const RunArgs& a) {
   // Calls per iteration of each protocol; 0: the protocol is off.
   int http_iterations = settings.infer_http_iterations;
   int grpc_iterations = settings.infer_grpc_iterations;
+  int kafka_iterations = settings.infer_kafka_iterations.value_or(0);
   if (script->protocol == scv2::ProtocolRule::infer_type) {
     const bool rest = settings.infer_type == "REST";
-    const char* variable = rest ? "INFER_HTTP_ITERATIONS" : "INFER_GRPC_ITERATIONS";
-    int& chosen = rest ? http_iterations : grpc_iterations;
-    (rest ? grpc_iterations : http_iterations) = 0;
+    const bool kafka = settings.infer_type == "KAFKA";
+    const char* variable = rest ? "INFER_HTTP_ITERATIONS" : kafka ? "INFER_KAFKA_ITERATIONS" : "INFER_GRPC_ITERATIONS";
+    // Unset, INFER_KAFKA_ITERATIONS is 1 here, as the other two are by default.
+    if (kafka) kafka_iterations = settings.infer_kafka_iterations.value_or(1);
+    int& chosen = rest ? http_iterations : kafka ? kafka_iterations : grpc_iterations;
+    if (!rest) http_iterations = 0;
+    if (!kafka) kafka_iterations = 0;
+    if (rest || kafka) grpc_iterations = 0;
     if (script->calls_per_iteration > 0) chosen = script->calls_per_iteration;
     if (chosen == 0) {
       config_error(std::string(variable) + "=0 with INFER_TYPE=\"" + settings.infer_type +
@@ -465,11 +472,17 @@ int run_command(const RunArgs& a) {
     if (grpc_iterations == 0) {
       config_error("INFER_GRPC_ITERATIONS=0: " + script->name + " makes only gRPC calls, so an iteration would make none");
     }
-  } else if (http_iterations == 0 && grpc_iterations == 0) {
-    config_error("INFER_HTTP_ITERATIONS=0 and INFER_GRPC_ITERATIONS=0: no protocol is enabled");
+  } else if (http_iterations == 0 && grpc_iterations == 0 && kafka_iterations == 0) {
+    config_error("INFER_HTTP_ITERATIONS=0, INFER_GRPC_ITERATIONS=0 and INFER_KAFKA_ITERATIONS=0: no protocol is enabled");
   }
+  if (kafka_iterations > 0 && script->iteration != scv2::IterationKind::infer) {
+    config_error("INFER_KAFKA_ITERATIONS=" + std::to_string(kafka_iterations) + ": " + script->name +
+                 " makes no Kafka requests; Kafka direct mode is for the infer_* and model_constant_rate scenarios");
+  }
+  if (kafka_iterations > 0 && settings.skip_infer) kafka_iterations = 0;
   const bool use_rest = http_iterations > 0;
   const bool use_grpc = grpc_iterations > 0;
+  const bool use_kafka = kafka_iterations > 0;
 
   net::HttpUrl url;
   try {
@@ -669,6 +682,9 @@ int run_command(const RunArgs& a) {
   opt.segment = dist.segment;
   for (const auto& sc : scenarios) opt.scenarios.push_back({sc, nullptr});
   const int effective_workers = load::effective_workers(opt);
+  // Before setup: a bad Kafka setting must not cost a setup first.
+  std::optional<KafkaRun> kafka_run;
+  if (use_kafka) kafka_run = plan_kafka(a, env, request_settings, *targets, effective_workers, peak_vus);
   // HTTP/1.1: one keep-alive connection per VU; gRPC: the pools, or one per VU per iteration.
   std::uint64_t per_vu = use_rest ? 1 : 0;
   if (use_grpc && grpc_mode == scenario::GrpcConnections::per_iteration) ++per_vu;
@@ -678,6 +694,8 @@ int run_command(const RunArgs& a) {
     needed += static_cast<std::uint64_t>(grpc_pool_size) * static_cast<std::uint64_t>(effective_workers) * 2;
   }
   if (lifecycle && (lifecycle->load || lifecycle->unload)) needed += static_cast<std::uint64_t>(effective_workers);
+  // librdkafka's: a connection per broker for each of the producer and the consumer, and its wake-up pipes.
+  if (use_kafka) needed += 64;
   const std::uint64_t open_file_limit = raise_open_file_limit(needed);
   if (const std::string w = open_file_warning(peak_vus, needed, open_file_limit);
       !w.empty()) {
@@ -804,6 +822,11 @@ int run_command(const RunArgs& a) {
     if (use_grpc) {
       std::printf("   grpc target: %s (%s), %s, %s\n", settings.infer_grpc_endpoint.c_str(), grpc_endpoint.text.c_str(),
                   models_text.c_str(), grpc_strategy(grpc_mode, grpc_pool_size).c_str());
+    }
+    if (kafka_run) {
+      std::printf("  kafka target: %s, %s (%s%s), %s\n", kafka_run->bootstrap.c_str(),
+                  kafka_run->pipeline ? "pipelines" : "models", kafka_run->topic_example.c_str(),
+                  targets->model_count() > 1 ? ", ..." : "", models_text.c_str());
     }
     if (lifecycle && (lifecycle->load || lifecycle->unload)) {
       std::printf("     scheduler: %s (%s), each iteration %s, every wait at most %s\n",
@@ -952,6 +975,18 @@ int run_command(const RunArgs& a) {
     }
   }
 
+  // After setup, which loaded the models whose topics SCv2's gateways serve. When the topics
+  // cannot be prepared no load runs, but teardown still unloads what setup loaded.
+  int kafka_exit = kExitOk;
+  if (kafka_run && setup_exit == kExitOk) {
+    try {
+      kafka_run->prepare();
+    } catch (const ExitError& e) {
+      std::fprintf(stderr, "inferload: %s\n", e.what());
+      kafka_exit = e.code();
+    }
+  }
+
   scenario::InferPlan plan;
   plan.debug = debug_log.get();
   plan.skip_infer = settings.skip_infer;
@@ -969,6 +1004,12 @@ int run_command(const RunArgs& a) {
   plan.grpc_mode = grpc_mode;
   plan.grpc_pool_size = grpc_pool_size;
   plan.http2 = h2;
+  if (kafka_run && kafka_exit == kExitOk && setup_exit == kExitOk) {
+    plan.kafka = kafka_run->client.get();
+    plan.kafka_targets = kafka_run->targets.get();
+  }
+  plan.kafka_iterations = kafka_iterations;
+  plan.kafka_timeout = timeout;
   // One program per scenario, so that each scenario's samples stay its own ({scenario:NAME}).
   const std::uint64_t seed = std::random_device{}();
   std::vector<std::unique_ptr<scenario::MeasuredProgram>> programs;
@@ -1054,7 +1095,8 @@ int run_command(const RunArgs& a) {
 
   const double cpu0 = cpu_seconds();
   load::RunResult result;
-  if (setup_exit == kExitOk) {
+  const bool load_runs = setup_exit == kExitOk && kafka_exit == kExitOk;
+  if (load_runs) {
     if (dist.start_at) {
       const Nanos unix_now = runtime::now_ns() + output::unix_offset_now();
       opt.start_at = runtime::now_ns() + (*dist.start_at - unix_now);
@@ -1069,7 +1111,7 @@ int run_command(const RunArgs& a) {
   } else {
     result = load::empty_result(opt.scenarios.size());
   }
-  const double cpu = setup_exit == kExitOk ? cpu_seconds() - cpu0 : 0;
+  const double cpu = load_runs ? cpu_seconds() - cpu0 : 0;
   if (result.totals && result.totals->preconnect_opened < result.totals->preconnect_asked && !result.stopped_by_user) {
     std::fprintf(stderr,
                  "inferload: warning: --preconnect opened %llu of %llu VUs' connections before the start (it "
@@ -1146,6 +1188,13 @@ int run_command(const RunArgs& a) {
     info.grpc = true;
     info.grpc_connections = grpc_strategy(grpc_mode, grpc_pool_size);
     for (const auto& p : programs) info.grpc_connections_opened += p->grpc_connections_opened();
+  }
+  if (kafka_run) {
+    info.kafka = true;
+    info.kafka_mode = kafka_run->pipeline ? "pipeline" : "model";
+    info.kafka_bootstrap = kafka_run->bootstrap;
+    info.kafka_late_replies = kafka_run->late_replies();
+    info.kafka_foreign_records = kafka_run->client->foreign_records();
   }
   for (const auto& p : programs) {
     const scenario::HandshakeCounts h = p->tls_handshakes();
@@ -1261,6 +1310,7 @@ int run_command(const RunArgs& a) {
     code = kExitSignal;
   }
   if (setup_exit != kExitOk && code != kExitOtherError) code = setup_exit;
+  if (kafka_exit != kExitOk && code == kExitOk) code = kafka_exit;
   if (gate_failed && code == kExitOk) code = kExitOtherError;
   return code;
 }

@@ -5,6 +5,7 @@
 #include "data_plane_calls.hpp"
 #include "inferload/http1/client.hpp"
 #include "inferload/http2/connection_pool.hpp"
+#include "inferload/kafka/channel.hpp"
 
 namespace inferload::scenario {
 
@@ -51,6 +52,8 @@ class GrpcDebugSink final : public grpc::ResponseSink {
   std::size_t messages_ = 0, payload_bytes_ = 0;
 };
 
+enum class Protocol : std::uint8_t { rest, grpc, kafka };
+
 class InferVu final : public load::VuProgram {
  public:
   InferVu(InferWorker& w, const load::VuIdentity& id);
@@ -62,6 +65,8 @@ class InferVu final : public load::VuProgram {
   // Adds to the worker's data_sent/data_received what the REST connection moved outside any
   // exchange (its exchanges report their own).
   void count_bytes_between_exchanges() noexcept;
+  Protocol draw_protocol() noexcept;
+  runtime::Task<IterationEnd> kafka_requests(scv2::ModelPick pick, load::IterationStart started);
 
   struct Rest {
     Rest(InferWorker& w);
@@ -83,6 +88,7 @@ class InferWorker final : public load::WorkerProgram {
  public:
   InferWorker(const InferPlan& plan, const load::WorkerContext& ctx, WorkerMeasures& state)
       : plan(plan), reactor(ctx.reactor), shard(ctx.shard), state(state) {
+    if (plan.kafka) channel = &plan.kafka->channel(static_cast<std::size_t>(ctx.index));
     if (plan.grpc_targets && plan.grpc_mode == GrpcConnections::pooled) {
       pool.emplace(reactor, plan.http2, plan.grpc_endpoint, plan.grpc_authority,
                    static_cast<std::size_t>(plan.grpc_pool_size), &shard.data);
@@ -99,6 +105,7 @@ class InferWorker final : public load::WorkerProgram {
     return std::make_unique<InferVu>(*this, id);
   }
   runtime::Task<void> start() override {
+    if (channel) channel->attach(reactor);
     // Connections are opened before the VUs start, as k6 connects in its (unmeasured) setup:
     // the first calls do not all queue behind the handshakes.
     if (pool) co_await pool->open(runtime::now_ns() + std::min<Nanos>(plan.grpc_timeout, 10 * runtime::kSecond));
@@ -106,6 +113,8 @@ class InferWorker final : public load::WorkerProgram {
   runtime::Task<void> finish() override {
     // GOAWAYs and resets still owed to the server go out before the sockets close.
     if (pool) co_await pool->close(runtime::now_ns() + 200 * runtime::kMillisecond);
+    // Every VU is gone, so no request is in flight: what still arrives is late, and dropped.
+    if (channel) channel->detach();
   }
 
   const InferPlan& plan;
@@ -113,6 +122,7 @@ class InferWorker final : public load::WorkerProgram {
   load::Shard& shard;
   WorkerMeasures& state;
   std::optional<http2::ConnectionPool> pool;
+  kafka::Channel* channel = nullptr;
 };
 
 InferVu::Rest::Rest(InferWorker& w)
@@ -155,6 +165,38 @@ InferVu::~InferVu() {
   w_.state.count_handshakes(grpc_tls_.get());
 }
 
+Protocol InferVu::draw_protocol() noexcept {
+  const InferPlan& p = w_.plan;
+  const bool rest = p.http_iterations > 0, grpc = p.grpc_targets != nullptr, kafka = p.kafka_targets != nullptr;
+  if (!kafka) {
+    // One bit of the VU's stream, as before Kafka existed, so that a seed draws as it did.
+    const bool both = rest && grpc;
+    return (both ? (rng_.next() >> 63) != 0 : grpc) ? Protocol::grpc : Protocol::rest;
+  }
+  const std::uint64_t on = (rest ? 1 : 0) + (grpc ? 1 : 0) + 1;
+  std::uint64_t k = on == 1 ? 0 : rng_.below(on);
+  if (rest && k-- == 0) return Protocol::rest;
+  if (grpc && k-- == 0) return Protocol::grpc;
+  return Protocol::kafka;
+}
+
+runtime::Task<IterationEnd> InferVu::kafka_requests(scv2::ModelPick pick, load::IterationStart started) {
+  const InferPlan& p = w_.plan;
+  const scv2::KafkaTarget& target = p.kafka_targets->target(pick);
+  kafka::Request rq{target.topic, 0, target.name, p.kafka_targets->value(pick)};
+  for (int k = 0; k < p.kafka_iterations; ++k) {
+    // SCv2's gateways spread their keys over the topic's partitions; so does each VU.
+    rq.partition = target.topic->partitions > 1
+                       ? static_cast<std::int32_t>(rng_.below(static_cast<std::uint64_t>(target.topic->partitions)))
+                       : 0;
+    const kafka::Outcome o = co_await w_.channel->request(rq, runtime::now_ns() + p.kafka_timeout, owner_);
+    if (record_kafka(w_.state.metrics, w_.shard, o, started, pick) == RequestFate::interrupted) {
+      co_return IterationEnd::interrupted;
+    }
+  }
+  co_return IterationEnd::completed;
+}
+
 void InferVu::count_bytes_between_exchanges() noexcept {
   const http1::WireBytes b = rest_->client.take_wire_bytes();
   w_.shard.data.sent += b.sent;
@@ -168,9 +210,9 @@ runtime::Task<IterationEnd> InferVu::iterate(const load::IterationStart& start_r
   const InferPlan& p = w_.plan;
   const scv2::ModelPick pick = p.targets->pick(rng_);
   if (p.skip_infer) co_return IterationEnd::completed;
-  const bool both = p.http_iterations > 0 && p.grpc_targets;
-  const bool use_grpc = both ? (rng_.next() >> 63) != 0 : p.grpc_targets != nullptr;
-  if (!use_grpc) {
+  const Protocol protocol = draw_protocol();
+  if (protocol == Protocol::kafka) co_return co_await kafka_requests(pick, started);
+  if (protocol == Protocol::rest) {
     co_return co_await rest_calls({p, w_.reactor, w_.state.metrics, w_.shard, owner_}, rest_->client, rest_->buffer,
                                   rng_, pick, started);
   }

@@ -178,6 +178,9 @@ Settings load_settings(const EnvLookup& env) {
 
   if (auto v = get("INFER_HTTP_ITERATIONS")) s.infer_http_iterations = static_cast<int>(parse_int("INFER_HTTP_ITERATIONS", *v, 0, 1'000'000));
   if (auto v = get("INFER_GRPC_ITERATIONS")) s.infer_grpc_iterations = static_cast<int>(parse_int("INFER_GRPC_ITERATIONS", *v, 0, 1'000'000));
+  if (auto v = get("INFER_KAFKA_ITERATIONS")) {
+    s.infer_kafka_iterations = static_cast<int>(parse_int("INFER_KAFKA_ITERATIONS", *v, 0, 1'000'000));
+  }
 
   auto exactly_true = [&](const char* var, bool dflt) {
     auto v = get(var);

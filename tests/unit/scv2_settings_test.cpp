@@ -39,7 +39,8 @@ std::string message_of(const Vars& vars) {
   return "";
 }
 
-// Section 2.1 of the suite's variables, and the three read outside settings.js.
+// Section 2.1 of the suite's variables, the three read outside settings.js, and inferload's
+// INFER_KAFKA_ITERATIONS (Kafka direct mode).
 const std::set<std::string> kEveryVariable = {
     "USE_KUBE_CONTROL_PLANE", "SCHEDULER_ENDPOINT", "INFER_GRPC_ENDPOINT", "INFER_HTTP_ENDPOINT",
     "INFER_HTTP_ITERATIONS", "INFER_GRPC_ITERATIONS", "MODEL_TYPE", "SKIP_SETUP", "SKIP_LOAD_MODEL",
@@ -53,7 +54,7 @@ const std::set<std::string> kEveryVariable = {
     "REQUEST_ID_PREFIX", "INFER_TYPE", "WARMUP", "REQUEST_RATE", "REQUEST_RATES", "CONSTANT_RATE_DURATION_SECONDS",
     "CONSTANT_RATE_DURATIONS_SECONDS", "NAMESPACE", "MAX_CREATE_OPS_PER_VU", "K8S_DELAY_SECONDS_PER_VU",
     "CHECK_STATE_EVERY_SECONDS", "MAX_CHECK_TIME_SECONDS", "STOP_ON_CHECK_FAILURE", "ENABLE_STATE_CHECK",
-    "ENABLE_MODEL_REPLICA_CHANGE", "SLEEP_BETWEEN_REPLICA_CHANGE", "TEST_METADATA",
+    "ENABLE_MODEL_REPLICA_CHANGE", "SLEEP_BETWEEN_REPLICA_CHANGE", "TEST_METADATA", "INFER_KAFKA_ITERATIONS",
 };
 
 // The base Job's env block (tests/k6/configs/k8s/base/k6.yaml) as the pod sees it, after envsubst
@@ -171,6 +172,7 @@ TEST(Scv2Settings, EachVariableSetsItsOwnField) {
       {"INFER_HTTP_ENDPOINT", "http://mesh:80", [](auto& s) { s.infer_http_endpoint = "http://mesh:80"; }},
       {"INFER_HTTP_ITERATIONS", "3", [](auto& s) { s.infer_http_iterations = 3; }},
       {"INFER_GRPC_ITERATIONS", "0", [](auto& s) { s.infer_grpc_iterations = 0; }},
+      {"INFER_KAFKA_ITERATIONS", "2", [](auto& s) { s.infer_kafka_iterations = 2; }},
       {"SKIP_SETUP", "TRUE", [](auto& s) { s.skip_setup = true; }},
       {"SKIP_LOAD_MODEL", "false", [](auto& s) { s.skip_load_model = true; }},
       {"SKIP_LOAD_EXPERIMENT", "false", [](auto& s) { s.skip_load_experiment = true; }},

@@ -79,6 +79,11 @@ struct RunArgs {
   std::optional<std::string> tls_server_name;
   std::optional<std::string> tls_version;  // V, or MIN:MAX
   std::optional<std::string> tls_cipher_suites;
+  // Kafka direct mode (docs/kafka.md).
+  std::optional<std::string> kafka_bootstrap;     // else KAFKA_BOOTSTRAP_SERVERS
+  std::optional<std::string> kafka_topic_prefix;  // SCv2's kafka.topicPrefix
+  std::vector<std::string> kafka_config;          // key=value librdkafka properties, repeatable
+  std::optional<std::string> kafka_schema_id;     // Confluent framing with this schema id
   std::vector<std::string> env;  // -e NAME=VALUE
   std::vector<std::string> out;  // --out TYPE[=ARG]
   std::optional<std::string> csv_time_format;

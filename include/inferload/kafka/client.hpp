@@ -94,6 +94,7 @@ class Client {
   void notify_touched(std::vector<std::uint8_t>& touched) noexcept;
   // A consumed record to the worker whose request it answers (or dropped, counted as foreign).
   void hand_over(rd_kafka_message_t* m, std::vector<std::uint8_t>& touched) noexcept;
+  Topic& open_topic(const std::string& name);
   void create_topics(const std::vector<std::string>& wanted);
   void assign_at_end(const std::vector<std::string>& topics);
 

@@ -19,6 +19,7 @@ using runtime::Nanos;
 struct Topic {
   std::string name;
   rd_kafka_topic_t* handle = nullptr;
+  int partitions = 1;  // as the broker's metadata had them when the client was prepared
 };
 
 struct Request {

@@ -33,6 +33,9 @@ struct Settings {
   std::vector<std::uint64_t> model_memory_bytes;  // the same as bytes (Kubernetes quantities), for the scheduler
   int infer_http_iterations = 1;
   int infer_grpc_iterations = 1;
+  // Kafka requests per iteration (Kafka direct mode); unset counts as 0, or as 1 with
+  // INFER_TYPE=KAFKA.
+  std::optional<int> infer_kafka_iterations;
   bool envoy = true;            // ENVOY == "true"
   bool scheduler_proxy = false; // SCHEDULER_PROXY == "true"
   bool via_pipeline = false;    // VIA_PIPELINE == "true"
@@ -88,7 +91,8 @@ struct Settings {
   bool request_rates_set = false;                   // the stages differ when it is unset
   runtime::Nanos constant_rate_duration = 30 * runtime::kSecond;  // CONSTANT_RATE_DURATION_SECONDS
   std::optional<std::vector<std::int64_t>> constant_rate_durations_seconds;  // CONSTANT_RATE_DURATIONS_SECONDS
-  std::string infer_type = "REST";  // INFER_TYPE: exactly "REST" is REST, anything else gRPC
+  // INFER_TYPE: exactly "REST" is REST, exactly "KAFKA" Kafka direct mode, anything else gRPC.
+  std::string infer_type = "REST";
   long long model_start_idx = 0;    // MODEL_START_IDX
   long long model_end_idx = 0;      // MODEL_END_IDX; 0: the last model of type 0
   std::string model_name;           // MODEL_NAME; non-empty: every request goes to it

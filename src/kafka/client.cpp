@@ -163,6 +163,17 @@ Topic& Client::open_topic(const std::string& name) {
 }
 
 void Client::prepare(const std::vector<std::string>& request_topics, const std::vector<std::string>& reply_topics) {
+  // Once, before the steps that each wait up to the setup timeout per topic: a cluster that
+  // does not answer at all is reported after one timeout, not after one per topic.
+  {
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t e = rd_kafka_metadata(producer_, 0, nullptr, &md, ms(config_.setup_timeout));
+    if (md) rd_kafka_metadata_destroy(md);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      throw std::runtime_error("no broker answered within " + std::to_string(ms(config_.setup_timeout) / 1000) +
+                               "s (" + rd_kafka_err2str(e) + ")");
+    }
+  }
   std::vector<std::string> replies = reply_topics;
   replies.push_back(errors_topic_);
   std::sort(replies.begin(), replies.end());

@@ -483,6 +483,10 @@ int run_command(const RunArgs& a) {
   const bool use_rest = http_iterations > 0;
   const bool use_grpc = grpc_iterations > 0;
   const bool use_kafka = kafka_iterations > 0;
+  if (!use_kafka && (a.kafka_bootstrap || a.kafka_topic_prefix || !a.kafka_config.empty() || a.kafka_schema_id)) {
+    std::fprintf(stderr, "inferload: the Kafka options have no effect: no Kafka request is asked for "
+                         "(INFER_KAFKA_ITERATIONS, or INFER_TYPE=KAFKA with the constant-rate scripts)\n");
+  }
 
   net::HttpUrl url;
   try {

@@ -50,7 +50,7 @@ MetricSummary empty_like(const std::string& base, std::string name) {
 }
 
 // Why a Kafka request failed, as a failure row says it. An empty reason is an error record
-// without text, or one past the distinct reasons a run keeps.
+// without text, or one past the distinct reasons a worker keeps (scenario::KafkaFailures).
 std::string kafka_failure_text(kafka::Fate fate, const std::string& reason) {
   const std::string given = reason.empty() ? "(no reason kept)" : reason;
   switch (fate) {

@@ -9,9 +9,10 @@
 // scheduled, schedule_lateness; a dropped one is dropped_iterations; a scenario's end carries
 // the bytes no iteration did. A scheduler call of an iteration is scheduler_req_duration and its
 // check. A Kafka request is kafka_reqs, kafka_req_duration, kafka_produce_duration when it had a
-// delivery report, kafka_req_duration_intended for a scheduled iteration, then the check. Setup's and teardown's calls are k6's http_req_* and grpc_req_duration rows, and their
-// bytes data_sent and data_received, tagged group ::setup or ::teardown and with no scenario, as
-// k6 tags what its setup() and teardown() emit.
+// delivery report, kafka_req_duration_intended for a scheduled iteration, then the check.
+// Setup's and teardown's calls are k6's http_req_* and grpc_req_duration rows, and their bytes
+// data_sent and data_received, tagged group ::setup or ::teardown and with no scenario, as k6
+// tags what its setup() and teardown() emit.
 //
 // Runs on the output thread: it may allocate, and caches what repeats (URLs, tag sets).
 #include <cstdint>

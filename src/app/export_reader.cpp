@@ -224,6 +224,15 @@ void read_run_info(const JsonFields& r, const json::object& il, output::RunInfo&
       info.grpc_statuses.emplace_back(std::string(kv.key()), r.u64(kv.value(), JsonFields::at(stp, kv.key())));
     }
   }
+  if (il.contains("kafka")) {
+    const std::string kp = JsonFields::at(p, "kafka");
+    const json::object& k = r.object_at(il, "kafka", p);
+    info.kafka = true;
+    info.kafka_mode = r.string_at(k, "mode", kp);
+    info.kafka_bootstrap = r.string_at(k, "bootstrap", kp);
+    info.kafka_late_replies = r.u64_at(k, "late_replies", kp);
+    info.kafka_foreign_records = r.u64_at(k, "foreign_records", kp);
+  }
   if (il.contains("setup")) info.setup = read_control_phase(r, r.object_at(il, "setup", p), JsonFields::at(p, "setup"), true);
   if (il.contains("teardown")) {
     info.teardown = read_control_phase(r, r.object_at(il, "teardown", p), JsonFields::at(p, "teardown"), false);

@@ -1,10 +1,13 @@
 #include "inferload/output/prometheus.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <iterator>
 #include <mutex>
 
 #include "inferload/grpc/status.hpp"
+#include "inferload/kafka/request.hpp"
 #include "inferload/net/failure.hpp"
 #include "inferload/output/metrics_server.hpp"
 #include "inferload/output/sample_outputs.hpp"
@@ -16,8 +19,16 @@ using metrics::SampleKind;
 using metrics::SampleRecord;
 using runtime::Nanos;
 
-constexpr const char* kProtocols[] = {"rest", "grpc"};
+constexpr const char* kProtocols[] = {"rest", "grpc", "kafka"};
+constexpr std::size_t kProtocolCount = std::size(kProtocols);
 constexpr std::size_t kRestClasses = 6;  // 1xx .. 5xx, error; the gRPC codes follow
+constexpr std::size_t kKafkaClasses = kRestClasses + grpc::kMaxStatusCode + 1;  // then Kafka's fates
+
+static_assert(PrometheusMetrics::kStatusClasses == kKafkaClasses + static_cast<std::size_t>(kafka::Fate::produce_failed) + 1);
+
+std::size_t protocol_of(SampleKind k) noexcept {
+  return k == SampleKind::grpc ? 1 : k == SampleKind::kafka ? 2 : 0;
+}
 
 std::string seconds(Nanos ns) { return go_float(static_cast<double>(ns) / 1e9); }
 std::string seconds(unsigned __int128 ns) { return go_float(static_cast<double>(ns) / 1e9); }
@@ -101,6 +112,7 @@ std::string escape_label_value(const std::string& value) {
 const char* PrometheusMetrics::status_class_name(std::size_t index) noexcept {
   static constexpr const char* kRest[kRestClasses] = {"1xx", "2xx", "3xx", "4xx", "5xx", "error"};
   if (index < kRestClasses) return kRest[index];
+  if (index >= kKafkaClasses) return kafka::to_string(static_cast<kafka::Fate>(index - kKafkaClasses));
   return grpc::to_string(static_cast<grpc::StatusCode>(index - kRestClasses));
 }
 
@@ -109,6 +121,11 @@ std::size_t PrometheusMetrics::status_class(const SampleRecord& r) noexcept {
     // Transport failures already carry the status grpc-go reports for them (UNAVAILABLE,
     // DEADLINE_EXCEEDED, ...), so the code alone is the class.
     return r.status <= grpc::kMaxStatusCode ? kRestClasses + r.status : kRestClasses - 1;
+  }
+  if (r.kind == SampleKind::kafka) {
+    // Its fate is its outcome: the reply, the error record, the deadline or the refused produce.
+    return r.failure <= static_cast<std::uint8_t>(kafka::Fate::produce_failed) ? kKafkaClasses + r.failure
+                                                                                 : kRestClasses - 1;
   }
   // A status with a failure is a response cut short (a timeout in the body, a reset): not a result.
   if (r.failure != static_cast<std::uint8_t>(net::Failure::none) || r.status < 100 || r.status > 599) {
@@ -129,7 +146,7 @@ void PrometheusMetrics::set_labels(std::vector<std::string> scenarios, std::vect
   for (const auto& t : model_types) type_names_.push_back(escape_label_value(t));
   // The labels come before the first record (SampleSink::open): nothing is counted yet.
   scenarios_ = std::vector<Scenario>(scenario_names_.size());
-  requests_ = std::vector<Requests>(scenario_names_.size() * 2 * type_names_.size());
+  requests_ = std::vector<Requests>(scenario_names_.size() * kProtocolCount * type_names_.size());
 }
 
 std::size_t PrometheusMetrics::scenario_index(std::uint8_t s) const noexcept {
@@ -141,7 +158,7 @@ std::size_t PrometheusMetrics::type_index(std::uint32_t t) const noexcept {
 }
 
 PrometheusMetrics::Requests& PrometheusMetrics::requests(std::size_t scenario, std::size_t protocol, std::size_t type) {
-  return requests_[(scenario * 2 + protocol) * type_names_.size() + type];
+  return requests_[(scenario * kProtocolCount + protocol) * type_names_.size() + type];
 }
 
 std::string PrometheusMetrics::labels(std::size_t scenario, std::size_t protocol, std::size_t type) const {
@@ -153,8 +170,9 @@ void PrometheusMetrics::add(const SampleRecord& r) {
   const std::size_t s = scenario_index(r.scenario);
   switch (r.kind) {
     case SampleKind::http:
-    case SampleKind::grpc: {
-      Requests& q = requests(s, r.kind == SampleKind::grpc ? 1 : 0, type_index(r.target_type));
+    case SampleKind::grpc:
+    case SampleKind::kafka: {
+      Requests& q = requests(s, protocol_of(r.kind), type_index(r.target_type));
       ++q.by_class[status_class(r)];
       const Nanos d = std::max<Nanos>(r.duration, 0);
       bucket(q.buckets, kDurationBuckets, d);
@@ -196,11 +214,12 @@ void PrometheusMetrics::render(std::string& out) const {
   };
 
   family(out, "inferload_requests_total", "counter",
-         "Requests that ended (REST exchanges, gRPC calls; not those cut off by a hard stop), by status class.");
+         "Requests that ended (REST exchanges, gRPC calls, Kafka requests; not those cut off by a hard stop), by "
+         "status class.");
   for (std::size_t s = 0; s < scenario_names_.size(); ++s) {
-    for (std::size_t p = 0; p < 2; ++p) {
+    for (std::size_t p = 0; p < kProtocolCount; ++p) {
       for (std::size_t t = 0; t < types; ++t) {
-        const Requests& q = requests_[(s * 2 + p) * types + t];
+        const Requests& q = requests_[(s * kProtocolCount + p) * types + t];
         if (q.count == 0) continue;
         const std::string l = labels(s, p, t);
         for (std::size_t c = 0; c < kStatusClasses; ++c) {
@@ -213,11 +232,12 @@ void PrometheusMetrics::render(std::string& out) const {
   }
 
   family(out, "inferload_request_duration_seconds", "histogram",
-         "Request duration (k6's http_req_duration, grpc_req_duration), whatever the status.");
+         "Request duration (k6's http_req_duration, grpc_req_duration, inferload's kafka_req_duration), whatever "
+         "the status.");
   for (std::size_t s = 0; s < scenario_names_.size(); ++s) {
-    for (std::size_t p = 0; p < 2; ++p) {
+    for (std::size_t p = 0; p < kProtocolCount; ++p) {
       for (std::size_t t = 0; t < types; ++t) {
-        const Requests& q = requests_[(s * 2 + p) * types + t];
+        const Requests& q = requests_[(s * kProtocolCount + p) * types + t];
         if (q.count > 0) {
           histogram(out, "inferload_request_duration_seconds", labels(s, p, t), q.buckets, kDurationBuckets, q.count,
                     q.sum_ns);
@@ -229,9 +249,9 @@ void PrometheusMetrics::render(std::string& out) const {
   family(out, "inferload_request_duration_run_seconds", "summary",
          "Request duration quantiles over the whole run so far (3 significant digits).");
   for (std::size_t s = 0; s < scenario_names_.size(); ++s) {
-    for (std::size_t p = 0; p < 2; ++p) {
+    for (std::size_t p = 0; p < kProtocolCount; ++p) {
       for (std::size_t t = 0; t < types; ++t) {
-        const Requests& q = requests_[(s * 2 + p) * types + t];
+        const Requests& q = requests_[(s * kProtocolCount + p) * types + t];
         if (q.latency) summary(out, "inferload_request_duration_run_seconds", labels(s, p, t), *q.latency, q.sum_ns);
       }
     }
@@ -279,6 +299,27 @@ void PrometheusMetrics::render(std::string& out) const {
 }
 
 namespace {
+
+// The metric of the first row of a record of each kind, by which the sink counts the record once
+// among its rows; null for the kinds PrometheusMetrics::add leaves out.
+std::array<const MetricInfo*, metrics::kSampleKinds> first_rows() noexcept {
+  std::array<const MetricInfo*, metrics::kSampleKinds> rows{};
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    switch (static_cast<SampleKind>(k)) {
+      case SampleKind::http: rows[k] = SampleExpander::metric("http_reqs"); break;
+      case SampleKind::grpc: rows[k] = SampleExpander::metric("grpc_req_duration"); break;
+      case SampleKind::kafka: rows[k] = SampleExpander::metric("kafka_reqs"); break;
+      case SampleKind::iteration: rows[k] = SampleExpander::metric("iterations"); break;
+      case SampleKind::dropped: rows[k] = SampleExpander::metric("dropped_iterations"); break;
+      case SampleKind::data:
+      case SampleKind::scheduler:
+      case SampleKind::phase_http:
+      case SampleKind::phase_grpc:
+      case SampleKind::phase_data: break;
+    }
+  }
+  return rows;
+}
 
 class PrometheusOutput final : public SampleSink {
  public:
@@ -349,10 +390,7 @@ class PrometheusOutput final : public SampleSink {
   PrometheusMetrics metrics_;
   const MetricInfo* vus_ = SampleExpander::metric("vus");
   const MetricInfo* vus_max_ = SampleExpander::metric("vus_max");
-  const MetricInfo* first_row_[metrics::kSampleKinds] = {
-      SampleExpander::metric("http_reqs"), SampleExpander::metric("grpc_req_duration"),
-      SampleExpander::metric("iterations"), SampleExpander::metric("dropped_iterations"),
-      SampleExpander::metric("data_sent")};
+  const std::array<const MetricInfo*, metrics::kSampleKinds> first_row_ = first_rows();
   Nanos closed_at_ = 0;
   std::uint64_t final_after_ = 0;
   bool hurry_ = false;  // stopped by a signal: no wait for a last scrape

@@ -6,9 +6,11 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 
 #include "inferload/http1/error_code.hpp"
+#include "inferload/kafka/request.hpp"
 #include "inferload/runtime/duration.hpp"
 
 #include "inferload/output/threshold.hpp"
@@ -36,6 +38,7 @@ MetricSummary gauge(std::string name, const load::GaugeStats& g) {
 MetricSummary empty_like(const std::string& base, std::string name) {
   if (base == "http_req_duration" || base == "grpc_req_duration" || base == "iteration_duration" ||
       base == "grpc_req_duration_intended" || base == "schedule_lateness" || base == "scheduler_req_duration" ||
+      base == "kafka_req_duration" || base == "kafka_req_duration_intended" || base == "kafka_produce_duration" ||
       base.rfind("http_req_", 0) == 0) {
     if (base != "http_req_failed") return metrics::trend_metric(std::move(name), ValueKind::time, nullptr);
     return rate_metric(std::move(name), 0, 0);
@@ -46,8 +49,23 @@ MetricSummary empty_like(const std::string& base, std::string name) {
   return counter_metric(std::move(name), 0);
 }
 
+// Why a Kafka request failed, as a failure row says it. An empty reason is an error record
+// without text, or one past the distinct reasons a worker keeps (scenario::KafkaFailures).
+std::string kafka_failure_text(kafka::Fate fate, const std::string& reason) {
+  const std::string given = reason.empty() ? "(no reason kept)" : reason;
+  switch (fate) {
+    case kafka::Fate::error_topic: return "kafka error topic: " + given;
+    case kafka::Fate::produce_failed: return "kafka produce failed: " + given;
+    case kafka::Fate::timed_out: return "kafka timeout: no reply before the deadline";
+    case kafka::Fate::reply:
+    case kafka::Fate::interrupted: break;
+  }
+  return std::string("kafka ") + kafka::to_string(fate);
+}
+
 // Each non-empty cell as the exchange it stands for, named by the same functions that tag samples.
-std::vector<metrics::FailureSummary> failure_summaries(const scenario::FailureCounts& f, const scenario::GrpcMetrics& g) {
+std::vector<metrics::FailureSummary> failure_summaries(const scenario::FailureCounts& f, const scenario::GrpcMetrics& g,
+                                                       const scenario::KafkaFailures& k) {
   std::vector<metrics::FailureSummary> out;
   auto add = [&](std::uint64_t count, const http1::Exchange& x) {
     if (count > 0) out.push_back({http1::k6_error_code(x), x.status, http1::k6_error_text(x), count});
@@ -95,6 +113,10 @@ std::vector<metrics::FailureSummary> failure_summaries(const scenario::FailureCo
                                     : grpc::StatusCode::internal;
     add_grpc(g.by_failure[i], st, grpc::to_string(kind));
   }
+  // Kafka has neither k6 codes nor statuses: the text alone says what went wrong.
+  for (const scenario::KafkaFailures::Row& row : k.rows) {
+    if (row.count > 0) out.push_back({0, 0, kafka_failure_text(row.fate, row.reason), row.count});
+  }
   order_failures(out);
   return out;
 }
@@ -120,6 +142,10 @@ constexpr std::string_view kReportedMetrics[] = {
     "http_reqs",
     "iteration_duration",
     "iterations",
+    "kafka_produce_duration",
+    "kafka_req_duration",
+    "kafka_req_duration_intended",
+    "kafka_reqs",
     "schedule_lateness",
     "scheduler_req_duration",
     "vus",
@@ -200,6 +226,7 @@ std::vector<MetricSummary> collect(const load::Shard& s, const scenario::Protoco
   const scenario::HttpReqMetrics& http = protocols.rest.http;
   const scenario::RestMetrics& rest = protocols.rest;
   const scenario::GrpcMetrics& grpc = protocols.grpc;
+  const scenario::KafkaMetrics& kafka = protocols.kafka;
   const scenario::ControlMetrics& control = protocols.control;
   std::vector<MetricSummary> m;
   if (http.count > 0) {
@@ -219,6 +246,14 @@ std::vector<MetricSummary> collect(const load::Shard& s, const scenario::Protoco
     m.push_back(trend("grpc_req_duration", grpc.duration));
     if (grpc.duration_intended.count() > 0) m.push_back(trend("grpc_req_duration_intended", grpc.duration_intended));
   }
+  if (kafka.reqs > 0) {
+    m.push_back(counter_metric("kafka_reqs", static_cast<double>(kafka.reqs)));
+    m.push_back(trend("kafka_req_duration", kafka.req_duration));
+    if (kafka.produce_duration.count() > 0) m.push_back(trend("kafka_produce_duration", kafka.produce_duration));
+    if (kafka.req_duration_intended.count() > 0) {
+      m.push_back(trend("kafka_req_duration_intended", kafka.req_duration_intended));
+    }
+  }
   if (control.calls > 0) m.push_back(trend("scheduler_req_duration", control.duration));
   if (s.iterations > 0) {
     m.push_back(counter_metric("iterations", static_cast<double>(s.iterations)));
@@ -228,8 +263,8 @@ std::vector<MetricSummary> collect(const load::Shard& s, const scenario::Protoco
   if (dropped_iterations > 0) m.push_back(counter_metric("dropped_iterations", static_cast<double>(dropped_iterations)));
   m.push_back(counter_metric("data_sent", static_cast<double>(s.data.sent), ValueKind::data));
   m.push_back(counter_metric("data_received", static_cast<double>(s.data.received), ValueKind::data));
-  std::uint64_t passed = rest.checks_passed + grpc.checks_passed;
-  std::uint64_t failed = rest.checks_failed + grpc.checks_failed;
+  std::uint64_t passed = rest.checks_passed + grpc.checks_passed + kafka.checks_passed;
+  std::uint64_t failed = rest.checks_failed + grpc.checks_failed + kafka.checks_failed;
   for (std::size_t i = 0; i < scenario::kControlChecks; ++i) {
     passed += control.passed[i];
     failed += control.failed[i];
@@ -260,6 +295,7 @@ RunReport build_report(const load::RunResult& result, const std::vector<Scenario
   for (const ScenarioMeasures& sm : scenarios) all.merge(*sm.protocols);
   const scenario::RestMetrics& rest = all.rest;
   const scenario::GrpcMetrics& grpc = all.grpc;
+  const scenario::KafkaMetrics& kafka = all.kafka;
   RunReport r;
   r.test_run_duration_s = static_cast<double>(result.test_run_duration) / 1e9;
   r.metrics = collect(s, all, result.dropped_iterations);
@@ -280,6 +316,9 @@ RunReport build_report(const load::RunResult& result, const std::vector<Scenario
   if (rest.checks_passed + rest.checks_failed > 0) r.checks.push_back({script.check_name, rest.checks_passed, rest.checks_failed});
   if (grpc.checks_passed + grpc.checks_failed > 0) {
     r.checks.push_back({script.grpc_check_name, grpc.checks_passed, grpc.checks_failed});
+  }
+  if (kafka.checks_passed + kafka.checks_failed > 0) {
+    r.checks.push_back({script.kafka_check_name, kafka.checks_passed, kafka.checks_failed});
   }
   control_checks(true);
   m.push_back(gauge("vus", result.vus));
@@ -347,7 +386,7 @@ RunReport build_report(const load::RunResult& result, const std::vector<Scenario
 
   info.requests = s.requests;
   info.scheduler_requests = all.control.requests;
-  info.failures = failure_summaries(rest.failures, grpc);
+  info.failures = failure_summaries(rest.failures, grpc, kafka.failures);
   info.grpc_statuses.clear();
   for (std::size_t i = 0; i < grpc.by_status.size(); ++i) {
     if (grpc.by_status[i] > 0) info.grpc_statuses.emplace_back(grpc::to_string(static_cast<grpc::StatusCode>(i)), grpc.by_status[i]);

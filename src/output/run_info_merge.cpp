@@ -99,7 +99,7 @@ RunInfo merge_run_info(const std::vector<MergeInput>& inputs) {
   const RunInfo& first = inputs.front().report.info;
   info.script = first.script;
   info.scenarios = first.scenarios;
-  std::vector<std::string> backends, details, grpc_connections;
+  std::vector<std::string> backends, details, grpc_connections, kafka_modes, kafka_bootstraps;
   std::vector<std::pair<const std::string*, const ControlPhaseInfo*>> setups, teardowns;
   for (const MergeInput& in : inputs) {
     const RunInfo& i = in.report.info;
@@ -118,6 +118,13 @@ RunInfo merge_run_info(const std::vector<MergeInput>& inputs) {
       grpc_connections.push_back(i.grpc_connections);
       info.grpc_connections_opened += i.grpc_connections_opened;
     }
+    if (i.kafka) {
+      info.kafka = true;
+      kafka_modes.push_back(i.kafka_mode);
+      kafka_bootstraps.push_back(i.kafka_bootstrap);
+      info.kafka_late_replies += i.kafka_late_replies;
+      info.kafka_foreign_records += i.kafka_foreign_records;
+    }
     if (i.setup.ran) setups.emplace_back(&in.file, &i.setup);
     if (i.teardown.ran) teardowns.emplace_back(&in.file, &i.teardown);
     if (!info.setup_data && i.setup_data) info.setup_data = i.setup_data;
@@ -132,6 +139,8 @@ RunInfo merge_run_info(const std::vector<MergeInput>& inputs) {
   info.io_backend = distinct_joined(backends, ", ");
   info.io_detail = distinct_joined(details, "; ");
   info.grpc_connections = distinct_joined(grpc_connections, "; ");
+  info.kafka_mode = distinct_joined(kafka_modes, ", ");
+  info.kafka_bootstrap = distinct_joined(kafka_bootstraps, "; ");
   info.failures = merge_failures(inputs);
   info.grpc_statuses = merge_grpc_statuses(inputs);
   info.setup = merge_control_phase(setups);

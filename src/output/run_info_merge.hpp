@@ -7,8 +7,9 @@
 
 namespace inferload::output {
 
-// Sums request fates, failure kinds, gRPC statuses, driver CPU and workers; joins what differs
-// (I/O backends, sample outputs); setup and teardown as merge_control_phase says. The inputs
+// Sums request fates, failure kinds, gRPC statuses, Kafka's late replies and foreign records,
+// driver CPU and workers; joins what differs (I/O backends, Kafka modes and bootstrap servers,
+// sample outputs); setup and teardown as merge_control_phase says. The inputs
 // are parts of one test (same script and scenarios).
 RunInfo merge_run_info(const std::vector<MergeInput>& inputs);
 

@@ -58,7 +58,9 @@ std::uint64_t rows_lost(const metrics::SampleRing& ring) noexcept {
   std::uint64_t rows = 0;
   for (std::size_t k = 0; k < metrics::kSampleKinds; ++k) {
     const auto kind = static_cast<metrics::SampleKind>(k);
-    for (const bool scheduled : {false, true}) rows += ring.lost(kind, scheduled) * SampleExpander::rows_of(kind, scheduled);
+    for (std::size_t optional = 0; optional <= metrics::kMaxOptionalRows; ++optional) {
+      rows += ring.lost(kind, optional) * SampleExpander::rows_of(kind, optional);
+    }
   }
   return rows;
 }
@@ -104,10 +106,10 @@ SampleTotals SampleCollector::stop(bool hurry) {
   for (auto& ring : rings_) {
     for (std::size_t k = 0; k < metrics::kSampleKinds; ++k) {
       const auto kind = static_cast<metrics::SampleKind>(k);
-      for (const bool scheduled : {false, true}) {
-        const std::uint64_t lost = ring->lost(kind, scheduled);
+      for (std::size_t optional = 0; optional <= metrics::kMaxOptionalRows; ++optional) {
+        const std::uint64_t lost = ring->lost(kind, optional);
         totals_.records_lost += lost;
-        totals_.rows_lost += lost * SampleExpander::rows_of(kind, scheduled);
+        totals_.rows_lost += lost * SampleExpander::rows_of(kind, optional);
       }
     }
   }

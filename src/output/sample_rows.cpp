@@ -6,6 +6,7 @@
 
 #include "inferload/grpc/call.hpp"
 #include "inferload/http1/error_code.hpp"
+#include "inferload/kafka/request.hpp"
 #include "inferload/tls/session.hpp"
 
 namespace inferload::output {
@@ -35,6 +36,10 @@ constexpr MetricInfo kMetrics[] = {
     {"schedule_lateness", MetricType::trend, MetricContains::time},
     {"dropped_iterations", MetricType::counter, MetricContains::plain},
     {"scheduler_req_duration", MetricType::trend, MetricContains::time},
+    {"kafka_reqs", MetricType::counter, MetricContains::plain},
+    {"kafka_req_duration", MetricType::trend, MetricContains::time},
+    {"kafka_produce_duration", MetricType::trend, MetricContains::time},
+    {"kafka_req_duration_intended", MetricType::trend, MetricContains::time},
     {"vus", MetricType::gauge, MetricContains::plain},
     {"vus_max", MetricType::gauge, MetricContains::plain},
 };
@@ -42,7 +47,8 @@ constexpr MetricInfo kMetrics[] = {
 enum M : std::size_t {
   kHttpReqs, kHttpDuration, kHttpBlocked, kHttpConnecting, kHttpTls, kHttpSending, kHttpWaiting, kHttpReceiving,
   kHttpFailed, kChecks, kDataSent, kDataReceived, kHttpIntended, kGrpcDuration, kGrpcIntended, kIterationDuration,
-  kIterations, kLateness, kDropped, kSchedulerDuration, kVus, kVusMax,
+  kIterations, kLateness, kDropped, kSchedulerDuration, kKafkaReqs, kKafkaDuration, kKafkaProduce, kKafkaIntended,
+  kVus, kVusMax,
 };
 
 constexpr double ms(Nanos ns) noexcept { return static_cast<double>(ns) / 1e6; }
@@ -72,14 +78,15 @@ const MetricInfo* SampleExpander::metric(std::string_view name) noexcept {
 
 SampleExpander::SampleExpander(SampleContext context) : c_(std::move(context)) {}
 
-std::size_t SampleExpander::rows_of(SampleKind kind, bool scheduled) noexcept {
+std::size_t SampleExpander::rows_of(SampleKind kind, std::size_t optional) noexcept {
   switch (kind) {
-    case SampleKind::http: return 10 + (scheduled ? 1 : 0);
-    case SampleKind::grpc: return 2 + (scheduled ? 1 : 0);
-    case SampleKind::iteration: return 4 + (scheduled ? 1 : 0);
+    case SampleKind::http: return 10 + optional;
+    case SampleKind::grpc: return 2 + optional;
+    case SampleKind::iteration: return 4 + optional;
     case SampleKind::dropped: return 1;
     case SampleKind::data: return 2;
     case SampleKind::scheduler: return 2;
+    case SampleKind::kafka: return 3 + optional;
     case SampleKind::phase_http: return 9;
     case SampleKind::phase_grpc: return 1;
     case SampleKind::phase_data: return 2;
@@ -87,13 +94,15 @@ std::size_t SampleExpander::rows_of(SampleKind kind, bool scheduled) noexcept {
   return 0;
 }
 
-const std::string& SampleExpander::rest_url(std::uint32_t type, std::uint32_t id) {
+const std::string& SampleExpander::target_name(TargetNames& cache,
+                                               const std::function<std::string(std::uint32_t, std::uint32_t)>& names,
+                                               std::uint32_t type, std::uint32_t id) {
   const std::uint64_t key = (static_cast<std::uint64_t>(type) << 32) | id;
-  auto it = urls_.find(key);
-  if (it == urls_.end()) {
+  auto it = cache.find(key);
+  if (it == cache.end()) {
     // Many models (up to 10^8) would fill memory: the cache is a window, not the whole table.
-    if (urls_.size() >= 65536) urls_.clear();
-    it = urls_.emplace(key, c_.rest_url ? c_.rest_url(type, id) : std::string()).first;
+    if (cache.size() >= 65536) cache.clear();
+    it = cache.emplace(key, names ? names(type, id) : std::string()).first;
   }
   return it->second;
 }
@@ -126,7 +135,7 @@ std::size_t SampleExpander::expand(const SampleRecord& r, const std::vector<Samp
   tags_.clear();
   switch (r.kind) {
     case SampleKind::http: {
-      http_rows(r, "POST", rest_url(r.target_type, r.target_id), "", scenario, sinks, rows);
+      http_rows(r, "POST", target_name(urls_, c_.rest_url, r.target_type, r.target_id), "", scenario, sinks, rows);
       tags_.assign({{"check", c_.rest_check}, {"group", ""}, {"scenario", scenario}});
       add_scenario_tags(tags_, r.scenario);
       emit(sinks, &kMetrics[kChecks], t, r.status == 200 ? 1.0 : 0.0, tags_, rows);
@@ -188,6 +197,7 @@ std::size_t SampleExpander::expand(const SampleRecord& r, const std::vector<Samp
       emit(sinks, &kMetrics[kChecks], t, r.passed ? 1.0 : 0.0, tags_, rows);
       break;
     }
+    case SampleKind::kafka: kafka_rows(r, scenario, sinks, rows); break;
     case SampleKind::phase_http: {
       phase_url_ = c_.phase_url ? c_.phase_url(r.target_id, r.target_type == 1) : std::string();
       http_rows(r, r.target_type == 1 ? "POST" : "GET", phase_url_, phase_group(r), {}, sinks, rows);
@@ -256,6 +266,29 @@ void SampleExpander::http_rows(const SampleRecord& r, std::string_view method, c
   emit(sinks, &kMetrics[kHttpReceiving], t, ms(r.receiving), tags_, rows);
   emit(sinks, &kMetrics[kHttpFailed], t, expected ? 0.0 : 1.0, tags_, rows);
   if (r.intended >= 0) emit(sinks, &kMetrics[kHttpIntended], t, ms(r.intended), tags_, rows);
+}
+
+void SampleExpander::kafka_rows(const SampleRecord& r, std::string_view scenario,
+                                const std::vector<SampleSink*>& sinks, std::size_t& rows) {
+  const Nanos t = r.at + c_.unix_offset;
+  const auto fate = static_cast<kafka::Fate>(r.failure);
+  const bool replied = fate == kafka::Fate::reply;
+  // As a failed REST request's rows carry `error`: here the fate, since a Kafka failure has no
+  // k6 text (its reason is in the summary's failures).
+  if (!replied) tags_.push_back({"error", kafka::to_string(fate)});
+  tags_.push_back({"group", ""});
+  if (c_.kafka_model) tags_.push_back({"model", target_name(kafka_models_, c_.kafka_model, r.target_type, r.target_id)});
+  // k6's `name` is what a request addressed (a URL, a gRPC method): here the topic.
+  if (c_.kafka_topic) tags_.push_back({"name", target_name(kafka_topics_, c_.kafka_topic, r.target_type, r.target_id)});
+  tags_.push_back({"scenario", scenario});
+  add_scenario_tags(tags_, r.scenario);
+  emit(sinks, &kMetrics[kKafkaReqs], t, 1.0, tags_, rows);
+  emit(sinks, &kMetrics[kKafkaDuration], t, ms(r.duration), tags_, rows);
+  if (r.sending >= 0) emit(sinks, &kMetrics[kKafkaProduce], t, ms(r.sending), tags_, rows);
+  if (r.intended >= 0) emit(sinks, &kMetrics[kKafkaIntended], t, ms(r.intended), tags_, rows);
+  tags_.assign({{"check", c_.kafka_check}, {"group", ""}, {"scenario", scenario}});
+  add_scenario_tags(tags_, r.scenario);
+  emit(sinks, &kMetrics[kChecks], t, replied ? 1.0 : 0.0, tags_, rows);
 }
 
 void SampleExpander::method_tags(std::uint32_t method, const std::string_view* scenario) {

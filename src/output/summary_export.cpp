@@ -301,6 +301,19 @@ void write_inferload(JsonWriter& w, const RunReport& report, const std::vector<s
     w.end_object();
     w.end_object();
   }
+  if (info.kafka) {
+    w.key("kafka");
+    w.begin_object();
+    w.key("mode");
+    w.string(info.kafka_mode);
+    w.key("bootstrap");
+    w.string(info.kafka_bootstrap);
+    w.key("late_replies");
+    w.integer(info.kafka_late_replies);
+    w.key("foreign_records");
+    w.integer(info.kafka_foreign_records);
+    w.end_object();
+  }
   if (info.setup.ran) {
     w.key("setup");
     write_control_phase(w, info.setup, true);

@@ -57,6 +57,7 @@ SummaryCategory summary_category(std::string_view name) {
   if (name.starts_with("browser_web_vital_")) return SummaryCategory::web_vitals;
   if (name.starts_with("browser_")) return SummaryCategory::browser;
   if (name.starts_with("grpc_")) return SummaryCategory::grpc;
+  if (name.starts_with("kafka_")) return SummaryCategory::kafka;
   if (name.starts_with("ws_")) return SummaryCategory::websocket;
   return SummaryCategory::custom;
 }
@@ -77,6 +78,8 @@ std::string_view summary_category_title(SummaryCategory category) {
       return "WEB_VITALS";
     case SummaryCategory::grpc:
       return "GRPC";
+    case SummaryCategory::kafka:
+      return "KAFKA";
     case SummaryCategory::websocket:
       return "WEBSOCKET";
     case SummaryCategory::hidden:

@@ -400,6 +400,12 @@ void render_inferload(Text& text, const Context& ctx) {
     }
     lines.emplace_back("grpc_statuses", statuses.empty() ? "none" : statuses);
   }
+  if (info.kafka) {
+    std::string kafka = info.kafka_mode + " mode, bootstrap " + info.kafka_bootstrap + ", ";
+    kafka += ctx.paint(std::to_string(info.kafka_late_replies), kCyan) + " late replies, ";
+    kafka += ctx.paint(std::to_string(info.kafka_foreign_records), kCyan) + " foreign records";
+    lines.emplace_back("kafka", kafka);
+  }
   if (!info.sample_outputs.empty()) {
     std::string outs;
     for (const std::string& o : info.sample_outputs) outs += (outs.empty() ? "" : ", ") + o;
@@ -417,7 +423,7 @@ void render_inferload(Text& text, const Context& ctx) {
     lines.emplace_back("driver_overloaded", ctx.paint("WARNING: " + why, kRed));
   }
 
-  for (const char* name : {"http_req_duration", "grpc_req_duration"}) {
+  for (const char* name : {"http_req_duration", "grpc_req_duration", "kafka_req_duration"}) {
     const auto trend = std::find_if(ctx.report.metrics.begin(), ctx.report.metrics.end(), [&](const auto& m) {
       return m.name == name && m.type == MetricType::trend && has_samples(m);
     });

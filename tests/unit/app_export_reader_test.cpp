@@ -61,6 +61,11 @@ RunReport full_report() {
   i.grpc_connections = "pooled, 1 per worker";
   i.grpc_connections_opened = 2;
   i.grpc_statuses = {{"OK", 5}, {"UNAVAILABLE", 1}};
+  i.kafka = true;
+  i.kafka_mode = "pipeline";
+  i.kafka_bootstrap = "127.0.0.1:9092";
+  i.kafka_late_replies = 4;
+  i.kafka_foreign_records = 7;
   i.setup.ran = true;
   i.setup.outcome = "completed";
   i.setup.models = i.setup.models_done = 2;
@@ -97,6 +102,11 @@ TEST(ExportReader, ReadBackAndWrittenAgainIsTheSameText) {
   EXPECT_EQ(written(back.report, back.trend_stats), text);
   EXPECT_EQ(back.report.test_run_duration_s, full_report().test_run_duration_s);
   EXPECT_TRUE(*back.report.info.setup.time_to_ready == *full_report().info.setup.time_to_ready);
+  EXPECT_TRUE(back.report.info.kafka);
+  EXPECT_EQ(back.report.info.kafka_mode, "pipeline");
+  EXPECT_EQ(back.report.info.kafka_bootstrap, "127.0.0.1:9092");
+  EXPECT_EQ(back.report.info.kafka_late_replies, 4u);
+  EXPECT_EQ(back.report.info.kafka_foreign_records, 7u);
 
   // A merged export too, with its list of files and the union of the spans.
   RunReport later = full_report();
@@ -152,6 +162,10 @@ TEST(ExportReader, BrokenMergeDataIsRefusedNamingTheValue) {
   expect_refused(replaced(good, "\"issued\": 3", "\"issued\": 4"),
                  "x.json: inferload.requests: ok, failed, timed_out and interrupted do not add up to issued");
   expect_refused(replaced(good, "\"test_run\"", "\"test_runs\""), "x.json: inferload: missing \"test_run\"");
+  expect_refused(replaced(good, "\"late_replies\": 4", "\"late_replies\": -4"),
+                 "x.json: inferload.kafka.late_replies: expected a whole number of at least 0");
+  expect_refused(replaced(good, "\"foreign_records\": 7", "\"foreign_record\": 7"),
+                 "x.json: inferload.kafka: missing \"foreign_records\"");
   expect_refused(replaced(good, "\"start_unix_ns\": 1700000000000000000", "\"start_unix_ns\": \"now\""),
                  "x.json: inferload.test_run.spans[0].start_unix_ns: expected a whole number");
 }

@@ -76,6 +76,23 @@ TEST(LiveThresholds, DelayAbortEvalHoldsTheAbortBack) {
   EXPECT_EQ(f.crossed, "http_req_failed");
 }
 
+// Kafka's rows feed abortOnFail like any protocol's: its latency in one scenario, its count.
+TEST(LiveThresholds, KafkaMetricsAbortToo) {
+  Fixture f({{"kafka_req_duration{scenario:other}", "p(95)<100", 0}, {"kafka_reqs", "count<5", 0}});
+  SampleRecord r;
+  r.kind = SampleKind::kafka;
+  r.duration = 500'000'000;  // 500 ms, in the scenario the selector leaves out
+  r.sending = 1'000'000;
+  for (int i = 0; i < 3; ++i) f.expander.expand(r, f.sinks);
+  f.live.tick(kStart + 2 * kSec);
+  EXPECT_EQ(f.aborts, 0);
+  r.scenario = 1;
+  for (int i = 0; i < 3; ++i) f.expander.expand(r, f.sinks);
+  f.live.tick(kStart + 4 * kSec);
+  EXPECT_EQ(f.aborts, 1);
+  EXPECT_EQ(f.crossed, "kafka_req_duration{scenario:other}, kafka_reqs");
+}
+
 TEST(LiveThresholds, AMetricWithoutSamplesIsNotEvaluated) {
   Fixture f({{"grpc_req_duration", "avg>100", 0}});
   f.request(1'000'000, 200);

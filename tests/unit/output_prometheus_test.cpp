@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "inferload/kafka/request.hpp"
 #include "inferload/metrics/sample_ring.hpp"
 #include "inferload/net/failure.hpp"
 #include "inferload/output/metrics_server.hpp"
@@ -40,6 +41,16 @@ SampleRecord rest(std::uint16_t status, Nanos duration, std::uint32_t type = 0) 
 SampleRecord grpc_call(std::uint16_t code, Nanos duration, std::uint32_t type = 0) {
   SampleRecord r = rest(code, duration, type);
   r.kind = SampleKind::grpc;
+  return r;
+}
+
+SampleRecord kafka_request(kafka::Fate fate, Nanos duration, std::uint32_t type = 0) {
+  SampleRecord r;
+  r.kind = SampleKind::kafka;
+  r.failure = static_cast<std::uint8_t>(fate);
+  r.duration = duration;
+  r.sending = fate == kafka::Fate::timed_out ? -1 : duration / 2;
+  r.target_type = type;
   return r;
 }
 
@@ -77,14 +88,14 @@ TEST(PrometheusMetrics, RendersASmallStateExactly) {
                                 "0.025",  "0.05",    "0.1",    "0.25",  "0.5",    "1",     "2.5",
                                 "5",      "10",      "30",     "60"};
   std::string expected =
-      "# HELP inferload_requests_total Requests that ended (REST exchanges, gRPC calls; not those cut off by a hard "
-      "stop), by status class.\n"
+      "# HELP inferload_requests_total Requests that ended (REST exchanges, gRPC calls, Kafka requests; not those "
+      "cut off by a hard stop), by status class.\n"
       "# TYPE inferload_requests_total counter\n"
       "inferload_requests_total{" + rest_labels + ",status_class=\"2xx\"} 1\n"
       "inferload_requests_total{" + rest_labels + ",status_class=\"5xx\"} 1\n"
       "inferload_requests_total{" + grpc_labels + ",status_class=\"UNAVAILABLE\"} 1\n"
-      "# HELP inferload_request_duration_seconds Request duration (k6's http_req_duration, grpc_req_duration), "
-      "whatever the status.\n"
+      "# HELP inferload_request_duration_seconds Request duration (k6's http_req_duration, grpc_req_duration, "
+      "inferload's kafka_req_duration), whatever the status.\n"
       "# TYPE inferload_request_duration_seconds histogram\n";
   for (std::size_t i = 0; i < std::size(bounds); ++i) {
     expected += "inferload_request_duration_seconds_bucket{" + rest_labels + ",le=\"" + bounds[i] + "\"} " +
@@ -187,10 +198,48 @@ TEST(PrometheusMetrics, StatusClassesAreAFixedSet) {
   EXPECT_EQ(name(grpc_call(4, 1)), "DEADLINE_EXCEEDED");
   EXPECT_EQ(name(grpc_call(16, 1)), "UNAUTHENTICATED");
   EXPECT_EQ(name(grpc_call(17, 1)), "error");
-  // Every class has a distinct name: 6 for REST, one per gRPC code.
+  EXPECT_EQ(name(kafka_request(kafka::Fate::reply, 1)), "reply");
+  EXPECT_EQ(name(kafka_request(kafka::Fate::error_topic, 1)), "error_topic");
+  EXPECT_EQ(name(kafka_request(kafka::Fate::timed_out, 1)), "timed_out");
+  EXPECT_EQ(name(kafka_request(kafka::Fate::produce_failed, 1)), "produce_failed");
+  EXPECT_EQ(name(kafka_request(kafka::Fate::interrupted, 1)), "error");  // never recorded: no outcome
+  // Every class has a distinct name: 6 for REST, one per gRPC code, one per Kafka outcome.
   std::set<std::string> names;
   for (std::size_t i = 0; i < PrometheusMetrics::kStatusClasses; ++i) names.insert(PrometheusMetrics::status_class_name(i));
   EXPECT_EQ(names.size(), PrometheusMetrics::kStatusClasses);
+}
+
+// Kafka requests are the protocol "kafka", by fate, next to REST's and gRPC's series.
+TEST(PrometheusMetrics, KafkaRequestsAreTheirOwnProtocolByFate) {
+  PrometheusMetrics m;
+  m.set_labels({"default"}, {"iris", "tfsimple"});
+  m.add(rest(200, 1'000'000));
+  m.add(kafka_request(kafka::Fate::reply, 2'000'000));
+  m.add(kafka_request(kafka::Fate::reply, 3'000'000));
+  m.add(kafka_request(kafka::Fate::error_topic, 4'000'000));
+  m.add(kafka_request(kafka::Fate::timed_out, 5'000'000'000));
+  m.add(kafka_request(kafka::Fate::produce_failed, 1'000'000, 1));
+  std::string text;
+  m.render(text);
+  const std::string iris = R"(scenario="default",protocol="kafka",model_type="iris")";
+  const std::string tfsimple = R"(scenario="default",protocol="kafka",model_type="tfsimple")";
+  for (const std::string& line :
+       {"inferload_requests_total{" + iris + ",status_class=\"reply\"} 2\n",
+        "inferload_requests_total{" + iris + ",status_class=\"error_topic\"} 1\n",
+        "inferload_requests_total{" + iris + ",status_class=\"timed_out\"} 1\n",
+        "inferload_requests_total{" + tfsimple + ",status_class=\"produce_failed\"} 1\n",
+        "inferload_request_duration_seconds_bucket{" + iris + ",le=\"0.0025\"} 1\n",
+        "inferload_request_duration_seconds_bucket{" + iris + ",le=\"5\"} 4\n",
+        "inferload_request_duration_seconds_sum{" + iris + "} 5.009\n",
+        "inferload_request_duration_seconds_count{" + iris + "} 4\n",
+        "inferload_request_duration_run_seconds_count{" + iris + "} 4\n",
+        "inferload_request_duration_seconds_count{" + tfsimple + "} 1\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
+  // The REST series come first, and none of Kafka's is counted under another protocol.
+  EXPECT_LT(text.find("protocol=\"rest\""), text.find("protocol=\"kafka\""));
+  EXPECT_EQ(text.find(R"(protocol="rest",model_type="iris",status_class="reply")"), std::string::npos);
+  EXPECT_EQ(text.find(R"(protocol="grpc")"), std::string::npos);
 }
 
 TEST(PrometheusMetrics, LabelValuesAreEscapedAndUnknownIndexesStayBounded) {
@@ -293,26 +342,38 @@ TEST(MetricsServer, AddressesThatCannotServeAreErrorsThatSayWhy) {
   }
 }
 
+// The sink as a run makes it: fed by a collector of one worker, whose ring has room for four
+// records, in scenario "steady"; served on a port of its own.
+struct ServedSink {
+  explicit ServedSink(std::vector<std::string> model_types) {
+    std::string url;
+    std::vector<std::unique_ptr<output::SampleSink>> sinks;
+    sinks.push_back(output::make_prometheus_output("127.0.0.1:0", url));
+    port = port_of(url);
+    output::SampleContext context;
+    context.scenarios.push_back({"steady", {}});
+    context.model_types = std::move(model_types);
+    collector = std::make_unique<output::SampleCollector>(1, context, std::move(sinks), 4);
+  }
+  metrics::SampleRing& ring() { return *collector->rings()[0]; }
+  std::string scrape() const {
+    const std::string r = http(port, "GET /metrics HTTP/1.1\r\n\r\n");
+    return r.substr(r.find("\r\n\r\n") + 4);
+  }
+  std::uint16_t port = 0;
+  std::unique_ptr<output::SampleCollector> collector;
+};
+
 // The sink as the run uses it: rows from the collector's expander, the context's names, the
 // rows lost, and the final numbers kept up until the next scrape after the run.
 TEST(PrometheusOutput, CountsEveryRecordTheCollectorTakesAndServesTheFinalNumbers) {
-  std::string url;
-  std::vector<std::unique_ptr<output::SampleSink>> sinks;
-  sinks.push_back(output::make_prometheus_output("127.0.0.1:0", url));
-  const std::uint16_t port = port_of(url);
-  output::SampleContext context;
-  context.scenarios.push_back({"steady", {}});
-  context.model_types = {"iris", "tfsimple"};
-  auto collector = std::make_unique<output::SampleCollector>(1, context, std::move(sinks), 4);
-  metrics::SampleRing* ring = collector->rings()[0];
+  ServedSink served({"iris", "tfsimple"});
+  auto& collector = served.collector;
   // Four records of room: the fifth and sixth are lost, and counted (10 rows per REST request).
-  for (int i = 0; i < 6; ++i) ring->push(rest(200, 2'000'000, static_cast<std::uint32_t>(i % 2)));
+  for (int i = 0; i < 6; ++i) served.ring().push(rest(200, 2'000'000, static_cast<std::uint32_t>(i % 2)));
   collector->gauges(runtime::now_ns(), 2, 4);
   collector->start();
-  auto body = [&] {
-    const std::string r = http(port, "GET /metrics HTTP/1.1\r\n\r\n");
-    return r.substr(r.find("\r\n\r\n") + 4);
-  };
+  auto body = [&] { return served.scrape(); };
   // Two scrapes during the run: the endpoint learns its scraper's interval.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   body();
@@ -335,6 +396,30 @@ TEST(PrometheusOutput, CountsEveryRecordTheCollectorTakesAndServesTheFinalNumber
   auto t0 = std::chrono::steady_clock::now();
   collector.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(500));
+}
+
+// A Kafka record makes up to five rows: the sink counts it once, by its first; and the rows lost
+// with the records a full ring refused are those they would have made.
+TEST(PrometheusOutput, CountsEachKafkaRecordOnceAndTheRowsLostWithThem) {
+  ServedSink served({"iris"});
+  metrics::SampleRing* ring = &served.ring();
+  SampleRecord scheduled = kafka_request(kafka::Fate::reply, 2'000'000);
+  scheduled.intended = 3'000'000;
+  ring->push(scheduled);
+  ring->push(kafka_request(kafka::Fate::reply, 2'000'000));
+  ring->push(kafka_request(kafka::Fate::timed_out, 2'000'000));
+  ring->push(kafka_request(kafka::Fate::error_topic, 2'000'000));
+  ring->push(scheduled);                                          // lost: 5 rows
+  ring->push(kafka_request(kafka::Fate::timed_out, 2'000'000));  // lost: 3 rows
+  served.collector->start();
+  served.collector->stop(true);
+  const std::string text = served.scrape();
+  const std::string labels = R"(scenario="steady",protocol="kafka",model_type="iris")";
+  EXPECT_NE(text.find("inferload_requests_total{" + labels + ",status_class=\"reply\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("inferload_requests_total{" + labels + ",status_class=\"timed_out\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("inferload_requests_total{" + labels + ",status_class=\"error_topic\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("inferload_request_duration_seconds_count{" + labels + "} 4\n"), std::string::npos);
+  EXPECT_NE(text.find("inferload_sample_rows_lost_total 8\n"), std::string::npos);
 }
 
 TEST(PrometheusOutput, StaysUpAfterTheRunUntilTheNextScrape) {

@@ -4,6 +4,7 @@
 // different tests are refused naming both files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -245,6 +246,67 @@ TEST(ReportMerge, SetupOfOnePartIsKeptAndSeveralAddUp) {
   EXPECT_EQ(r.info.setup.time_to_ready->count(), 4u);
   EXPECT_EQ(r.info.setup.outcome, "failed");
   EXPECT_EQ(r.info.setup.error, "b.json: model x: ScheduleFailed");
+}
+
+// Kafka's part of parts of a test: its metrics and check add up as any others, its failure rows
+// by their text, its late replies and foreign records are summed, and modes and bootstrap
+// servers are each named once.
+TEST(ReportMerge, KafkaAddsUpAndJoinsWhatDiffers) {
+  auto kafka_part = [](const std::string& file, std::vector<std::int64_t> durations, std::uint64_t failed,
+                       std::int64_t start_s, const std::string& bootstrap) {
+    MergeInput in{file, part(durations, 0, start_s, 10)};
+    RunReport& r = in.report;
+    auto h = std::make_shared<Histogram>();
+    for (auto v : durations) h->record(v);
+    r.metrics.push_back(metrics::counter_metric("kafka_reqs", static_cast<double>(durations.size())));
+    r.metrics.push_back(with_thresholds(metrics::trend_metric("kafka_req_duration", ValueKind::time, h), {"max<3000"}));
+    r.checks.push_back({"model kafka prediction success", durations.size() - failed, failed});
+    r.info.kafka = true;
+    r.info.kafka_mode = "model";
+    r.info.kafka_bootstrap = bootstrap;
+    r.info.kafka_late_replies = failed;
+    r.info.kafka_foreign_records = 10;
+    if (failed > 0) r.info.failures.push_back({0, 0, "kafka error topic: model not found", failed});
+    return in;
+  };
+  const std::vector<MergeInput> inputs = {kafka_part("a.json", {1'000'000'000, 2'000'000'000}, 1, 0, "k1:9092"),
+                                          kafka_part("b.json", {4'000'000'000}, 1, 20, "k2:9092"),
+                                          kafka_part("c.json", {3'000'000}, 0, 40, "k1:9092")};
+  const RunReport r = merge_reports(inputs);
+  EXPECT_EQ(metric(r, "kafka_reqs").count, 4);
+  EXPECT_EQ(metric(r, "kafka_req_duration").trend->count(), 4u);
+  EXPECT_EQ(metric(r, "kafka_req_duration").trend->max(), 4'000'000'000);
+  // Each part passed max<3000 on its own but b; merged, the 4 s request fails it.
+  ASSERT_EQ(metric(r, "kafka_req_duration").thresholds.size(), 1u);
+  EXPECT_TRUE(metric(r, "kafka_req_duration").thresholds[0].failed);
+  const auto check = std::find_if(r.checks.begin(), r.checks.end(),
+                                  [](const auto& c) { return c.name == "model kafka prediction success"; });
+  ASSERT_NE(check, r.checks.end());
+  EXPECT_EQ(check->passes, 2u);
+  EXPECT_EQ(check->fails, 2u);
+  EXPECT_TRUE(r.info.kafka);
+  EXPECT_EQ(r.info.kafka_mode, "model");
+  EXPECT_EQ(r.info.kafka_bootstrap, "k1:9092; k2:9092");
+  EXPECT_EQ(r.info.kafka_late_replies, 2u);
+  EXPECT_EQ(r.info.kafka_foreign_records, 30u);
+  ASSERT_EQ(r.info.failures.size(), 1u);
+  EXPECT_EQ(r.info.failures[0].error, "kafka error topic: model not found");
+  EXPECT_EQ(r.info.failures[0].count, 2u);
+
+  // A part that ran without Kafka adds nothing to it; one in the other mode is named too.
+  MergeInput rest{"d.json", part(latencies(5, 4), 0, 60, 10)};
+  // The same test's threshold registers the metric, with no sample, as build_report does.
+  rest.report.metrics.push_back(with_thresholds(
+      metrics::trend_metric("kafka_req_duration", ValueKind::time, std::make_shared<Histogram>()), {"max<3000"}));
+  MergeInput pipeline = kafka_part("e.json", {1'000'000}, 0, 80, "k1:9092");
+  pipeline.report.info.kafka_mode = "pipeline";
+  const RunReport mixed = merge_reports({inputs[0], rest, pipeline});
+  EXPECT_TRUE(mixed.info.kafka);
+  EXPECT_EQ(mixed.info.kafka_mode, "model, pipeline");
+  EXPECT_EQ(mixed.info.kafka_bootstrap, "k1:9092");
+  EXPECT_EQ(mixed.info.kafka_foreign_records, 20u);
+  EXPECT_FALSE(merge_reports({{"f.json", part(latencies(5, 5), 0, 90, 10)}, {"g.json", part(latencies(5, 6), 0, 100, 10)}})
+                   .info.kafka);
 }
 
 TEST(ReportMerge, SpanUnion) {

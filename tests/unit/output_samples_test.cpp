@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "inferload/kafka/request.hpp"
 #include "inferload/metrics/sample_ring.hpp"
 #include "inferload/output/sample_outputs.hpp"
 #include "inferload/output/sample_rows.hpp"
@@ -282,6 +283,137 @@ TEST(SampleRows, SetupAndTeardownCallsHaveTheirGroupAndNoScenario) {
   EXPECT_EQ(x.expand(bytes, sinks), 2u);
   EXPECT_EQ(kept.rows[0], "data_sent 10.000000 group=::setup");
   EXPECT_EQ(kept.rows[1], "data_received 20.000000 group=::setup");
+}
+
+output::SampleContext kafka_context() {
+  output::SampleContext c;
+  c.scenarios = {{"kafka", {{"team", "x"}}}};
+  c.kafka_model = [](std::uint32_t type, std::uint32_t id) { return "m" + std::to_string(type) + "-" + std::to_string(id); };
+  c.kafka_topic = [](std::uint32_t type, std::uint32_t id) {
+    return "seldon.default.model.m" + std::to_string(type) + "-" + std::to_string(id) + ".inputs";
+  };
+  return c;
+}
+
+SampleRecord kafka_record(kafka::Fate fate, Nanos duration, Nanos produce, Nanos intended) {
+  SampleRecord r;
+  r.kind = SampleKind::kafka;
+  r.duration = duration;
+  r.sending = produce;
+  r.intended = intended;
+  r.target_type = 2;
+  r.target_id = 9;
+  r.failure = static_cast<std::uint8_t>(fate);
+  return r;
+}
+
+// A reply of a scheduled iteration: all five rows, the check passed.
+TEST(SampleRows, AKafkaReplyIsItsCountDurationsAndPassedCheck) {
+  output::SampleExpander x(kafka_context());
+  RowsKept kept;
+  std::vector<output::SampleSink*> sinks{&kept};
+  const SampleRecord r = kafka_record(kafka::Fate::reply, 3'000'000, 500'000, 4'000'000);
+  EXPECT_EQ(metrics::optional_rows(r), 2u);
+  EXPECT_EQ(x.expand(r, sinks), output::SampleExpander::rows_of(SampleKind::kafka, metrics::optional_rows(r)));
+  const std::string tags = "group=|model=m2-9|name=seldon.default.model.m2-9.inputs|scenario=kafka|team=x";
+  EXPECT_EQ(kept.rows, (std::vector<std::string>{
+                           "kafka_reqs 1.000000 " + tags,
+                           "kafka_req_duration 3.000000 " + tags,
+                           "kafka_produce_duration 0.500000 " + tags,
+                           "kafka_req_duration_intended 4.000000 " + tags,
+                           "checks 1.000000 check=model kafka prediction success|group=|scenario=kafka|team=x",
+                       }));
+  // Their metrics, as the JSON output declares them.
+  EXPECT_EQ(output::SampleExpander::metric("kafka_reqs")->type, output::MetricType::counter);
+  for (const char* trend : {"kafka_req_duration", "kafka_produce_duration", "kafka_req_duration_intended"}) {
+    ASSERT_NE(output::SampleExpander::metric(trend), nullptr) << trend;
+    EXPECT_EQ(output::SampleExpander::metric(trend)->type, output::MetricType::trend) << trend;
+    EXPECT_EQ(output::SampleExpander::metric(trend)->contains, output::MetricContains::time) << trend;
+  }
+}
+
+// Failures carry their fate as `error`, and have no produce row without a delivery report.
+TEST(SampleRows, AFailedKafkaRequestNamesItsFateAndFailsItsCheck) {
+  output::SampleExpander x(kafka_context());
+  RowsKept kept;
+  std::vector<output::SampleSink*> sinks{&kept};
+  const SampleRecord timeout = kafka_record(kafka::Fate::timed_out, 5'000'000'000, -1, -1);
+  EXPECT_EQ(metrics::optional_rows(timeout), 0u);
+  EXPECT_EQ(x.expand(timeout, sinks), output::SampleExpander::rows_of(SampleKind::kafka, 0));
+  const std::string tags = "error=timed_out|group=|model=m2-9|name=seldon.default.model.m2-9.inputs|scenario=kafka|team=x";
+  EXPECT_EQ(kept.rows, (std::vector<std::string>{
+                           "kafka_reqs 1.000000 " + tags,
+                           "kafka_req_duration 5000.000000 " + tags,
+                           "checks 0.000000 check=model kafka prediction success|group=|scenario=kafka|team=x",
+                       }));
+  kept.rows.clear();
+  x.expand(kafka_record(kafka::Fate::error_topic, 2'000'000, 1'000'000, -1), sinks);
+  ASSERT_EQ(kept.rows.size(), 4u);
+  EXPECT_EQ(kept.rows[2],
+            "kafka_produce_duration 1.000000 error=error_topic|group=|model=m2-9|name=seldon.default.model.m2-9.inputs|"
+            "scenario=kafka|team=x");
+  EXPECT_EQ(kept.rows[3].substr(0, 14), "checks 0.00000");
+  kept.rows.clear();
+  x.expand(kafka_record(kafka::Fate::produce_failed, 2'000'000, -1, 7'000'000), sinks);
+  ASSERT_EQ(kept.rows.size(), 4u);
+  EXPECT_EQ(kept.rows[0].substr(0, 42), "kafka_reqs 1.000000 error=produce_failed|g");
+  EXPECT_EQ(kept.rows[2].substr(0, 36), "kafka_req_duration_intended 7.000000");
+
+  // Without the names (Kafka off in the context), the rows still come, without those tags.
+  output::SampleContext bare;
+  bare.scenarios = {{"kafka", {}}};
+  output::SampleExpander plain(bare);
+  kept.rows.clear();
+  plain.expand(kafka_record(kafka::Fate::reply, 1'000'000, 0, -1), sinks);
+  ASSERT_EQ(kept.rows.size(), 4u);
+  EXPECT_EQ(kept.rows[0], "kafka_reqs 1.000000 group=|scenario=kafka");
+}
+
+// A full ring counts what it loses by kind and optional rows, so the rows lost are exact: a Kafka
+// request without a delivery report makes one row fewer.
+TEST(SampleRing, LostKafkaRecordsCountTheRowsTheyWouldHaveMade) {
+  SampleRing ring(2);
+  EXPECT_TRUE(ring.push(SampleRecord{}));
+  EXPECT_TRUE(ring.push(SampleRecord{}));
+  EXPECT_FALSE(ring.push(kafka_record(kafka::Fate::reply, 1, 1, 1)));        // 5 rows
+  EXPECT_FALSE(ring.push(kafka_record(kafka::Fate::reply, 1, 1, 1)));        // 5
+  EXPECT_FALSE(ring.push(kafka_record(kafka::Fate::reply, 1, 1, -1)));       // 4
+  EXPECT_FALSE(ring.push(kafka_record(kafka::Fate::timed_out, 1, -1, 1)));   // 4
+  EXPECT_FALSE(ring.push(kafka_record(kafka::Fate::timed_out, 1, -1, -1)));  // 3
+  EXPECT_EQ(ring.lost(SampleKind::kafka, 0), 1u);
+  EXPECT_EQ(ring.lost(SampleKind::kafka, 1), 2u);
+  EXPECT_EQ(ring.lost(SampleKind::kafka, 2), 2u);
+  EXPECT_EQ(ring.lost(SampleKind::http, 0), 0u);
+  std::uint64_t rows = 0;
+  for (std::size_t optional = 0; optional <= metrics::kMaxOptionalRows; ++optional) {
+    rows += ring.lost(SampleKind::kafka, optional) * output::SampleExpander::rows_of(SampleKind::kafka, optional);
+  }
+  EXPECT_EQ(rows, 5u + 5 + 4 + 4 + 3);
+}
+
+TEST(CsvOutput, AKafkaRowsTopicIsItsNameAndItsModelAnExtraTag) {
+  const std::string path = ::testing::TempDir() + "/kafka_rows.csv";
+  output::CsvOptions o;
+  o.file = path;
+  o.time_format = output::CsvTimeFormat::unix_milli;
+  auto sink = output::make_csv_output(o);
+  output::SampleExpander x(kafka_context());
+  SampleRecord r = kafka_record(kafka::Fate::error_topic, 2'500'000, -1, -1);
+  r.at = 1718000000LL * 1'000'000'000 + 5'000'000;
+  std::vector<output::SampleSink*> sinks{sink.get()};
+  EXPECT_EQ(x.expand(r, sinks), 3u);
+  EXPECT_EQ(sink->close(), "");
+  std::istringstream lines(read_file(path));
+  std::string header, reqs, duration, check;
+  std::getline(lines, header);
+  std::getline(lines, reqs);
+  std::getline(lines, duration);
+  std::getline(lines, check);
+  EXPECT_EQ(reqs,
+            "kafka_reqs,1718000000005,1.000000,,error_topic,,,,,seldon.default.model.m2-9.inputs,,kafka,,,,,,"
+            "model=m2-9&team=x,");
+  EXPECT_EQ(duration.substr(0, duration.find(',', 36)), "kafka_req_duration,1718000000005,2.500000");
+  EXPECT_EQ(check, "checks,1718000000005,0.000000,model kafka prediction success,,,,,,,,kafka,,,,,,team=x,");
 }
 
 }  // namespace

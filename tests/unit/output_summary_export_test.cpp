@@ -561,6 +561,26 @@ TEST(SummaryExport, EveryReasonTheDriverWasOverloadedIsAnElement) {
   EXPECT_TRUE(JsonSyntax(out).valid()) << out;
 }
 
+TEST(SummaryExport, KafkaObjectWhenKafkaRan) {
+  RunReport r;
+  EXPECT_EQ(render(r).find("\"kafka\""), std::string::npos);
+  r.info.kafka = true;
+  r.info.kafka_mode = "model";
+  r.info.kafka_bootstrap = "127.0.0.1:9092,127.0.0.1:9093";
+  r.info.kafka_late_replies = 3;
+  r.info.kafka_foreign_records = 12;
+  const std::string out = render(r);
+  EXPECT_NE(out.find("        \"kafka\": {\n"
+                     "            \"mode\": \"model\",\n"
+                     "            \"bootstrap\": \"127.0.0.1:9092,127.0.0.1:9093\",\n"
+                     "            \"late_replies\": 3,\n"
+                     "            \"foreign_records\": 12\n"
+                     "        },\n"),
+            std::string::npos)
+      << out;
+  EXPECT_TRUE(JsonSyntax(out).valid()) << out;
+}
+
 class SummaryExportFile : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -22,6 +22,12 @@ TEST(SummaryCategory, ByPrefixLikeK6) {
   EXPECT_EQ(summary_category("dropped_iterations"), SummaryCategory::execution);
   EXPECT_EQ(summary_category("data_sent{scenario:default}"), SummaryCategory::network);
   EXPECT_EQ(summary_category("grpc_req_duration"), SummaryCategory::grpc);
+  EXPECT_EQ(summary_category("kafka_req_duration"), SummaryCategory::kafka);
+  EXPECT_EQ(summary_category("kafka_reqs{scenario:default}"), SummaryCategory::kafka);
+  EXPECT_EQ(summary_category_title(SummaryCategory::kafka), "KAFKA");
+  // Shown after GRPC, with the other protocols.
+  EXPECT_LT(SummaryCategory::grpc, SummaryCategory::kafka);
+  EXPECT_LT(SummaryCategory::kafka, SummaryCategory::hidden);
   EXPECT_EQ(summary_category("ws_ping"), SummaryCategory::websocket);
   EXPECT_EQ(summary_category("browser_web_vital_lcp"), SummaryCategory::web_vitals);
   EXPECT_EQ(summary_category("browser_data_sent"), SummaryCategory::browser);

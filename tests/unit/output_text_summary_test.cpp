@@ -325,6 +325,46 @@ TEST(TextSummary, InferloadSection) {
                 label_line("grpc_req_duration", w, "p(99)=47.62ms p(99.9)=48.05ms max=48.1ms") + "\n\n\n");
 }
 
+// Kafka's metrics are a block of their own, after GRPC; its section line says how it ran and
+// its request latency's tail follows gRPC's.
+TEST(TextSummary, KafkaBlockLineAndLatencyTail) {
+  RunReport r;
+  r.test_run_duration_s = 2;
+  r.metrics.push_back(trend("grpc_req_duration", ValueKind::time, {900'000, 48'100'000}));
+  r.metrics.push_back(counter_metric("kafka_reqs", 4));
+  r.metrics.push_back(trend("kafka_req_duration", ValueKind::time, {3'000'000, 12'000'000}));
+  r.metrics.push_back(trend("kafka_produce_duration", ValueKind::time, {1'000'000, 2'000'000}));
+  r.metrics.push_back(gauge_metric("vus", 1, 1, 1));
+  r.info.kafka = true;
+  r.info.kafka_mode = "pipeline";
+  r.info.kafka_bootstrap = "127.0.0.1:9092";
+  r.info.kafka_late_replies = 2;
+  r.info.kafka_foreign_records = 5;
+  const std::string out = render_text_summary(r);
+  const auto grpc = out.find("    GRPC\n");
+  const auto kafka = out.find("    KAFKA\n");
+  ASSERT_NE(grpc, std::string::npos) << out;
+  ASSERT_NE(kafka, std::string::npos) << out;
+  EXPECT_LT(grpc, kafka);
+  // Sorted by name within the block: kafka_produce_duration, kafka_req_duration, kafka_reqs.
+  const auto produce = out.find("    kafka_produce_duration.");
+  const auto duration = out.find("    kafka_req_duration.");
+  const auto reqs = out.find("    kafka_reqs.");
+  EXPECT_LT(kafka, produce);
+  EXPECT_LT(produce, duration);
+  EXPECT_LT(duration, reqs);
+  EXPECT_TRUE(line_starting(out, "    kafka_reqs.").ends_with(" 2/s")) << out;
+  const std::size_t w = std::string_view("kafka_req_duration").size();
+  EXPECT_TRUE(out.ends_with(label_line("kafka", w, "pipeline mode, bootstrap 127.0.0.1:9092, 2 late replies, 5 foreign records") +
+                            label_line("grpc_req_duration", w, "p(99)=47.62ms p(99.9)=48.05ms max=48.1ms") +
+                            label_line("kafka_req_duration", w, "p(99)=11.91ms p(99.9)=11.99ms max=12ms") + "\n\n\n"))
+      << out;
+}
+
+TEST(TextSummary, NoKafkaLineWithoutKafka) {
+  EXPECT_EQ(render_text_summary(compact_example()).find("kafka"), std::string::npos);
+}
+
 TEST(TextSummary, InferloadSectionWithoutHttpOrCpu) {
   const std::string out = render_text_summary(RunReport{});
   EXPECT_TRUE(out.ends_with("\n  █ INFERLOAD \n"

@@ -63,6 +63,15 @@ struct SampleRecord {
   std::uint8_t tls_version = 0;
 };
 
+// The rows a record makes on top of its kind's fixed ones (see output::SampleExpander::rows_of):
+// a scheduled iteration's *_intended or schedule_lateness row, and a Kafka request's
+// kafka_produce_duration when it had a delivery report. Lost records are counted by it, so that
+// the rows lost with them are exact.
+inline constexpr std::size_t kMaxOptionalRows = 2;
+constexpr std::size_t optional_rows(const SampleRecord& r) noexcept {
+  return (r.intended >= 0 ? 1 : 0) + (r.kind == SampleKind::kafka && r.sending >= 0 ? 1 : 0);
+}
+
 // One producer (a worker thread), one consumer (the output thread).
 class SampleRing {
  public:
@@ -77,7 +86,7 @@ class SampleRing {
       if (head - tail_cache_ > mask_) {
         // One writer: a relaxed load and store, no read-modify-write, so that the output
         // thread may read the count while the run goes on.
-        auto& lost = lost_[static_cast<std::size_t>(r.kind)][r.intended >= 0 ? 1 : 0];
+        auto& lost = lost_[static_cast<std::size_t>(r.kind)][optional_rows(r)];
         lost.store(lost.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
         return false;
       }
@@ -97,11 +106,11 @@ class SampleRing {
     return static_cast<std::size_t>(head - tail);
   }
 
-  // Records lost because the ring was full, by kind and whether they were of a scheduled
-  // iteration (which makes one row more). Exact once the producer has stopped; while it runs,
-  // a count that may lag by the records lost meanwhile.
-  std::uint64_t lost(SampleKind k, bool scheduled) const noexcept {
-    return lost_[static_cast<std::size_t>(k)][scheduled ? 1 : 0].load(std::memory_order_relaxed);
+  // Records lost because the ring was full, by kind and by their optional_rows (a scheduled
+  // iteration's record, without Kafka's produce row, has 1). Exact once the producer has stopped;
+  // while it runs, a count that may lag by the records lost meanwhile.
+  std::uint64_t lost(SampleKind k, std::size_t optional) const noexcept {
+    return optional <= kMaxOptionalRows ? lost_[static_cast<std::size_t>(k)][optional].load(std::memory_order_relaxed) : 0;
   }
   std::size_t capacity() const noexcept { return mask_ + 1; }
 
@@ -109,7 +118,7 @@ class SampleRing {
   // Producer and consumer indices on lines of their own: no false sharing on every push.
   alignas(64) std::atomic<std::uint64_t> head_{0};
   std::uint64_t tail_cache_ = 0;
-  std::atomic<std::uint64_t> lost_[kSampleKinds][2] = {};
+  std::atomic<std::uint64_t> lost_[kSampleKinds][kMaxOptionalRows + 1] = {};
   alignas(64) std::atomic<std::uint64_t> tail_{0};
   alignas(64) const std::size_t mask_;
   std::unique_ptr<SampleRecord[]> slots_;

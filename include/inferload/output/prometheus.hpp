@@ -5,9 +5,9 @@
 // The numbers are aggregated from the workers' sample records on the output thread (a
 // SampleSink, like the CSV), never on a worker; the endpoint's own thread renders them on each
 // scrape. Labels come from fixed sets, so a run has a bounded number of series whatever it
-// calls: scenario (the run's scenarios), protocol (rest, grpc), model_type (the run's model
-// types, never the model's name or the URL) and status_class (1xx..5xx or error for REST; the
-// gRPC status code's name).
+// calls: scenario (the run's scenarios), protocol (rest, grpc, kafka), model_type (the run's
+// model types, never the model's name or the URL) and status_class (1xx..5xx or error for REST;
+// the gRPC status code's name; a Kafka request's fate).
 #include <cstdint>
 #include <iterator>
 #include <memory>
@@ -36,8 +36,9 @@ class PrometheusMetrics {
   static constexpr double kQuantiles[] = {0.5, 0.9, 0.95, 0.99};
 
   // Status classes: REST's by the first digit of the status, "error" without a response (or with
-  // a broken one); gRPC's by the code's name, as every gRPC client reports a failed call.
-  static constexpr std::size_t kStatusClasses = 6 + 17;
+  // a broken one); gRPC's by the code's name, as every gRPC client reports a failed call; Kafka's
+  // by the request's fate (reply, error_topic, timed_out, produce_failed).
+  static constexpr std::size_t kStatusClasses = 6 + 17 + 4;
   static const char* status_class_name(std::size_t index) noexcept;
   static std::size_t status_class(const metrics::SampleRecord& r) noexcept;
 

@@ -8,9 +8,11 @@
 // its worker since the previous iteration's record), iteration_duration, iterations and, when
 // scheduled, schedule_lateness; a dropped one is dropped_iterations; a scenario's end carries
 // the bytes no iteration did. A scheduler call of an iteration is scheduler_req_duration and its
-// check. Setup's and teardown's calls are k6's http_req_* and grpc_req_duration rows, and their
-// bytes data_sent and data_received, tagged group ::setup or ::teardown and with no scenario, as
-// k6 tags what its setup() and teardown() emit.
+// check. A Kafka request is kafka_reqs, kafka_req_duration, kafka_produce_duration when it had a
+// delivery report, kafka_req_duration_intended for a scheduled iteration, then the check.
+// Setup's and teardown's calls are k6's http_req_* and grpc_req_duration rows, and their bytes
+// data_sent and data_received, tagged group ::setup or ::teardown and with no scenario, as k6
+// tags what its setup() and teardown() emit.
 //
 // Runs on the output thread: it may allocate, and caches what repeats (URLs, tag sets).
 #include <cstdint>
@@ -88,6 +90,12 @@ struct SampleContext {
   // k6's gRPC url tag: host:port/inference.GRPCInferenceService/ModelInfer.
   std::string grpc_url;
   std::string grpc_check = "model grpc prediction success";
+  // Kafka requests: the model (or, in pipeline mode, the pipeline) a record's (type, id) names,
+  // its `model` tag, and the topic its request was produced to, its `name` tag; an empty function
+  // leaves its tag out.
+  std::function<std::string(std::uint32_t type, std::uint32_t id)> kafka_model;
+  std::function<std::string(std::uint32_t type, std::uint32_t id)> kafka_topic;
+  std::string kafka_check = "model kafka prediction success";
   // The model types' names: index = SampleRecord::target_type.
   std::vector<std::string> model_types;
   // Scheduler calls: SCHEDULER_ENDPOINT as given (the url tag is it + the method's path), the
@@ -112,8 +120,9 @@ class SampleExpander {
   std::size_t expand(const metrics::SampleRecord& r, const std::vector<SampleSink*>& sinks);
   // vus and vus_max, each second, as k6's engine emits them (no tags).
   std::size_t gauges(Nanos unix_time, double vus, double vus_max, const std::vector<SampleSink*>& sinks);
-  // How many rows a record of this kind becomes (for the count of rows lost with it).
-  static std::size_t rows_of(metrics::SampleKind kind, bool scheduled) noexcept;
+  // How many rows a record of this kind with metrics::optional_rows `optional` becomes (for the
+  // count of rows lost with it).
+  static std::size_t rows_of(metrics::SampleKind kind, std::size_t optional) noexcept;
 
   // k6's metrics in the order their rows come, with type and contents (the JSON output's Metric lines).
   static const MetricInfo* metric(std::string_view name) noexcept;
@@ -121,7 +130,14 @@ class SampleExpander {
   const SampleContext& context() const noexcept { return c_; }
 
  private:
-  const std::string& rest_url(std::uint32_t type, std::uint32_t id);
+  using TargetNames = std::unordered_map<std::uint64_t, std::string>;
+  // names(type, id), remembered in `cache`.
+  static const std::string& target_name(TargetNames& cache,
+                                        const std::function<std::string(std::uint32_t, std::uint32_t)>& names,
+                                        std::uint32_t type, std::uint32_t id);
+  // The rows of one Kafka request.
+  void kafka_rows(const metrics::SampleRecord& r, std::string_view scenario, const std::vector<SampleSink*>& sinks,
+                  std::size_t& rows);
   // The rows of one REST exchange, tagged `tags_` so far (URL, method, group, scenario aside).
   void http_rows(const metrics::SampleRecord& r, std::string_view method, const std::string& url,
                  std::string_view group, std::string_view scenario, const std::vector<SampleSink*>& sinks,
@@ -137,7 +153,7 @@ class SampleExpander {
   void add_scenario_tags(std::vector<Tag>& tags, std::size_t i);
 
   SampleContext c_;
-  std::unordered_map<std::uint64_t, std::string> urls_;
+  TargetNames urls_, kafka_models_, kafka_topics_;
   std::vector<Tag> tags_;
   std::uint64_t tag_set_ = 0;
   std::string status_, error_, error_code_, phase_url_, method_url_;

@@ -14,6 +14,7 @@ enum class SummaryCategory : std::uint8_t {
   browser,
   web_vitals,
   grpc,
+  kafka,  // inferload's own (k6 has no Kafka client), next to the other protocols
   websocket,
   hidden,  // checks, group_duration and (compact mode) the six HTTP timing breakdown metrics
 };

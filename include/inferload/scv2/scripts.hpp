@@ -79,6 +79,7 @@ struct Script {
   std::vector<ThresholdDecl> thresholds;
   std::string check_name;         // the check made on every REST response
   std::string grpc_check_name = "model grpc prediction success";  // and on every gRPC one
+  std::string kafka_check_name = "model kafka prediction success";  // and on every Kafka request
   ScriptScenario::Executor executor = ScriptScenario::Executor::none;
   ProtocolRule protocol = ProtocolRule::enabled_iterations;
   ModelRule models = ModelRule::every_type;

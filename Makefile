@@ -6,7 +6,7 @@ BENCH_ARGS ?=
 FUZZ_SECONDS ?= 300
 ASAN_DIR ?= build-asan
 
-.PHONY: all deps configure build test asan-test image image-test demo bench bench-grpc bench-rate bench-outputs fuzz clean
+.PHONY: all deps configure build test asan-test image image-test demo bench bench-grpc bench-rate bench-outputs bench-kafka fuzz clean
 
 all: build
 
@@ -76,6 +76,12 @@ bench-rate: build
 OUTPUTS_BENCH_ARGS ?=
 bench-outputs: build
 	@python3 bench/e2e/outputs_cost.py --build $(BUILD_DIR) $(OUTPUTS_BENCH_ARGS)
+
+# Kafka direct mode against scv2-sim's mock cluster at 1k and 10k req/s, and a raw librdkafka
+# client on the same topics: requests per driver CPU-second, latencies, librdkafka's CPU share.
+KAFKA_BENCH_ARGS ?=
+bench-kafka: build
+	@python3 bench/e2e/kafka_mock.py --build $(BUILD_DIR) $(KAFKA_BENCH_ARGS)
 
 # Each fuzzer runs for FUZZ_SECONDS, one after the other. The corpus in $(BUILD_DIR)/fuzz/ is
 # kept, so each run goes on from what the last one found.

@@ -8,6 +8,7 @@ the value decoded by protoc, with and without schema-registry framing) and write
 inferload then matches. Bad Kafka settings get one line naming the flag or variable.
 Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
 """
+import csv
 import json
 import os
 import re
@@ -18,8 +19,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peers import main_for_backend, wait_for  # noqa: E402
-from sim_contract_test import Sim  # noqa: E402
+from peers import Sim, main_for_backend, wait_for  # noqa: E402
 from sim_kafka_test import KCAT, PROTOC, Kafka, decode, encode  # noqa: E402
 
 INFERLOAD = os.environ["INFERLOAD"]
@@ -27,11 +27,13 @@ SCV2_SIM = os.environ["SCV2_SIM"]
 IO = os.environ.get("INFERLOAD_IO", "uring")
 CHECK = "model kafka prediction success"
 KEY = re.compile(r"^(\d+)\.([^.]+)\.([0-9a-f]{32})$")
+# The topics' namespace comes from NAMESPACE, for the simulator and inferload alike: the
+# caller's own must not leak in.
+os.environ.pop("NAMESPACE", None)
 
 
 def environment(bootstrap, more=None):
-    # The topics' namespace comes from NAMESPACE: the caller's own must not leak in.
-    env = {k: v for k, v in os.environ.items() if k != "NAMESPACE"}
+    env = dict(os.environ)
     env.update(SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT="http://127.0.0.1:1", INFER_HTTP_ITERATIONS="0",
                INFER_GRPC_ITERATIONS="0", INFER_KAFKA_ITERATIONS="1", MODEL_TYPE="tfsimple,iris",
                MAX_NUM_MODELS="3,2")
@@ -73,9 +75,8 @@ def run(bootstrap, *args, env=None, script=None, timeout=120):
 
 class SimCase(unittest.TestCase):
     def sim(self, *args):
-        env = {k: v for k, v in os.environ.items() if k != "NAMESPACE"}
-        sim = Sim("--kafka", *args, env=env)
-        self.addCleanup(lambda: self.assertEqual(sim.stop(), 0, "scv2-sim did not exit 0 on SIGTERM"))
+        sim = Sim(SCV2_SIM, "--kafka", *args)
+        self.addCleanup(sim.stop)
         return sim
 
     def assert_accounted(self, s, issued):
@@ -109,6 +110,42 @@ class KafkaRunTest(SimCase):
         self.assertEqual(s["metrics"]["http_reqs"]["count"] if "http_reqs" in s["metrics"] else 0, 0)
         self.assertTrue(s["inferload"]["kafka"]["bootstrap"].endswith(sim.kafka.split(":")[1]))
         self.assertEqual(s["inferload"]["kafka"]["mode"], "model")
+
+    def test_models_loaded_by_setup_through_the_registry_are_served(self):
+        # --models registry: the gateway answers only what the scheduler loaded, so a request
+        # answered shows that setup loaded the model before the first produce.
+        sim = self.sim("--models", "registry", "--scheduler-port", "0")
+        code, _, err, s = run(sim.kafka, "-u", "2", "-i", "40",
+                              env={"SKIP_LOAD_MODEL": None, "SCHEDULER_ENDPOINT": sim.scheduler,
+                                   "MODEL_TYPE": "iris", "MAX_NUM_MODELS": "2"})
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.assert_accounted(s, 40)["ok"], 40)
+        stats = sim.stats()
+        self.assertEqual(stats["kafka_infer"], 40)
+        self.assertEqual(stats["scheduler_calls"]["LoadModel"], 2)
+
+    def test_csv_rows_of_every_request(self):
+        sim = self.sim("--error-rate", "0.5")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "out.csv")
+            code, _, err, s = run(sim.kafka, "-u", "4", "-i", "60", "--out", f"csv={path}")
+            self.assertEqual(code, 0, err)
+            with open(path) as f:
+                rows = list(csv.DictReader(f))
+        rq = self.assert_accounted(s, 60)
+        by_metric = {}
+        for row in rows:
+            by_metric.setdefault(row["metric_name"], []).append(row)
+        self.assertEqual(len(by_metric["kafka_reqs"]), 60)
+        self.assertEqual(len(by_metric["kafka_req_duration"]), 60)
+        checks = [r for r in by_metric["checks"] if r["check"] == CHECK]
+        self.assertEqual(sum(float(r["metric_value"]) for r in checks), rq["ok"])
+        self.assertEqual(sum(1 for r in by_metric["kafka_reqs"] if r["error"] == "error_topic"), rq["failed"])
+        models = {r["extra_tags"] for r in by_metric["kafka_req_duration"]}
+        self.assertTrue(models <= {f"model={m}" for m in ("tfsimple0", "tfsimple1", "tfsimple2", "iris0", "iris1")},
+                        models)
+        names = {r["name"] for r in by_metric["kafka_req_duration"]}
+        self.assertTrue(all(n.startswith("seldon.default.model.") and n.endswith(".inputs") for n in names), names)
 
     def test_pipeline_topics_via_pipeline(self):
         sim = self.sim()

@@ -147,6 +147,21 @@ class KafkaRunTest(SimCase):
         names = {r["name"] for r in by_metric["kafka_req_duration"]}
         self.assertTrue(all(n.startswith("seldon.default.model.") and n.endswith(".inputs") for n in names), names)
 
+    def test_iterations_draw_among_rest_grpc_and_kafka(self):
+        sim = self.sim("--grpc-port", "0")
+        code, _, err, s = run(sim.kafka, "-u", "6", "-i", "600",
+                              env={"INFER_HTTP_ENDPOINT": sim.url, "INFER_GRPC_ENDPOINT": sim.grpc,
+                                   "INFER_HTTP_ITERATIONS": "1", "INFER_GRPC_ITERATIONS": "1"})
+        self.assertEqual(code, 0, err)
+        self.assertEqual(s["inferload"]["requests"]["ok"], 600)
+        stats = sim.stats()
+        counts = (stats["rest_infer"], stats["grpc_infer"], stats["kafka_infer"])
+        self.assertEqual(sum(counts), 600)
+        # Each one time in three: 200 expected, and 120 is more than 9 standard deviations away.
+        self.assertTrue(all(c > 120 for c in counts), counts)
+        self.assertEqual(s["metrics"]["kafka_reqs"]["count"], stats["kafka_infer"])
+        self.assertEqual(s["metrics"]["http_reqs"]["count"], stats["rest_infer"])
+
     def test_pipeline_topics_via_pipeline(self):
         sim = self.sim()
         code, _, err, s = run(sim.kafka, "-u", "4", "-i", "120", env={"VIA_PIPELINE": "true"})

@@ -881,6 +881,12 @@ int run_command(const RunArgs& a) {
         return base + "/v2/models/" + table->name({type, id}) + "/infer";
       };
     }
+    if (kafka_run) {
+      const scv2::KafkaTargetTable* table = kafka_run->targets.get();
+      context.kafka_model = [table](std::uint32_t type, std::uint32_t id) { return table->target({type, id}).name; };
+      context.kafka_topic = [table](std::uint32_t type, std::uint32_t id) { return table->request_topic({type, id}); };
+    }
+    context.kafka_check = script->kafka_check_name;
     context.rest_check = script->check_name;
     context.grpc_check = script->grpc_check_name;
     context.grpc_url = settings.infer_grpc_endpoint + "/inference.GRPCInferenceService/ModelInfer";

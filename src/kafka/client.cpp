@@ -1,5 +1,7 @@
 #include "inferload/kafka/client.hpp"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -67,6 +69,25 @@ int partition_count(rd_kafka_t* rk, const std::string& name, int timeout_ms, rd_
   return partitions;
 }
 
+// Blocks every signal in the calling thread while it lives, so that the threads it starts
+// (librdkafka's, which start with its handles, and the client's own) inherit a full mask: a
+// process-directed SIGINT or SIGTERM must reach the thread that waits for it (the run's
+// signalfd), not kill the process from a thread that never blocked it.
+class SignalsBlocked {
+ public:
+  SignalsBlocked() noexcept {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &saved_);
+  }
+  ~SignalsBlocked() { pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+  SignalsBlocked(const SignalsBlocked&) = delete;
+  SignalsBlocked& operator=(const SignalsBlocked&) = delete;
+
+ private:
+  sigset_t saved_;
+};
+
 }  // namespace
 
 Setting parse_setting(std::string_view text) {
@@ -80,6 +101,7 @@ Setting parse_setting(std::string_view text) {
 Client::Client(ClientConfig config)
     : config_(std::move(config)), names_(config_.topic_prefix, config_.ns), nonce_(make_nonce()),
       errors_topic_(names_.errors()) {
+  const SignalsBlocked blocked;
   if (config_.bootstrap_servers.empty()) throw std::invalid_argument("Kafka bootstrap servers: none given");
   if (config_.channels == 0 || config_.channels > kMaxChannels) {
     throw std::invalid_argument("Kafka client: " + std::to_string(config_.channels) + " channels (1 to " +
@@ -145,6 +167,9 @@ Client::~Client() {
   // channels drop them.
   rd_kafka_purge(producer_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(producer_, 0);
+  // Replies that came after their channel was detached are still in its queue, and a consumed
+  // message keeps the consumer alive: rd_kafka_destroy() would wait for them for ever.
+  channels_.clear();
   for (Topic& t : topics_) rd_kafka_topic_destroy(t.handle);
   rd_kafka_consumer_close(consumer_);
   rd_kafka_destroy(consumer_);
@@ -191,6 +216,7 @@ void Client::prepare(const std::vector<std::string>& request_topics, const std::
     opened.partitions = std::max(1, partition_count(producer_, t, ms(config_.setup_timeout), why));
   }
   assign_at_end(replies);
+  const SignalsBlocked blocked;
   consumer_thread_ = std::thread([this] { run_consumer_poll(); });
 }
 

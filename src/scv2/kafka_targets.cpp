@@ -10,6 +10,7 @@ KafkaTargetTable::KafkaTargetTable(const TargetTable& rest, const kafka::TopicNa
   for (std::uint32_t k = 0; k < rest.types().size(); ++k) {
     const ModelTypeTargets& t = rest.types()[k];
     PerType p;
+    p.first_topic = request_topics_.size();
     // proto3 leaves an empty string out of the message: model_name is SCv2's to fill.
     p.value = grpc_payload(t.type, "", t.batch, encoding);
     p.targets.resize(t.models);

@@ -8,6 +8,7 @@ the value decoded by protoc, with and without schema-registry framing) and write
 inferload then matches. Bad Kafka settings get one line naming the flag or variable.
 Environment: INFERLOAD and SCV2_SIM (binaries), INFERLOAD_IO (uring or epoll).
 """
+import csv
 import json
 import os
 import re
@@ -18,8 +19,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peers import main_for_backend, wait_for  # noqa: E402
-from sim_contract_test import Sim  # noqa: E402
+from peers import Sim, main_for_backend, wait_for  # noqa: E402
 from sim_kafka_test import KCAT, PROTOC, Kafka, decode, encode  # noqa: E402
 
 INFERLOAD = os.environ["INFERLOAD"]
@@ -27,11 +27,13 @@ SCV2_SIM = os.environ["SCV2_SIM"]
 IO = os.environ.get("INFERLOAD_IO", "uring")
 CHECK = "model kafka prediction success"
 KEY = re.compile(r"^(\d+)\.([^.]+)\.([0-9a-f]{32})$")
+# The topics' namespace comes from NAMESPACE, for the simulator and inferload alike: the
+# caller's own must not leak in.
+os.environ.pop("NAMESPACE", None)
 
 
 def environment(bootstrap, more=None):
-    # The topics' namespace comes from NAMESPACE: the caller's own must not leak in.
-    env = {k: v for k, v in os.environ.items() if k != "NAMESPACE"}
+    env = dict(os.environ)
     env.update(SKIP_LOAD_MODEL="1", INFER_HTTP_ENDPOINT="http://127.0.0.1:1", INFER_HTTP_ITERATIONS="0",
                INFER_GRPC_ITERATIONS="0", INFER_KAFKA_ITERATIONS="1", MODEL_TYPE="tfsimple,iris",
                MAX_NUM_MODELS="3,2")
@@ -71,11 +73,10 @@ def run(bootstrap, *args, env=None, script=None, timeout=120):
     return p.returncode, p.stdout, p.stderr, read_export(export)
 
 
-class KafkaRunTest(unittest.TestCase):
+class SimCase(unittest.TestCase):
     def sim(self, *args):
-        env = {k: v for k, v in os.environ.items() if k != "NAMESPACE"}
-        sim = Sim("--kafka", *args, env=env)
-        self.addCleanup(lambda: self.assertEqual(sim.stop(), 0, "scv2-sim did not exit 0 on SIGTERM"))
+        sim = Sim(SCV2_SIM, "--kafka", *args)
+        self.addCleanup(sim.stop)
         return sim
 
     def assert_accounted(self, s, issued):
@@ -84,12 +85,15 @@ class KafkaRunTest(unittest.TestCase):
         self.assertEqual(rq["issued"], issued)
         self.assertEqual(rq["issued"], rq["ok"] + rq["failed"] + rq["timed_out"] + rq["interrupted"])
         self.assertEqual(sum(f["count"] for f in s["inferload"]["failures"]), rq["failed"] + rq["timed_out"])
-        self.assertEqual(s["metrics"]["kafka_reqs"]["count"], rq["issued"] - rq["interrupted"])
-        check = s["root_group"]["checks"][CHECK]
+        # As in k6, a request cut off by a hard stop has no sample and no check.
+        self.assertEqual(s["metrics"].get("kafka_reqs", {"count": 0})["count"], rq["issued"] - rq["interrupted"])
+        check = s["root_group"]["checks"].get(CHECK, {"passes": 0, "fails": 0})
         self.assertEqual(check["passes"], rq["ok"])
         self.assertEqual(check["fails"], rq["failed"] + rq["timed_out"])
         return rq
 
+
+class KafkaRunTest(SimCase):
     def test_model_topics_closed_loop_counts_match_the_gateway(self):
         sim = self.sim()
         code, _, err, s = run(sim.kafka, "-u", "8", "-i", "400")
@@ -106,6 +110,57 @@ class KafkaRunTest(unittest.TestCase):
         self.assertEqual(s["metrics"]["http_reqs"]["count"] if "http_reqs" in s["metrics"] else 0, 0)
         self.assertTrue(s["inferload"]["kafka"]["bootstrap"].endswith(sim.kafka.split(":")[1]))
         self.assertEqual(s["inferload"]["kafka"]["mode"], "model")
+
+    def test_models_loaded_by_setup_through_the_registry_are_served(self):
+        # --models registry: the gateway answers only what the scheduler loaded, so a request
+        # answered shows that setup loaded the model before the first produce.
+        sim = self.sim("--models", "registry", "--scheduler-port", "0")
+        code, _, err, s = run(sim.kafka, "-u", "2", "-i", "40",
+                              env={"SKIP_LOAD_MODEL": None, "SCHEDULER_ENDPOINT": sim.scheduler,
+                                   "MODEL_TYPE": "iris", "MAX_NUM_MODELS": "2"})
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.assert_accounted(s, 40)["ok"], 40)
+        stats = sim.stats()
+        self.assertEqual(stats["kafka_infer"], 40)
+        self.assertEqual(stats["scheduler_calls"]["LoadModel"], 2)
+
+    def test_csv_rows_of_every_request(self):
+        sim = self.sim("--error-rate", "0.5")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "out.csv")
+            code, _, err, s = run(sim.kafka, "-u", "4", "-i", "60", "--out", f"csv={path}")
+            self.assertEqual(code, 0, err)
+            with open(path) as f:
+                rows = list(csv.DictReader(f))
+        rq = self.assert_accounted(s, 60)
+        by_metric = {}
+        for row in rows:
+            by_metric.setdefault(row["metric_name"], []).append(row)
+        self.assertEqual(len(by_metric["kafka_reqs"]), 60)
+        self.assertEqual(len(by_metric["kafka_req_duration"]), 60)
+        checks = [r for r in by_metric["checks"] if r["check"] == CHECK]
+        self.assertEqual(sum(float(r["metric_value"]) for r in checks), rq["ok"])
+        self.assertEqual(sum(1 for r in by_metric["kafka_reqs"] if r["error"] == "error_topic"), rq["failed"])
+        models = {r["extra_tags"] for r in by_metric["kafka_req_duration"]}
+        self.assertTrue(models <= {f"model={m}" for m in ("tfsimple0", "tfsimple1", "tfsimple2", "iris0", "iris1")},
+                        models)
+        names = {r["name"] for r in by_metric["kafka_req_duration"]}
+        self.assertTrue(all(n.startswith("seldon.default.model.") and n.endswith(".inputs") for n in names), names)
+
+    def test_iterations_draw_among_rest_grpc_and_kafka(self):
+        sim = self.sim("--grpc-port", "0")
+        code, _, err, s = run(sim.kafka, "-u", "6", "-i", "600",
+                              env={"INFER_HTTP_ENDPOINT": sim.url, "INFER_GRPC_ENDPOINT": sim.grpc,
+                                   "INFER_HTTP_ITERATIONS": "1", "INFER_GRPC_ITERATIONS": "1"})
+        self.assertEqual(code, 0, err)
+        self.assertEqual(s["inferload"]["requests"]["ok"], 600)
+        stats = sim.stats()
+        counts = (stats["rest_infer"], stats["grpc_infer"], stats["kafka_infer"])
+        self.assertEqual(sum(counts), 600)
+        # Each one time in three: 200 expected, and 120 is more than 9 standard deviations away.
+        self.assertTrue(all(c > 120 for c in counts), counts)
+        self.assertEqual(s["metrics"]["kafka_reqs"]["count"], stats["kafka_infer"])
+        self.assertEqual(s["metrics"]["http_reqs"]["count"], stats["rest_infer"])
 
     def test_pipeline_topics_via_pipeline(self):
         sim = self.sim()
@@ -154,7 +209,7 @@ class KafkaRunTest(unittest.TestCase):
         sim = self.sim("--latency", "2s")
         cmd, env, export = inferload(sim.kafka, "-u", "6", "-d", "30s")
         p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(3)
+        time.sleep(4)
         p.send_signal(2)
         _, err = p.communicate(timeout=60)
         self.assertEqual(p.returncode, 105, err)
@@ -165,7 +220,7 @@ class KafkaRunTest(unittest.TestCase):
 
 
 @unittest.skipUnless(KCAT and PROTOC, "kcat and protoc are needed (apt install kcat protobuf-compiler)")
-class KcatPeerTest(KafkaRunTest):
+class KcatPeerTest(SimCase):
     """kcat plays SCv2's model gateway: the sim's cluster, but a prefix its gateway does not serve."""
 
     def exchange_through_kcat(self, schema_id=None):
@@ -178,16 +233,16 @@ class KcatPeerTest(KafkaRunTest):
         cmd, env, export = inferload(sim.kafka, *args, env={"MODEL_TYPE": "iris", "MAX_NUM_MODELS": "1"})
         p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.addCleanup(lambda: p.poll() is None and p.kill())
-        topic = "kc.default.model.iris1.inputs"
+        topic = "kc.default.model.iris0.inputs"
         requests = wait_for("3 requests on " + topic,
                             lambda: (lambda r: r if len(r) >= 3 else None)(kafka.records(topic)), 20)
         replies = []
         for r in requests:
             m = KEY.match(r.key)
             self.assertIsNotNone(m, r.key)
-            self.assertEqual((int(m.group(1)), m.group(2)), (r.partition, "iris1"))
+            self.assertEqual((int(m.group(1)), m.group(2)), (r.partition, "iris0"))
             self.assertEqual(r.header("x-request-id"), m.group(3))
-            self.assertEqual(r.header("pipeline"), "iris1")
+            self.assertEqual(r.header("pipeline"), "iris0")
             self.assertEqual(r.header("seldon-infer-type"), "proto/InferModelRequest")
             value = r.payload
             if schema_id is not None:
@@ -196,11 +251,11 @@ class KcatPeerTest(KafkaRunTest):
             text = decode("ModelInferRequest", value)
             self.assertIn('datatype: "FP', text)
             self.assertNotIn("model_name", text, "SCv2's gateway fills model_name from the topic")
-            response = encode("ModelInferResponse", f'model_name: "iris1" id: "{m.group(3)}"')
+            response = encode("ModelInferResponse", f'model_name: "iris0" id: "{m.group(3)}"')
             if schema_id is not None:
                 response = b"\x00" + schema_id.to_bytes(4, "big") + b"\x00" + response
-            kafka.produce("kc.default.model.iris1.outputs", r.key, [response],
-                          [("x-request-id", m.group(3)), ("pipeline", "iris1")], partition=r.partition)
+            kafka.produce("kc.default.model.iris0.outputs", r.key, [response],
+                          [("x-request-id", m.group(3)), ("pipeline", "iris0")], partition=r.partition)
             replies.append(r.key)
         _, err = p.communicate(timeout=60)
         self.assertEqual(p.returncode, 0, err)

@@ -4,11 +4,18 @@
 // workers' reactors, the client's threads and librdkafka's. Both ways must answer every
 // request; the CPU per request of each is printed (docs/kafka.md has the figures and the
 // choice). KAFKA_COST_REQUESTS sets the number of requests per way (default 2000).
+//
+// It also counts the client side's heap allocations per request, through malloc itself (this
+// executable's malloc is the one every library of the process calls): inferload's own code
+// allocates nothing per request once warm (kafka_steady_state_test), so what a request costs in
+// mallocs is librdkafka's, taken as the difference between a run of N and one of 2N requests so
+// that starting threads and reactors cancel out.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -19,6 +26,30 @@
 #include "inferload/kafka/client.hpp"
 #include "inferload/runtime/backend.hpp"
 #include "kafka_mock.hpp"
+
+extern "C" {
+void* __libc_malloc(std::size_t);
+void* __libc_calloc(std::size_t, std::size_t);
+void* __libc_realloc(void*, std::size_t);
+}
+
+namespace {
+std::atomic<std::uint64_t> mallocs{0};
+}
+
+// Counted, then glibc's own. free() stays glibc's: only the number of allocations is wanted.
+extern "C" void* malloc(std::size_t n) {
+  mallocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_malloc(n);
+}
+extern "C" void* calloc(std::size_t n, std::size_t size) {
+  mallocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_calloc(n, size);
+}
+extern "C" void* realloc(void* p, std::size_t n) {
+  mallocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_realloc(p, n);
+}
 
 namespace inferload::kafka {
 namespace {
@@ -79,6 +110,7 @@ struct Cost {
   Nanos request = 0;
   Nanos cpu = 0;
   Nanos wall = 0;
+  std::uint64_t mallocs = 0;  // every thread's, while the requests ran
 };
 
 Cost measure(const std::string& bootstraps, bool per_worker, std::size_t requests) {
@@ -96,6 +128,7 @@ Cost measure(const std::string& bootstraps, bool per_worker, std::size_t request
   const std::size_t per_vu = requests / (kWorkers * kVusPerWorker);
   const Nanos cpu0 = cpu_time();
   const Nanos wall0 = now_ns();
+  const std::uint64_t mallocs0 = mallocs.load();
   std::vector<std::thread> workers;
   for (std::size_t w = 0; w < kWorkers; ++w) {
     workers.emplace_back([&, w] {
@@ -111,6 +144,7 @@ Cost measure(const std::string& bootstraps, bool per_worker, std::size_t request
   }
   for (auto& t : workers) t.join();
   Cost c;
+  c.mallocs = mallocs.load() - mallocs0;
   c.cpu = cpu_time() - cpu0;
   c.wall = now_ns() - wall0;
   for (const Tally& t : tallies) {
@@ -140,6 +174,8 @@ TEST(KafkaClientCost, OneClientPerProcessAndOnePerWorkerBothAnswerEveryRequest) 
   measure(bootstraps, false, kWorkers * kVusPerWorker * 4);
   const Cost shared = measure(bootstraps, false, requests);
   const Cost own = measure(bootstraps, true, requests);
+  const std::size_t twice = 2 * expected;
+  const Cost shared_twice = measure(bootstraps, false, twice);
   ::close(stop[1]);
   ::close(ready[0]);
   int status = 0;
@@ -147,6 +183,9 @@ TEST(KafkaClientCost, OneClientPerProcessAndOnePerWorkerBothAnswerEveryRequest) 
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_EQ(shared.replies, expected);
   EXPECT_EQ(own.replies, expected);
+  EXPECT_EQ(shared_twice.replies, twice);
+  // The counter counts (a request cannot cost librdkafka nothing: it copies every record).
+  EXPECT_GT(shared_twice.mallocs, shared.mallocs);
   const auto per_request = [&](const Cost& k) { return static_cast<double>(k.cpu) / 1000.0 / static_cast<double>(expected); };
   std::printf("kafka client CPU per request, %zu workers x %zu VUs, %zu requests:\n", kWorkers, kVusPerWorker, expected);
   const auto print = [&](const char* way, const Cost& k) {
@@ -157,6 +196,10 @@ TEST(KafkaClientCost, OneClientPerProcessAndOnePerWorkerBothAnswerEveryRequest) 
   };
   print("one client per process", shared);
   print("one client per worker ", own);
+  std::printf("  librdkafka's heap allocations per request (one client per process, marginal between %zu and %zu "
+              "requests): %.1f\n",
+              expected, twice,
+              static_cast<double>(shared_twice.mallocs - shared.mallocs) / static_cast<double>(twice - expected));
 }
 
 }  // namespace

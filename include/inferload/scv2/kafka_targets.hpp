@@ -34,12 +34,17 @@ class KafkaTargetTable {
 
   const KafkaTarget& target(ModelPick m) const noexcept { return types_[m.type].targets[m.id]; }
   const std::string& value(ModelPick m) const noexcept { return types_[m.type].value; }
+  // The topic a request to `m` goes to, by name (known before open()).
+  const std::string& request_topic(ModelPick m) const noexcept {
+    return request_topics_[types_[m.type].first_topic + m.id];
+  }
   bool pipeline() const noexcept { return pipeline_; }
 
  private:
   struct PerType {
     std::string value;
     std::vector<KafkaTarget> targets;
+    std::size_t first_topic = 0;  // its first model's place in request_topics_
   };
   std::vector<PerType> types_;
   std::vector<std::string> request_topics_, reply_topics_;

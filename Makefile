@@ -79,7 +79,7 @@ bench-outputs: build
 
 # Each fuzzer runs for FUZZ_SECONDS, one after the other. The corpus in $(BUILD_DIR)/fuzz/ is
 # kept, so each run goes on from what the last one found.
-FUZZERS := http1_response http2_frames http2_connection grpc_message
+FUZZERS := http1_response http2_frames http2_connection grpc_message kafka_record
 
 fuzz: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) $(foreach f,$(FUZZERS),--target $(f)_fuzz)

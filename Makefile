@@ -22,7 +22,7 @@ build: configure
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-# The hostile-peer (HTTP/1.1 and HTTP/2 gRPC), resource-limit, setup/teardown and TLS tests once more, against inferload built with AddressSanitizer
+# The hostile-peer (HTTP/1.1 and HTTP/2 gRPC), resource-limit, setup/teardown, TLS and Kafka tests once more, against inferload built with AddressSanitizer
 # and UBSan (the peers stay the release build's): the paths where a crash would hide. UBSan's vptr
 # check probes memory through a pipe, which fails once the process is out of descriptors, and then
 # reports valid objects as broken: it is left out.
@@ -30,7 +30,7 @@ asan-test: build
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINFERLOAD_BUILD_BENCH=OFF \
 	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=all -fno-omit-frame-pointer" >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS) --target inferload
-	@for io in uring epoll; do for t in limits hostile grpc_hostile scv2_setup tls; do \
+	@for io in uring epoll; do for t in limits hostile grpc_hostile scv2_setup tls kafka; do \
 	  echo "== $$t ($$io, sanitized)"; \
 	  INFERLOAD=$(ASAN_DIR)/bin/inferload SCV2_SIM=$(BUILD_DIR)/bin/scv2-sim INFERLOAD_IO=$$io INFERLOAD_SANITIZED=1 \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 python3 tests/integration/$${t}_test.py; rc=$$?; \
@@ -85,7 +85,7 @@ bench-kafka: build
 
 # Each fuzzer runs for FUZZ_SECONDS, one after the other. The corpus in $(BUILD_DIR)/fuzz/ is
 # kept, so each run goes on from what the last one found.
-FUZZERS := http1_response http2_frames http2_connection grpc_message
+FUZZERS := http1_response http2_frames http2_connection grpc_message kafka_record
 
 fuzz: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) $(foreach f,$(FUZZERS),--target $(f)_fuzz)

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <random>
 #include <stdexcept>
@@ -32,9 +33,29 @@ void set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value
   }
 }
 
+// librdkafka's log lines, on its threads. A cluster that is down makes it log each broker's
+// failed reconnect several times a second, for as long as the outage lasts: the lines go to
+// stderr as inferload's own (one per second at most, with how many were left out), so that an
+// outage is seen without burying the rest of the run's output.
+void log_line(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  static std::atomic<Nanos> last{0};
+  static std::atomic<std::uint64_t> left_out{0};
+  const Nanos now = runtime::now_ns();
+  Nanos prev = last.load(std::memory_order_relaxed);
+  if (now - prev < runtime::kSecond || !last.compare_exchange_strong(prev, now, std::memory_order_relaxed)) {
+    left_out.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const std::uint64_t skipped = left_out.exchange(0, std::memory_order_relaxed);
+  char more[64] = "";
+  if (skipped > 0) std::snprintf(more, sizeof(more), " (%llu more lines left out)", static_cast<unsigned long long>(skipped));
+  std::fprintf(stderr, "inferload: kafka %s (%s, level %d): %s%s\n", rd_kafka_name(rk), fac, level, buf, more);
+}
+
 // inferload's defaults, then the user's settings over them.
 rd_kafka_conf_t* make_conf(const ClientConfig& c, const std::vector<Setting>& defaults) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set_log_cb(conf, &log_line);
   set(conf, "bootstrap.servers", c.bootstrap_servers);
   for (const Setting& s : defaults) set(conf, s.key, s.value);
   for (const Setting& s : c.settings) set(conf, s.key, s.value);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <mutex>
 #include <random>
 #include <stdexcept>
 
@@ -33,29 +34,9 @@ void set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value
   }
 }
 
-// librdkafka's log lines, on its threads. A cluster that is down makes it log each broker's
-// failed reconnect several times a second, for as long as the outage lasts: the lines go to
-// stderr as inferload's own (one per second at most, with how many were left out), so that an
-// outage is seen without burying the rest of the run's output.
-void log_line(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
-  static std::atomic<Nanos> last{0};
-  static std::atomic<std::uint64_t> left_out{0};
-  const Nanos now = runtime::now_ns();
-  Nanos prev = last.load(std::memory_order_relaxed);
-  if (now - prev < runtime::kSecond || !last.compare_exchange_strong(prev, now, std::memory_order_relaxed)) {
-    left_out.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  const std::uint64_t skipped = left_out.exchange(0, std::memory_order_relaxed);
-  char more[64] = "";
-  if (skipped > 0) std::snprintf(more, sizeof(more), " (%llu more lines left out)", static_cast<unsigned long long>(skipped));
-  std::fprintf(stderr, "inferload: kafka %s (%s, level %d): %s%s\n", rd_kafka_name(rk), fac, level, buf, more);
-}
-
 // inferload's defaults, then the user's settings over them.
 rd_kafka_conf_t* make_conf(const ClientConfig& c, const std::vector<Setting>& defaults) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set_log_cb(conf, &log_line);
   set(conf, "bootstrap.servers", c.bootstrap_servers);
   for (const Setting& s : defaults) set(conf, s.key, s.value);
   for (const Setting& s : c.settings) set(conf, s.key, s.value);
@@ -139,6 +120,7 @@ Client::Client(ClientConfig config)
   rd_kafka_conf_t* pconf = make_conf(config_, {{"linger.ms", "0"}, {"socket.nagle.disable", "true"}});
   rd_kafka_conf_set_dr_msg_cb(pconf, &Client::on_delivery);
   rd_kafka_conf_set_opaque(pconf, this);
+  rd_kafka_conf_set_log_cb(pconf, &Client::on_log);
   producer_ = make_handle(RD_KAFKA_PRODUCER, pconf);
 
   char group[40];
@@ -156,6 +138,8 @@ Client::Client(ClientConfig config)
                   {"enable.auto.commit", "false"},
                   {"enable.auto.offset.store", "false"},
                   {"socket.nagle.disable", "true"}});
+    rd_kafka_conf_set_opaque(cconf, this);
+    rd_kafka_conf_set_log_cb(cconf, &Client::on_log);
     consumer_ = make_handle(RD_KAFKA_CONSUMER, cconf);
   } catch (...) {
     rd_kafka_destroy(producer_);
@@ -197,6 +181,33 @@ Client::~Client() {
   rd_kafka_destroy(producer_);
 }
 
+void Client::on_log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  auto* self = static_cast<Client*>(rd_kafka_opaque(rk));
+  if (self && self->holding_logs_.load(std::memory_order_acquire)) {
+    // Before the run a failure is prepare()'s to report, in one line that names the last of
+    // these (a refused connection says more than librdkafka's "transport failure").
+    const std::lock_guard<std::mutex> lock(self->log_mutex_);
+    self->last_log_.assign(buf);
+    return;
+  }
+  // During the run, a cluster that is down makes librdkafka log each broker's failed reconnect
+  // several times a second for as long as the outage lasts: the lines go to stderr as
+  // inferload's own, one a second at most with how many were left out, so that an outage is
+  // seen without burying the rest of the output.
+  static std::atomic<Nanos> last{0};
+  static std::atomic<std::uint64_t> left_out{0};
+  const Nanos now = runtime::now_ns();
+  Nanos prev = last.load(std::memory_order_relaxed);
+  if (now - prev < runtime::kSecond || !last.compare_exchange_strong(prev, now, std::memory_order_relaxed)) {
+    left_out.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const std::uint64_t skipped = left_out.exchange(0, std::memory_order_relaxed);
+  char more[64] = "";
+  if (skipped > 0) std::snprintf(more, sizeof(more), " (%llu more lines left out)", static_cast<unsigned long long>(skipped));
+  std::fprintf(stderr, "inferload: kafka %s (%s, level %d): %s%s\n", rd_kafka_name(rk), fac, level, buf, more);
+}
+
 const Topic& Client::topic(const std::string& name) { return open_topic(name); }
 
 Topic& Client::open_topic(const std::string& name) {
@@ -209,6 +220,22 @@ Topic& Client::open_topic(const std::string& name) {
 }
 
 void Client::prepare(const std::vector<std::string>& request_topics, const std::vector<std::string>& reply_topics) {
+  try {
+    prepare_topics(request_topics, reply_topics);
+  } catch (const std::runtime_error& e) {
+    // The client goes away with the run: what librdkafka says until then is about the same
+    // failure, so its lines stay held.
+    const std::lock_guard<std::mutex> lock(log_mutex_);
+    if (last_log_.empty()) throw;
+    throw std::runtime_error(std::string(e.what()) + "; librdkafka's last word: " + last_log_);
+  }
+  holding_logs_.store(false, std::memory_order_release);
+  const SignalsBlocked blocked;
+  consumer_thread_ = std::thread([this] { run_consumer_poll(); });
+}
+
+void Client::prepare_topics(const std::vector<std::string>& request_topics,
+                            const std::vector<std::string>& reply_topics) {
   // Once, before the steps that each wait up to the setup timeout per topic: a cluster that
   // does not answer at all is reported after one timeout, not after one per topic.
   {
@@ -237,8 +264,6 @@ void Client::prepare(const std::vector<std::string>& request_topics, const std::
     opened.partitions = std::max(1, partition_count(producer_, t, ms(config_.setup_timeout), why));
   }
   assign_at_end(replies);
-  const SignalsBlocked blocked;
-  consumer_thread_ = std::thread([this] { run_consumer_poll(); });
 }
 
 void Client::create_topics(const std::vector<std::string>& wanted) {

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,6 +90,8 @@ class Client {
 
  private:
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+  static void on_log(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
+  void prepare_topics(const std::vector<std::string>& request_topics, const std::vector<std::string>& reply_topics);
   void run_producer_poll();
   void run_consumer_poll();
   void notify_touched(std::vector<std::uint8_t>& touched) noexcept;
@@ -108,6 +111,11 @@ class Client {
   std::deque<Topic> topics_;
   std::vector<std::uint8_t> delivery_touched_;  // the producer poll thread's
   std::atomic<bool> stop_{false};
+  // Until prepare() succeeds, librdkafka's log lines are kept (the last one) instead of
+  // printed: a failure to reach the cluster is prepare()'s to report, in one line.
+  std::atomic<bool> holding_logs_{true};
+  std::mutex log_mutex_;
+  std::string last_log_;
   std::atomic<std::uint64_t> foreign_records_{0};
   std::thread producer_thread_;
   std::thread consumer_thread_;

@@ -44,8 +44,8 @@ Figures:
   (so threads that end before the process count up to their last sample), grouped by the name
   in .../stat: `rdk` = librdkafka's threads (rdk:main,
   rdk:broker..., ...), `driver` = inferload's workers (inferload-w*) or the raw client's own
-  thread, `client` = inferload's other threads (the Kafka client's delivery-report and consumer
-  threads), `main` = inferload's main thread. Shares are of the sampled total; `sampled` is that
+  thread, `client` = the Kafka client's delivery-report and consumer threads (inferload-kdr,
+  inferload-krx), `main` = inferload's main thread (and any other). Shares are of the sampled total; `sampled` is that
   total over the rusage total (what ran after the last sample, teardown mostly, is missing).
 - Each run is checked against the simulator: /sim/stats must show no error record and at least
   as many answers (kafka_infer) as the driver completed.
@@ -89,11 +89,10 @@ def thread_group(driver, pid, tid, comm):
         return "rdk"
     if driver == "raw" or comm.startswith("inferload-w"):
         return "driver"  # the raw client has one thread of its own, its main thread
-    if tid == pid:
-        return "main"
-    # inferload's Kafka client starts two threads (delivery reports, consumer) on the main
-    # thread, whose name they inherit; no other thread runs without --out or --prometheus.
-    return "client"
+    if comm.startswith("inferload-k"):
+        return "client"  # inferload's Kafka client: inferload-kdr (delivery reports), inferload-krx (consumer)
+    # The main thread, and any other (none runs without --out or --prometheus).
+    return "main"
 
 
 class ThreadSampler:

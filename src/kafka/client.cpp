@@ -379,12 +379,15 @@ void Client::notify_touched(std::vector<std::uint8_t>& touched) noexcept {
 }
 
 void Client::run_producer_poll() {
+  // Named, so that a profile or `top -H` tells the client's threads from librdkafka's (rdk:*).
+  pthread_setname_np(pthread_self(), "inferload-kdr");
   while (!stop_.load(std::memory_order_relaxed)) {
     if (rd_kafka_poll(producer_, kPollMs) > 0) notify_touched(delivery_touched_);
   }
 }
 
 void Client::run_consumer_poll() {
+  pthread_setname_np(pthread_self(), "inferload-krx");
   std::vector<std::uint8_t> touched(channels_.size(), 0);
   while (!stop_.load(std::memory_order_relaxed)) {
     // Waits for the first record only, then takes what is already there: a batch without the

@@ -172,9 +172,15 @@ class KafkaRunTest(SimCase):
         self.assertEqual(s["inferload"]["kafka"]["mode"], "pipeline")
 
     def test_open_loop_constant_rate_with_infer_type_kafka(self):
+        self.open_loop({})
+
+    def test_open_loop_to_pipelines(self):
+        self.open_loop({"VIA_PIPELINE": "true"})
+
+    def open_loop(self, more):
         sim = self.sim()
         code, _, err, s = run(sim.kafka, env={"INFER_TYPE": "KAFKA", "INFER_KAFKA_ITERATIONS": None,
-                                               "REQUEST_RATE": "100", "CONSTANT_RATE_DURATION_SECONDS": "2"},
+                                               "REQUEST_RATE": "100", "CONSTANT_RATE_DURATION_SECONDS": "2", **more},
                               script="infer_constant_rate")
         self.assertEqual(code, 0, err)
         rq = s["inferload"]["requests"]
@@ -184,6 +190,7 @@ class KafkaRunTest(SimCase):
         self.assert_accounted(s, rq["issued"])
         self.assertEqual(sim.stats()["kafka_infer"], rq["ok"])
         self.assertIn("kafka_req_duration_intended", s["metrics"])
+        self.assertEqual(s["inferload"]["kafka"]["mode"], "pipeline" if more else "model")
 
     def test_error_topic_records_are_failures_with_their_reason(self):
         sim = self.sim("--error-rate", "1")
